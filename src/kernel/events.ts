@@ -1,0 +1,47 @@
+import type { AgentState, Pid, Risk, WaitReason } from './types';
+
+/**
+ * Every event the kernel emits, as one discriminated union on `type`.
+ * Types are dotted (`agent.state`) so listeners can subscribe by prefix (`agent.`).
+ * Payloads never carry secrets.
+ */
+export type KernelEvent =
+  | { type: 'agent.spawned'; pid: Pid; name: string; role: string; priority: number; parent: Pid | null; model: string }
+  | { type: 'agent.state'; pid: Pid; from: AgentState; to: AgentState; waitReason: WaitReason | null; reason: string | null }
+  | { type: 'agent.reniced'; pid: Pid; from: number; to: number }
+  | { type: 'agent.step'; pid: Pid; step: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; dollars: number; durationMs: number; scripted: boolean }
+  | { type: 'agent.output'; pid: Pid; text: string; scripted: boolean }
+  | { type: 'agent.malformed'; pid: Pid; tool: string; error: string; consecutive: number }
+  | { type: 'agent.loop'; pid: Pid; tool: string; repeats: number }
+  | { type: 'budget.exceeded'; pid: Pid; budget: 'tokens' | 'dollars' | 'steps' | 'bytes'; used: number; limit: number }
+  | { type: 'scheduler.dispatch'; pid: Pid; policy: string; waitedMs: number }
+  | { type: 'scheduler.preempt'; pid: Pid; by: Pid | null; reason: 'priority' | 'slice' }
+  | { type: 'scheduler.policy'; policy: string }
+  | { type: 'scheduler.rate_limited'; untilMs: number; source: 'api' | 'bucket' }
+  | { type: 'pager.evicted'; pid: Pid; pageIds: number[]; tokens: number; residentTokens: number }
+  | { type: 'pager.page_in'; pid: Pid; pageId: number; tokens: number; fault: boolean }
+  | { type: 'memory.evicted'; pid: Pid; freedBytes: number }
+  | { type: 'tool.call'; pid: Pid; tool: string; callId: string; risk: Risk }
+  | { type: 'tool.result'; pid: Pid; tool: string; callId: string; isError: boolean; durationMs: number }
+  | { type: 'approval.requested'; pid: Pid; requestId: string; tool: string; risk: Risk; summary: string }
+  | { type: 'approval.decided'; pid: Pid; requestId: string; decision: 'allow' | 'deny'; actor: 'policy' | 'developer' | 'timeout'; rule: string | null }
+  | { type: 'task.status'; taskId: string; pid: Pid | null; status: string }
+  | { type: 'kernel.error'; pid: Pid | null; where: string; message: string };
+
+/** The `type` strings of all kernel events. */
+export type KernelEventType = KernelEvent['type'];
+
+/** The event of one type. */
+export type EventOf<T extends KernelEventType> = Extract<KernelEvent, { type: T }>;
+
+/** An event as stored: a sequence number from storage and the kernel-clock time it happened. */
+export interface StoredEvent {
+  seq: number;
+  at: number;
+  event: KernelEvent;
+}
+
+/** The agent an event concerns, if any (used for indexing and filtering). */
+export function eventPid(e: KernelEvent): Pid | null {
+  return 'pid' in e ? e.pid : null;
+}
