@@ -112,6 +112,10 @@ export interface KernelStore {
   getTask(id: string): TaskRecord | undefined;
   listTasks(status?: TaskStatus): TaskRecord[];
 
+  putRule(rule: StandingRule): void;
+  deleteRule(id: string): void;
+  listRules(): StandingRule[];
+
   appendAudit(entry: AuditEntry): void;
   queryAudit(limit: number): AuditEntry[];
 
@@ -278,10 +282,11 @@ export interface ToolContext {
   agentName: string;
   signal: AbortSignal;
   /**
-   * Put a change set (e.g. what a sandboxed command wrote) through the approval policy; returns
-   * the paths that were approved and applied, and conflicts that were not.
+   * Put a change set (e.g. what a sandboxed command wrote) through the approval policy (as the
+   * pseudo-tool `apply_changes`, risk medium, capability fs.write); returns the paths the policy
+   * or the developer approved. The caller applies them and reports conflicts.
    */
-  proposeChanges(files: ProposedFile[], summary: string): Promise<{ applied: string[]; rejected: string[]; conflicts: string[] }>;
+  proposeChanges(files: ProposedFile[], summary: string): Promise<{ approved: string[] }>;
 }
 
 /** A validated tool call ready to run once the policy allows it. */
@@ -306,4 +311,56 @@ export class ToolInputError extends Error {
     super(message);
     this.name = 'ToolInputError';
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Approval policy
+
+/** A developer's standing rule: allow a tool (optionally only for inputs matching a pattern). */
+export interface StandingRule {
+  id: string;
+  tool: string;
+  /**
+   * null matches any input; otherwise a path glob (file tools, matched against the
+   * workspace-relative path) or a command prefix as words (`npm test` matches `npm test -- -g x`
+   * but not `npm testing`).
+   */
+  pattern: string | null;
+  scope: RuleScope;
+  /** set when scope is `agent` */
+  pid: Pid | null;
+  /** set when scope is `session`: the kernel session the rule belongs to */
+  session: string | null;
+  /** ms since epoch, or null for no expiry */
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+/** What the policy decides on. */
+export interface PolicyRequest {
+  pid: Pid;
+  /** the kernel session (one run of the kernel host or CLI) */
+  session: string;
+  /** what the agent is allowed to do */
+  agentCapabilities: readonly Capability[];
+  tool: ToolSpec;
+  input: unknown;
+  subject: ApprovalSubject;
+}
+
+/** allow / ask / deny, with the rule that decided (if any) and a human reason. */
+export interface PolicyDecision {
+  verdict: 'allow' | 'ask' | 'deny';
+  /** id of the standing rule that allowed it, or null */
+  rule: string | null;
+  reason: string;
+}
+
+/** Decides tool calls; keeps the standing rules. Agents never reach it through a tool. */
+export interface ApprovalPolicy {
+  decide(request: PolicyRequest, now: number): PolicyDecision;
+  /** turns a developer's "always allow" answer into a standing rule (persisted) */
+  remember(request: PolicyRequest, scope: RuleScope, now: number): StandingRule;
+  rules(): StandingRule[];
+  removeRule(id: string): boolean;
 }
