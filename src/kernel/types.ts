@@ -57,8 +57,21 @@ export interface AgentRecord {
   model: string;
   budgets: Budgets;
   usage: Usage;
+  /** what the agent's tools may do */
+  capabilities: Capability[];
+  /** the context window this agent's prompts must fit: tokens, and the pager's watermarks as fractions */
+  context: ContextBudget;
   /** the agent's final answer once done */
   result: string | null;
+}
+
+/** Token budget of an agent's context window with the pager's watermarks (fractions of `tokens`). */
+export interface ContextBudget {
+  tokens: number;
+  /** start evicting above tokens × high */
+  high: number;
+  /** evict down to tokens × low */
+  low: number;
 }
 
 /** Kinds of context pages. */

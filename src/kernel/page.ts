@@ -1,0 +1,112 @@
+import type { LlmBlock, PageRow, TokenEstimator } from './ports';
+import type { PageKind, Pid } from './types';
+
+/** A unit of an agent's context: a message, a tool result, a file excerpt, a summary, or a pinned system/task text. */
+export interface Page {
+  id: number;
+  pid: Pid;
+  /** position in the agent's context */
+  seq: number;
+  kind: PageKind;
+  role: 'user' | 'assistant';
+  /** the content; null once a swapped page has been written to storage and dropped from memory */
+  blocks: LlmBlock[] | null;
+  tokens: number;
+  /** true when `tokens` came from the API rather than the estimator */
+  exact: boolean;
+  importance: number;
+  pinned: boolean;
+  resident: boolean;
+  /** logical access tick (higher = more recent) */
+  lastAccess: number;
+  createdAt: number;
+  /** bytes of kernel memory the content holds */
+  bytes: number;
+  /** needs writing to storage */
+  dirty: boolean;
+  /** for tool_result pages: the ids of the tool calls answered (kept when swapped) */
+  callIds: string[] | null;
+  /** the first words, kept when swapped so the stub can say what the page was */
+  preview: string | null;
+}
+
+/** Default importance per kind: pinned kinds aside, tool output is cheapest to lose and cheap to re-read. */
+export const DEFAULT_IMPORTANCE: Record<PageKind, number> = {
+  system: 1, task: 1, summary: 0.8, message: 0.5, file: 0.4, tool_result: 0.3,
+};
+
+/** chars / 4, rounded up: the usual rough estimate for English and code. */
+export const charEstimator: TokenEstimator = { estimate: (text) => Math.ceil(text.length / 4) };
+
+/** The plain text of blocks (for token estimates, search and stubs). */
+export function blocksText(blocks: readonly LlmBlock[]): string {
+  if (blocks.length === 1) {
+    const b = blocks[0];
+    if (b.type === 'text') return b.text;
+  }
+  let s = '';
+  for (const b of blocks) {
+    if (s) s += '\n';
+    if (b.type === 'text') s += b.text;
+    else if (b.type === 'tool_use') s += `${b.name} ${JSON.stringify(b.input)}`;
+    else s += b.content;
+  }
+  return s;
+}
+
+/** Serialises a page for storage. */
+export function toRow(page: Page, blocks: LlmBlock[]): PageRow {
+  return {
+    id: page.id,
+    pid: page.pid,
+    seq: page.seq,
+    kind: page.kind,
+    content: JSON.stringify({ role: page.role, blocks, exact: page.exact }),
+    text: blocksText(blocks),
+    tokens: page.tokens,
+    importance: page.importance,
+    pinned: page.pinned,
+    resident: page.resident,
+    lastAccess: page.lastAccess,
+    createdAt: page.createdAt,
+  };
+}
+
+/** Rebuilds a page from storage; swapped pages keep no content in memory. */
+export function fromRow(row: PageRow): Page {
+  const body = JSON.parse(row.content) as { role: 'user' | 'assistant'; blocks: LlmBlock[]; exact?: boolean };
+  return {
+    id: row.id,
+    pid: row.pid,
+    seq: row.seq,
+    kind: row.kind,
+    role: body.role,
+    blocks: row.resident ? body.blocks : null,
+    tokens: row.tokens,
+    exact: body.exact ?? false,
+    importance: row.importance,
+    pinned: row.pinned,
+    resident: row.resident,
+    lastAccess: row.lastAccess,
+    createdAt: row.createdAt,
+    bytes: row.resident ? row.content.length * 2 : 0,
+    dirty: false,
+    callIds: row.kind === 'tool_result' ? toolResultIds(body.blocks) : null,
+    preview: row.resident ? null : previewOf(row.text),
+  };
+}
+
+/** The ids of the tool calls that tool_result blocks answer. */
+export function toolResultIds(blocks: readonly LlmBlock[]): string[] {
+  const ids: string[] = [];
+  for (const b of blocks) if (b.type === 'tool_result') ids.push(b.toolUseId);
+  return ids;
+}
+
+const PREVIEW_CHARS = 60;
+
+/** The first words of a text on one line, for stubs. */
+export function previewOf(text: string): string {
+  const flat = text.slice(0, PREVIEW_CHARS * 4).replace(/\s+/g, ' ').trim();
+  return flat.length > PREVIEW_CHARS ? `${flat.slice(0, PREVIEW_CHARS)}…` : flat;
+}

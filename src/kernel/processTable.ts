@@ -1,0 +1,224 @@
+import { InvalidArgumentError, InvalidTransitionError, NoSuchAgentError } from './errors';
+import type { Journal } from './journal';
+import type { Clock } from './ports';
+import {
+  emptyUsage, TERMINAL_STATES, unlimitedBudgets,
+  type AgentRecord, type AgentState, type Budgets, type Capability, type ContextBudget, type Pid, type Usage, type WaitReason,
+} from './types';
+
+/** Which states each state may move to. Anything else is an InvalidTransitionError. */
+const TRANSITIONS: Record<AgentState, readonly AgentState[]> = {
+  new: ['ready', 'suspended', 'killed', 'failed'],
+  ready: ['running', 'suspended', 'killed', 'failed'],
+  running: ['ready', 'waiting', 'done', 'failed', 'killed', 'suspended'],
+  waiting: ['running', 'ready', 'suspended', 'killed', 'failed'],
+  suspended: ['ready', 'killed', 'failed'],
+  done: [],
+  failed: [],
+  killed: [],
+};
+
+/** Whether the lifecycle allows `from → to`. */
+export function canTransition(from: AgentState, to: AgentState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function isTerminal(state: AgentState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+/** What a caller gives to spawn an agent; everything but the task has a default. */
+export interface SpawnOptions {
+  task: string;
+  name?: string;
+  role?: string;
+  priority?: number;
+  parent?: Pid | null;
+  model?: string;
+  budgets?: Partial<Budgets>;
+  capabilities?: Capability[];
+  context?: Partial<ContextBudget>;
+}
+
+export const DEFAULT_CONTEXT: ContextBudget = { tokens: 100_000, high: 0.9, low: 0.7 };
+export const DEFAULT_CAPABILITIES: Capability[] = ['fs.read', 'fs.write'];
+
+/**
+ * The process table: every agent, its lifecycle and its usage. Each change is written to
+ * storage with its event in one transaction (through the journal).
+ */
+export class ProcessTable {
+  private readonly agents = new Map<Pid, AgentRecord>();
+  private readonly exitWaiters = new Map<Pid, Array<(a: AgentRecord) => void>>();
+  private lastPid: number;
+
+  constructor(private readonly journal: Journal, private readonly clock: Clock) {
+    for (const a of journal.store.listAgents()) this.agents.set(a.pid, a);
+    this.lastPid = journal.store.maxPid();
+  }
+
+  get(pid: Pid): AgentRecord {
+    const a = this.agents.get(pid);
+    if (!a) throw new NoSuchAgentError(pid);
+    return a;
+  }
+
+  find(pid: Pid): AgentRecord | undefined {
+    return this.agents.get(pid);
+  }
+
+  list(): AgentRecord[] {
+    return [...this.agents.values()];
+  }
+
+  children(pid: Pid): AgentRecord[] {
+    return this.list().filter((a) => a.parent === pid);
+  }
+
+  /** Creates an agent in state `new`. */
+  spawn(options: SpawnOptions): AgentRecord {
+    const priority = options.priority ?? 50;
+    validatePriority(priority);
+    if (options.parent != null) this.get(options.parent);
+    const context = { ...DEFAULT_CONTEXT, ...options.context };
+    if (!(context.tokens > 0) || !(context.low > 0 && context.low < context.high && context.high <= 1)) {
+      throw new InvalidArgumentError(`context budget ${context.tokens} with watermarks low ${context.low} / high ${context.high} is invalid: need tokens > 0 and 0 < low < high ≤ 1`);
+    }
+    const budgets = { ...unlimitedBudgets(), ...options.budgets };
+    for (const [k, v] of Object.entries(budgets)) {
+      if (!(v > 0)) throw new InvalidArgumentError(`budget ${k} must be a positive number (got ${v}); leave it out for no limit`);
+    }
+    const now = this.clock.now();
+    const pid = ++this.lastPid;
+    const role = options.role ?? 'coder';
+    const agent: AgentRecord = {
+      pid,
+      name: options.name ?? `${role}-${pid}`,
+      role,
+      priority,
+      state: 'new',
+      waitReason: null,
+      reason: null,
+      parent: options.parent ?? null,
+      createdAt: now,
+      updatedAt: now,
+      task: options.task,
+      model: options.model ?? 'scripted',
+      budgets,
+      usage: emptyUsage(),
+      capabilities: options.capabilities ?? [...DEFAULT_CAPABILITIES],
+      context,
+      result: null,
+    };
+    this.journal.atomically(() => {
+      this.journal.store.putAgent(agent);
+      this.journal.emit({ type: 'agent.spawned', pid, name: agent.name, role, priority, parent: agent.parent, model: agent.model });
+    });
+    this.agents.set(pid, agent);
+    return agent;
+  }
+
+  /** Moves an agent to a new state; throws InvalidTransitionError when the lifecycle forbids it. */
+  transition(pid: Pid, to: AgentState, details: { waitReason?: WaitReason; reason?: string; result?: string } = {}): AgentRecord {
+    const agent = this.get(pid);
+    const from = agent.state;
+    if (!canTransition(from, to)) throw new InvalidTransitionError(pid, from, to);
+    if (to === 'waiting' && !details.waitReason) throw new InvalidArgumentError(`agent ${pid}: a move to waiting needs a reason (approval or tool)`);
+    const next: AgentRecord = {
+      ...agent,
+      state: to,
+      waitReason: to === 'waiting' ? details.waitReason! : null,
+      reason: details.reason ?? (to === 'ready' || to === 'running' || to === 'waiting' ? null : agent.reason),
+      result: details.result ?? agent.result,
+      updatedAt: this.clock.now(),
+    };
+    this.journal.atomically(() => {
+      this.journal.store.putAgent(next);
+      this.journal.emit({ type: 'agent.state', pid, from, to, waitReason: next.waitReason, reason: next.reason });
+    });
+    this.agents.set(pid, next);
+    if (isTerminal(to)) this.notifyExit(next);
+    return next;
+  }
+
+  /** Kills an agent and all its live descendants (children first). Returns the pids killed. */
+  kill(pid: Pid, reason = 'killed by the developer'): Pid[] {
+    const root = this.get(pid);
+    const order: AgentRecord[] = [];
+    const visit = (a: AgentRecord) => {
+      for (const c of this.children(a.pid)) visit(c);
+      order.push(a);
+    };
+    visit(root);
+    const killed: Pid[] = [];
+    this.journal.atomically(() => {
+      for (const a of order) {
+        if (isTerminal(this.get(a.pid).state)) continue;
+        this.transition(a.pid, 'killed', { reason: a.pid === pid ? reason : `parent ${pid} was killed` });
+        killed.push(a.pid);
+      }
+    });
+    if (killed.length === 0) throw new InvalidTransitionError(pid, root.state, 'killed');
+    return killed;
+  }
+
+  renice(pid: Pid, priority: number): AgentRecord {
+    validatePriority(priority);
+    const agent = this.get(pid);
+    if (isTerminal(agent.state)) throw new InvalidTransitionError(pid, agent.state, agent.state);
+    const next = { ...agent, priority, updatedAt: this.clock.now() };
+    this.journal.atomically(() => {
+      this.journal.store.putAgent(next);
+      this.journal.emit({ type: 'agent.reniced', pid, from: agent.priority, to: priority });
+    });
+    this.agents.set(pid, next);
+    return next;
+  }
+
+  /** Adds consumption to an agent's usage (in memory; persisted with the next state write or `persist`). */
+  addUsage(pid: Pid, delta: Partial<Usage>): AgentRecord {
+    const agent = this.get(pid);
+    const u = agent.usage;
+    const usage: Usage = {
+      inputTokens: u.inputTokens + (delta.inputTokens ?? 0),
+      outputTokens: u.outputTokens + (delta.outputTokens ?? 0),
+      cacheReadTokens: u.cacheReadTokens + (delta.cacheReadTokens ?? 0),
+      cacheWriteTokens: u.cacheWriteTokens + (delta.cacheWriteTokens ?? 0),
+      dollars: u.dollars + (delta.dollars ?? 0),
+      steps: u.steps + (delta.steps ?? 0),
+      bytes: delta.bytes ?? u.bytes,
+    };
+    const next = { ...agent, usage };
+    this.agents.set(pid, next);
+    return next;
+  }
+
+  /** Writes the agent's in-memory record (usage) to storage, inside the caller's transaction. */
+  persist(pid: Pid): void {
+    this.journal.store.putAgent(this.get(pid));
+  }
+
+  /** Resolves when the agent reaches done, failed or killed. */
+  waitForExit(pid: Pid): Promise<AgentRecord> {
+    const agent = this.get(pid);
+    if (isTerminal(agent.state)) return Promise.resolve(agent);
+    return new Promise((resolve) => {
+      const list = this.exitWaiters.get(pid) ?? [];
+      list.push(resolve);
+      this.exitWaiters.set(pid, list);
+    });
+  }
+
+  private notifyExit(agent: AgentRecord): void {
+    const list = this.exitWaiters.get(agent.pid);
+    if (!list) return;
+    this.exitWaiters.delete(agent.pid);
+    for (const resolve of list) resolve(agent);
+  }
+}
+
+function validatePriority(priority: number): void {
+  if (!Number.isInteger(priority) || priority < 0 || priority > 99) {
+    throw new InvalidArgumentError(`priority must be a whole number from 0 (most urgent) to 99 (got ${priority})`);
+  }
+}
