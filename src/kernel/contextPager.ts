@@ -1,7 +1,7 @@
 import { InvalidArgumentError, KernelError } from './errors';
 import { IndexedHeap } from './heap';
 import type { Journal } from './journal';
-import { blocksText, charEstimator, DEFAULT_IMPORTANCE, fromRow, previewOf, toolResultIds, toRow, type Page } from './page';
+import { blocksText, charEstimator, DEFAULT_IMPORTANCE, fromRow, fromTuple, previewOf, toolResultIds, toRow, toTuple, type Page, type PageTuple } from './page';
 import type { LlmBlock, PageHit, TokenEstimator } from './ports';
 import { renderPages, type Prompt } from './promptRender';
 import type { ContextBudget, PageKind, Pid } from './types';
@@ -35,8 +35,8 @@ export interface PagerMetrics {
 
 /** One agent's context in memory. Kept small: contexts are created often. */
 class AgentContext {
+  /** in seq order, which is also id order (ids only grow) */
   pages: Page[] = [];
-  byId: Map<number, Page> | null = null;
   evictable: IndexedHeap<Page> | null = null;
   residentTokens = 0;
   residentBytes = 0;
@@ -53,8 +53,22 @@ class AgentContext {
   constructor(readonly pid: Pid, public budget: ContextBudget) {}
 }
 
+/** Binary search by id: an agent's pages are in id order. */
+function findPage(pages: readonly Page[], id: number): Page | undefined {
+  let lo = 0;
+  let hi = pages.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const p = pages[mid];
+    if (p.id === id) return p;
+    if (p.id < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
 /** Victim order: lower importance tier first, then least recently used, then oldest. */
-function evictBefore(a: Page, b: Page): boolean {
+export function evictBefore(a: Page, b: Page): boolean {
   const ta = a.importance >= 1 ? 3 : (a.importance * 4) | 0;
   const tb = b.importance >= 1 ? 3 : (b.importance * 4) | 0;
   if (ta !== tb) return ta < tb;
@@ -109,6 +123,7 @@ export class ContextPager {
     if (!(importance >= 0 && importance <= 1)) throw new InvalidArgumentError(`page importance must be between 0 and 1 (got ${importance})`);
     const p: Page = {
       id: this.nextPageId++,
+      heapIndex: -1,
       pid,
       seq: ctx.pages.length,
       kind: page.kind,
@@ -128,7 +143,6 @@ export class ContextPager {
     };
     ctx.pages.push(p);
     ctx.dirty.push(p);
-    (ctx.byId ??= new Map()).set(p.id, p);
     if (!p.pinned) (ctx.evictable ??= new IndexedHeap(evictBefore)).push(p);
     ctx.residentTokens += p.tokens;
     ctx.residentBytes += p.bytes;
@@ -144,7 +158,7 @@ export class ContextPager {
   /** Real usage from the API replaces the estimate of a page. */
   setExactTokens(pid: Pid, pageId: number, tokens: number): void {
     const ctx = this.ctx(pid);
-    const p = ctx.byId?.get(pageId);
+    const p = findPage(ctx.pages, pageId);
     if (!p) return;
     if (p.resident) ctx.residentTokens += tokens - p.tokens;
     p.tokens = tokens;
@@ -209,7 +223,7 @@ export class ContextPager {
    */
   pageIn(pid: Pid, pageId: number): { page: Page; blocks: LlmBlock[]; fault: boolean } {
     const ctx = this.ctx(pid);
-    const page = ctx.byId?.get(pageId);
+    const page = findPage(ctx.pages, pageId);
     if (!page) throw new KernelError('no_such_page', `agent ${pid} has no page ${pageId}: the stub in your context names the ids you can recall`);
     page.lastAccess = ++this.tick;
     if (page.resident && page.blocks) {
@@ -327,7 +341,7 @@ export class ContextPager {
     const data = JSON.stringify({
       budget: ctx.budget,
       saved: ctx.saved ?? null,
-      pages: ctx.pages.map((p) => (p.blocks ? { ...p, dirty: undefined } : { ...p, blocks: null, dirty: undefined })),
+      pages: ctx.pages.map(toTuple),
     });
     this.journal.store.putSnapshot({ pid, name, at: this.now(), data });
   }
@@ -336,10 +350,10 @@ export class ContextPager {
   loadSnapshot(pid: Pid, name = 'latest'): boolean {
     const snap = this.journal.store.getSnapshot(pid, name);
     if (!snap) return false;
-    const data = JSON.parse(snap.data) as { budget: ContextBudget; saved: unknown; pages: Page[] };
+    const data = JSON.parse(snap.data) as { budget: ContextBudget; saved: unknown; pages: PageTuple[] };
     const ctx = new AgentContext(pid, data.budget);
     ctx.saved = data.saved ?? undefined;
-    this.install(ctx, data.pages.map((p) => ({ ...p, dirty: false })));
+    this.install(ctx, data.pages.map((t) => fromTuple(pid, t)));
     return true;
   }
 
@@ -352,19 +366,20 @@ export class ContextPager {
   private install(ctx: AgentContext, pages: Page[]): void {
     pages.sort((a, b) => a.seq - b.seq);
     ctx.pages = pages;
-    ctx.byId = new Map(pages.map((p) => [p.id, p]));
-    ctx.evictable = new IndexedHeap(evictBefore);
+    const evictable: Page[] = [];
     for (const p of pages) {
       if (p.resident) {
         ctx.residentTokens += p.tokens;
         ctx.residentBytes += p.bytes;
-        if (!p.pinned) ctx.evictable.push(p);
+        if (!p.pinned) evictable.push(p);
       } else {
         ctx.swapped++;
       }
       if (p.lastAccess > this.tick) this.tick = p.lastAccess;
       if (p.id >= this.nextPageId) this.nextPageId = p.id + 1;
     }
+    ctx.evictable = new IndexedHeap(evictBefore);
+    ctx.evictable.pushAll(evictable);
     this.contexts.set(ctx.pid, ctx);
   }
 

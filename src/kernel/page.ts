@@ -4,6 +4,8 @@ import type { PageKind, Pid } from './types';
 /** A unit of an agent's context: a message, a tool result, a file excerpt, a summary, or a pinned system/task text. */
 export interface Page {
   id: number;
+  /** position in the agent's eviction heap, -1 when not evictable */
+  heapIndex: number;
   pid: Pid;
   /** position in the agent's context */
   seq: number;
@@ -77,6 +79,7 @@ export function fromRow(row: PageRow): Page {
   const body = JSON.parse(row.content) as { role: 'user' | 'assistant'; blocks: LlmBlock[]; exact?: boolean };
   return {
     id: row.id,
+    heapIndex: -1,
     pid: row.pid,
     seq: row.seq,
     kind: row.kind,
@@ -109,4 +112,22 @@ const PREVIEW_CHARS = 60;
 export function previewOf(text: string): string {
   const flat = text.slice(0, PREVIEW_CHARS * 4).replace(/\s+/g, ' ').trim();
   return flat.length > PREVIEW_CHARS ? `${flat.slice(0, PREVIEW_CHARS)}…` : flat;
+}
+
+/** A page as a compact array, for snapshots (arrays serialise and parse much faster than objects). */
+export type PageTuple = [
+  id: number, seq: number, kind: PageKind, role: 'user' | 'assistant', blocks: LlmBlock[] | null, tokens: number,
+  exact: boolean, importance: number, pinned: boolean, resident: boolean, lastAccess: number, createdAt: number,
+  bytes: number, callIds: string[] | null, preview: string | null,
+];
+
+export function toTuple(p: Page): PageTuple {
+  return [p.id, p.seq, p.kind, p.role, p.blocks, p.tokens, p.exact, p.importance, p.pinned, p.resident, p.lastAccess, p.createdAt, p.bytes, p.callIds, p.preview];
+}
+
+export function fromTuple(pid: Pid, t: PageTuple): Page {
+  return {
+    id: t[0], heapIndex: -1, pid, seq: t[1], kind: t[2], role: t[3], blocks: t[4], tokens: t[5], exact: t[6], importance: t[7],
+    pinned: t[8], resident: t[9], lastAccess: t[10], createdAt: t[11], bytes: t[12], dirty: false, callIds: t[13], preview: t[14],
+  };
 }

@@ -124,21 +124,24 @@ export class ProcessTable {
     const from = agent.state;
     if (!canTransition(from, to)) throw new InvalidTransitionError(pid, from, to);
     if (to === 'waiting' && !details.waitReason) throw new InvalidArgumentError(`agent ${pid}: a move to waiting needs a reason (approval or tool)`);
-    const next: AgentRecord = {
-      ...agent,
-      state: to,
-      waitReason: to === 'waiting' ? details.waitReason! : null,
-      reason: details.reason ?? (to === 'ready' || to === 'running' || to === 'waiting' ? null : agent.reason),
-      result: details.result ?? agent.result,
-      updatedAt: this.clock.now(),
-    };
-    this.journal.atomically(() => {
-      this.journal.store.putAgent(next);
-      this.journal.emit({ type: 'agent.state', pid, from, to, waitReason: next.waitReason, reason: next.reason });
-    });
-    this.agents.set(pid, next);
-    if (isTerminal(to)) this.notifyExit(next);
-    return next;
+    // Records are updated in place (this is the hot path of every step); undone if the write fails.
+    const before = { state: agent.state, waitReason: agent.waitReason, reason: agent.reason, result: agent.result, updatedAt: agent.updatedAt };
+    agent.state = to;
+    agent.waitReason = to === 'waiting' ? details.waitReason! : null;
+    agent.reason = details.reason ?? (to === 'ready' || to === 'running' || to === 'waiting' ? null : agent.reason);
+    agent.result = details.result ?? agent.result;
+    agent.updatedAt = this.clock.now();
+    try {
+      this.journal.atomically(() => {
+        this.journal.store.putAgent(agent);
+        this.journal.emit({ type: 'agent.state', pid, from, to, waitReason: agent.waitReason, reason: agent.reason });
+      });
+    } catch (err) {
+      Object.assign(agent, before);
+      throw err;
+    }
+    if (isTerminal(to)) this.notifyExit(agent);
+    return agent;
   }
 
   /** Kills an agent and all its live descendants (children first). Returns the pids killed. */
@@ -166,31 +169,33 @@ export class ProcessTable {
     validatePriority(priority);
     const agent = this.get(pid);
     if (isTerminal(agent.state)) throw new InvalidTransitionError(pid, agent.state, agent.state);
-    const next = { ...agent, priority, updatedAt: this.clock.now() };
-    this.journal.atomically(() => {
-      this.journal.store.putAgent(next);
-      this.journal.emit({ type: 'agent.reniced', pid, from: agent.priority, to: priority });
-    });
-    this.agents.set(pid, next);
-    return next;
+    const from = agent.priority;
+    agent.priority = priority;
+    agent.updatedAt = this.clock.now();
+    try {
+      this.journal.atomically(() => {
+        this.journal.store.putAgent(agent);
+        this.journal.emit({ type: 'agent.reniced', pid, from, to: priority });
+      });
+    } catch (err) {
+      agent.priority = from;
+      throw err;
+    }
+    return agent;
   }
 
   /** Adds consumption to an agent's usage (in memory; persisted with the next state write or `persist`). */
   addUsage(pid: Pid, delta: Partial<Usage>): AgentRecord {
     const agent = this.get(pid);
     const u = agent.usage;
-    const usage: Usage = {
-      inputTokens: u.inputTokens + (delta.inputTokens ?? 0),
-      outputTokens: u.outputTokens + (delta.outputTokens ?? 0),
-      cacheReadTokens: u.cacheReadTokens + (delta.cacheReadTokens ?? 0),
-      cacheWriteTokens: u.cacheWriteTokens + (delta.cacheWriteTokens ?? 0),
-      dollars: u.dollars + (delta.dollars ?? 0),
-      steps: u.steps + (delta.steps ?? 0),
-      bytes: delta.bytes ?? u.bytes,
-    };
-    const next = { ...agent, usage };
-    this.agents.set(pid, next);
-    return next;
+    u.inputTokens += delta.inputTokens ?? 0;
+    u.outputTokens += delta.outputTokens ?? 0;
+    u.cacheReadTokens += delta.cacheReadTokens ?? 0;
+    u.cacheWriteTokens += delta.cacheWriteTokens ?? 0;
+    u.dollars += delta.dollars ?? 0;
+    u.steps += delta.steps ?? 0;
+    if (delta.bytes !== undefined) u.bytes = delta.bytes;
+    return agent;
   }
 
   /** Writes the agent's in-memory record (usage) to storage, inside the caller's transaction. */

@@ -46,6 +46,7 @@ export type Dispatch =
 
 /** The scheduler's view of one ready agent. */
 interface Entry {
+  heapIndex: number;
   pid: Pid;
   priority: number;
   /** when the agent last became ready (ms) */
@@ -131,7 +132,7 @@ export class Scheduler {
     const sliceLeft = slice && slice.steps < this.config.sliceSteps && slice.tokens < this.config.sliceTokens;
     const ticket = sliceLeft ? slice.ticket : this.nextTicket++;
     if (!sliceLeft) this.slices.set(pid, { ticket, steps: 0, tokens: 0 });
-    const entry: Entry = { pid, priority: agent.priority, readySince: now, ticket, tokens: agent.usage.inputTokens + agent.usage.outputTokens };
+    const entry: Entry = { heapIndex: -1, pid, priority: agent.priority, readySince: now, ticket, tokens: agent.usage.inputTokens + agent.usage.outputTokens };
     const top = this.heap.peek();
     this.entries.set(pid, entry);
     this.heap.push(entry);

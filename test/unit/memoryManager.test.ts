@@ -50,8 +50,8 @@ describe('memory manager', () => {
 
 describe('indexed heap', () => {
   it('pops in order and supports removal and update of any item', () => {
-    const items = Array.from({ length: 200 }, (_, i) => ({ k: (i * 7919) % 200 }));
-    const heap = new IndexedHeap<{ k: number }>((a, b) => a.k < b.k);
+    const items = Array.from({ length: 200 }, (_, i) => ({ heapIndex: -1, k: (i * 7919) % 200 }));
+    const heap = new IndexedHeap<{ heapIndex: number; k: number }>((a, b) => a.k < b.k);
     for (const it of items) heap.push(it);
     heap.remove(items[10]);
     items[20].k = -1;

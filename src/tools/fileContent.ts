@@ -1,0 +1,111 @@
+/**
+ * Reading workspace files the way tools need them: bounded in size, binary detected, hashed
+ * for stale-edit checks.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { ToolInputError } from '../kernel/ports';
+import type { WorkspacePath } from './paths';
+
+/** Default limit on the bytes of one file a tool reads or edits (1 MiB). */
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+// Same heuristic as git: a NUL byte early in the file means binary.
+const BINARY_SNIFF_BYTES = 8192;
+
+/** The start of a file, at most `maxBytes` of it. */
+export interface FileHead {
+  bytes: Buffer;
+  /** full size on disk */
+  size: number;
+  /** true when the file is larger than what was read */
+  truncated: boolean;
+}
+
+/** True when the buffer looks binary (a NUL byte in its first 8 KB). */
+export function isBinary(bytes: Buffer): boolean {
+  return bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
+}
+
+/** sha256 of some bytes, hex. */
+export function hashBytes(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** sha256 of a whole file, streamed so huge files don't land in memory. */
+export async function hashFile(abs: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(abs)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Reads at most `maxBytes` of a regular file; ToolInputError if it is missing or not a file. */
+export async function readFileHead(path: WorkspacePath, maxBytes: number): Promise<FileHead> {
+  const handle = await open(path.abs, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ENOENT' ? notFound(path) : err;
+  });
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw new ToolInputError(`${path.rel} is a directory, not a file; use list_dir to see what it contains`);
+    if (!info.isFile()) throw new ToolInputError(`${path.rel} is not a regular file`);
+    const length = Math.min(info.size, maxBytes);
+    const bytes = Buffer.alloc(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await handle.read(bytes, filled, length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { bytes: bytes.subarray(0, filled), size: info.size, truncated: info.size > filled };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The current content hash of a file, or null when it does not exist. */
+export async function currentHash(abs: string): Promise<string | null> {
+  try {
+    if (!(await stat(abs)).isFile()) return null;
+    return await hashFile(abs);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/**
+ * Decodes a file head as UTF-8. When the head was cut short, the partial last line is dropped
+ * so no half line (or half character) is shown as if it were content.
+ */
+export function decodeText(head: FileHead): string {
+  if (!head.truncated) return head.bytes.toString('utf8');
+  const lastNewline = head.bytes.lastIndexOf(0x0a);
+  return lastNewline < 0 ? '' : head.bytes.subarray(0, lastNewline + 1).toString('utf8');
+}
+
+/** Splits text into lines; a trailing newline does not make an extra empty line. */
+export function splitLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+
+/** 1536 → "1.5 KB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** The standard "no such file" error, with what to do about it. */
+export function notFound(path: WorkspacePath): ToolInputError {
+  return new ToolInputError(`file not found: ${path.rel}; use list_dir or search_text to find the right path`);
+}
