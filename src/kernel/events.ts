@@ -26,7 +26,11 @@ export type KernelEvent =
   | { type: 'approval.requested'; pid: Pid; requestId: string; tool: string; risk: Risk; summary: string }
   | { type: 'approval.decided'; pid: Pid; requestId: string; decision: 'allow' | 'deny'; actor: 'policy' | 'developer' | 'timeout'; rule: string | null }
   | { type: 'task.status'; taskId: string; pid: Pid | null; status: string }
-  | { type: 'kernel.error'; pid: Pid | null; where: string; message: string };
+  | { type: 'kernel.error'; pid: Pid | null; where: string; message: string }
+  | { type: 'kernel.started'; session: string; processId: number }
+  | { type: 'kernel.stopped'; session: string }
+  /** written by another process (`aios kill`) for the kernel that owns the database */
+  | { type: 'control.kill'; pid: Pid; reason: string };
 
 /** The `type` strings of all kernel events. */
 export type KernelEventType = KernelEvent['type'];

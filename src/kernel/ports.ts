@@ -305,6 +305,18 @@ export interface Tool extends ToolSpec {
   prepare(input: unknown, context: ToolContext): Promise<PreparedCall>;
 }
 
+/** Result of validating a call: the tool and its schema-valid input, or an error for the model. */
+export type ToolValidation =
+  | { ok: true; tool: Tool; input: unknown }
+  | { ok: false; error: string };
+
+/** The tools the kernel can offer (implemented by tools/ToolRegistry). */
+export interface ToolCatalog {
+  list(): ToolSpec[];
+  get(name: string): Tool | undefined;
+  validate(name: string, input: unknown): ToolValidation;
+}
+
 /** Bad tool input: goes back to the model as an error tool result. */
 export class ToolInputError extends Error {
   constructor(message: string) {

@@ -3,12 +3,7 @@
  * call goes through before the tool sees its input.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import type { Disposable, Tool, ToolSpec } from '../kernel/ports';
-
-/** Result of `ToolRegistry.validate`: the tool and its (schema-valid) input, or an error for the model. */
-export type ToolValidation =
-  | { ok: true; tool: Tool; input: unknown }
-  | { ok: false; error: string };
+import type { Disposable, Tool, ToolCatalog, ToolSpec, ToolValidation } from '../kernel/ports';
 
 // Tool names end up in LLM tool declarations; this is the shape the Anthropic API accepts.
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -21,7 +16,7 @@ interface Entry {
 }
 
 /** Holds the registered tools and validates call inputs against their JSON schemas. */
-export class ToolRegistry {
+export class ToolRegistry implements ToolCatalog {
   private readonly tools = new Map<string, Entry>();
   // strictSchema catches typos such as `require` for `required` at registration; strictTypes
   // would reject common, harmless schema shapes, so it stays off. verbose gives us parentSchema

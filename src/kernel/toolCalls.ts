@@ -1,0 +1,182 @@
+import type { Kernel } from './kernel';
+import {
+  ToolInputError,
+  type ApprovalAnswer, type ApprovalClient, type ApprovalPolicy, type ApprovalRequest, type ApprovalSubject, type PolicyRequest,
+  type ProposedFile, type Tool, type ToolCatalog, type ToolContext, type ToolOutcome, type ToolSpec,
+} from './ports';
+import type { AgentRecord, Pid } from './types';
+
+/** The pseudo-tool under which change sets (what a sandboxed command wrote) are approved. */
+export const APPLY_CHANGES: ToolSpec = {
+  name: 'apply_changes',
+  description: 'apply a proposed change set to the workspace',
+  inputSchema: { type: 'object' },
+  risk: 'medium',
+  capabilities: ['fs.write'],
+};
+
+/** What the tool-call path needs. */
+export interface ToolCallDeps {
+  kernel: Kernel;
+  tools: ToolCatalog;
+  policy: ApprovalPolicy;
+  approvals: ApprovalClient;
+  /** this kernel session (for session-scoped rules) */
+  session: string;
+  /** no answer within this time counts as deny */
+  approvalTimeoutMs: number;
+}
+
+/** A tool call as the model made it. */
+export interface RequestedCall {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+/** The outcome of one call, and whether it counts as malformed model output. */
+export interface CallResult extends ToolOutcome {
+  malformed: boolean;
+}
+
+/**
+ * Runs one tool call through the full path: schema validation → prepare → policy (allow / ask /
+ * deny) → the developer if asked → run. Every failure becomes an error result for the model;
+ * nothing here throws into the step loop. Every decision is audited.
+ */
+export class ToolCaller {
+  private nextRequest = 1;
+
+  constructor(private readonly deps: ToolCallDeps) {}
+
+  async call(agent: AgentRecord, call: RequestedCall, signal: AbortSignal): Promise<CallResult> {
+    const { kernel, tools } = this.deps;
+    const v = tools.validate(call.name, call.input);
+    if (!v.ok) return { content: v.error, isError: true, malformed: true };
+    const tool = v.tool;
+    kernel.journal.emit({ type: 'tool.call', pid: agent.pid, tool: tool.name, callId: call.id, risk: tool.risk });
+    const started = kernel.clock.now();
+    const context = this.context(agent, signal);
+    let outcome: ToolOutcome;
+    try {
+      const prepared = await tool.prepare(v.input, context);
+      const allowed = await this.authorize(agent, tool, v.input, prepared.subject, signal);
+      if (typeof allowed === 'string') {
+        outcome = { content: allowed, isError: true };
+      } else {
+        const long = tool.capabilities.includes('exec');
+        if (long) kernel.table.transition(agent.pid, 'waiting', { waitReason: 'tool' });
+        try {
+          outcome = await prepared.run();
+        } finally {
+          if (long && kernel.table.get(agent.pid).state === 'waiting') kernel.table.transition(agent.pid, 'running');
+        }
+      }
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      outcome = { content: err instanceof ToolInputError ? message : `${tool.name} failed: ${message}`, isError: true };
+    }
+    kernel.journal.emit({ type: 'tool.result', pid: agent.pid, tool: tool.name, callId: call.id, isError: outcome.isError, durationMs: kernel.clock.now() - started });
+    return { ...outcome, malformed: false };
+  }
+
+  /** The tool context: identity, abort signal, and the change-set approval path. */
+  private context(agent: AgentRecord, signal: AbortSignal): ToolContext {
+    return {
+      pid: agent.pid,
+      agentName: agent.name,
+      signal,
+      proposeChanges: async (files: ProposedFile[], summary: string) => {
+        if (files.length === 0) return { approved: [] };
+        const subject: ApprovalSubject = { kind: 'edit', summary, files };
+        const verdict = await this.authorize(agent, APPLY_CHANGES, { files: files.map((f) => f.path) }, subject, signal, true);
+        if (verdict === true) return { approved: files.map((f) => f.path) };
+        if (Array.isArray(verdict)) return { approved: verdict };
+        return { approved: [] };
+      },
+    };
+  }
+
+  /**
+   * Decides a call: true when allowed, or the reason it was not (for the model). For change
+   * sets (`subset`), the developer may approve some files: the approved paths come back.
+   */
+  private async authorize(agent: AgentRecord, tool: ToolSpec, input: unknown, subject: ApprovalSubject, signal: AbortSignal, subset = false): Promise<true | string | string[]> {
+    const { kernel, policy, session } = this.deps;
+    const request: PolicyRequest = { pid: agent.pid, session, agentCapabilities: agent.capabilities, tool, input, subject };
+    const decision = policy.decide(request, kernel.clock.now());
+    if (decision.verdict !== 'ask') {
+      this.audit(agent.pid, `approval.${decision.verdict}`, 'policy', tool.name, { rule: decision.rule, reason: decision.reason, summary: subject.summary });
+      kernel.journal.emit({ type: 'approval.decided', pid: agent.pid, requestId: '-', decision: decision.verdict, actor: 'policy', rule: decision.rule });
+      return decision.verdict === 'allow' ? true : `denied by policy: ${decision.reason}`;
+    }
+    const approval: ApprovalRequest = {
+      id: `${agent.pid}-${this.nextRequest++}`,
+      pid: agent.pid,
+      agentName: agent.name,
+      tool: tool.name,
+      risk: tool.risk,
+      subject,
+      createdAt: kernel.clock.now(),
+    };
+    const answer = await this.ask(agent.pid, approval, signal);
+    if (answer.decision === 'deny') {
+      const actor = answer.reason === TIMEOUT ? 'timeout' : 'developer';
+      this.audit(agent.pid, 'approval.deny', actor, tool.name, { request: approval.id, reason: answer.reason, summary: subject.summary });
+      kernel.journal.emit({ type: 'approval.decided', pid: agent.pid, requestId: approval.id, decision: 'deny', actor, rule: null });
+      return actor === 'timeout'
+        ? `the developer did not answer within ${Math.round(this.deps.approvalTimeoutMs / 1000)} s, so this was not done`
+        : `the developer denied this${answer.reason ? `: ${answer.reason}` : ''}. Do not retry the same action; ask or take another approach.`;
+    }
+    let rule: string | null = null;
+    if (answer.remember) {
+      try {
+        rule = policy.remember(request, answer.remember, kernel.clock.now()).id;
+        this.audit(agent.pid, 'rule.add', 'developer', tool.name, { rule, scope: answer.remember });
+      } catch (err) {
+        this.audit(agent.pid, 'rule.refused', 'policy', tool.name, { reason: (err as Error).message });
+      }
+    }
+    this.audit(agent.pid, 'approval.allow', 'developer', tool.name, { request: approval.id, rule, files: answer.files ?? null, summary: subject.summary });
+    kernel.journal.emit({ type: 'approval.decided', pid: agent.pid, requestId: approval.id, decision: 'allow', actor: 'developer', rule });
+    if (subset && answer.files) return answer.files;
+    return true;
+  }
+
+  /** Asks the developer, with the agent waiting; a timeout or a kill counts as deny. */
+  private async ask(pid: Pid, request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
+    const { kernel, approvals, approvalTimeoutMs } = this.deps;
+    kernel.table.transition(pid, 'waiting', { waitReason: 'approval' });
+    kernel.journal.emit({ type: 'approval.requested', pid, requestId: request.id, tool: request.tool, risk: request.risk, summary: request.subject.summary });
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<ApprovalAnswer>((resolve) => {
+        timer = setTimeout(() => { controller.abort(); resolve({ decision: 'deny', reason: TIMEOUT }); }, approvalTimeoutMs);
+      });
+      const aborted = new Promise<ApprovalAnswer>((resolve) => controller.signal.addEventListener('abort', () => resolve({ decision: 'deny', reason: TIMEOUT }), { once: true }));
+      const answered = approvals.ask(request, controller.signal).catch((err: unknown): ApprovalAnswer => ({ decision: 'deny', reason: `the approval prompt failed: ${(err as Error).message}` }));
+      return await Promise.race([answered, timeout, aborted]);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      controller.abort();
+      const state = kernel.table.get(pid).state;
+      if (state === 'waiting') kernel.table.transition(pid, 'running');
+    }
+  }
+
+  private audit(pid: Pid, action: string, actor: string, subject: string, detail: Record<string, unknown>): void {
+    const { kernel } = this.deps;
+    kernel.store.appendAudit({ at: kernel.clock.now(), pid, action, actor, subject, detail });
+  }
+}
+
+const TIMEOUT = 'no answer in time';
+
+/** Whether an agent's capabilities cover a tool's needs. */
+export function canUse(agent: AgentRecord, tool: Pick<Tool, 'capabilities'>): boolean {
+  return tool.capabilities.every((c) => agent.capabilities.includes(c));
+}

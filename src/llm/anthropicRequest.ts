@@ -1,0 +1,109 @@
+/**
+ * Turns an LlmRequest into Messages API parameters: blocks, tools, and the prompt-cache
+ * breakpoints (`cache_control`) that make the stable prefix cheap on the next step.
+ */
+import type {
+  CacheControlEphemeral,
+  ContentBlockParam,
+  MessageCreateParamsStreaming,
+  MessageParam,
+  TextBlockParam,
+  Tool,
+} from '@anthropic-ai/sdk/resources/messages';
+import type { LlmBlock, LlmRequest } from '../kernel/ports';
+import { isThinkingBlock, type TurnBlock } from './thinkingMemory';
+
+/** The API accepts at most this many `cache_control` blocks in one request. */
+export const MAX_CACHE_BREAKPOINTS = 4;
+
+const EPHEMERAL: CacheControlEphemeral = { type: 'ephemeral' };
+
+/** A place a breakpoint can go, in prompt order (tools, then system, then messages). */
+type Breakpoint = { at: 'tools' } | { at: 'system' } | { at: 'message'; index: number };
+
+/** Finds the turn as the API sent it (with thinking blocks) for an assistant message, or null. */
+export type TurnReplay = (content: readonly LlmBlock[]) => TurnBlock[] | null;
+
+/**
+ * Builds the streaming Messages API request for `request`, with `maxTokens` as the output cap.
+ * `replay` restores the thinking blocks of assistant turns (see thinkingMemory.ts).
+ */
+export function toApiParams(request: LlmRequest, maxTokens: number, replay: TurnReplay = () => null): MessageCreateParamsStreaming {
+  const tools: Tool[] = request.tools.map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    input_schema: { type: 'object', ...tool.inputSchema },
+  }));
+  const system: TextBlockParam[] = request.system ? [{ type: 'text', text: request.system }] : [];
+  const messages: MessageParam[] = request.messages.map((message) => {
+    const blocks: readonly TurnBlock[] = (message.role === 'assistant' ? replay(message.content) : null) ?? message.content;
+    return { role: message.role, content: blocks.flatMap(toApiBlock) };
+  });
+
+  for (const point of chooseBreakpoints(request, messages, tools.length > 0, system.length > 0)) {
+    if (point.at === 'tools') tools[tools.length - 1]!.cache_control = EPHEMERAL;
+    else if (point.at === 'system') system[0]!.cache_control = EPHEMERAL;
+    else setCacheControl(messages[point.index]!);
+  }
+
+  return {
+    model: request.model,
+    max_tokens: maxTokens,
+    messages,
+    ...(system.length ? { system } : {}),
+    ...(tools.length ? { tools } : {}),
+    stream: true,
+  };
+}
+
+/**
+ * Where the breakpoints go. `cache.system` marks the end of tools and the end of system (two
+ * breakpoints, so a change of system prompt still reuses the cached tools); each listed message
+ * index marks that message's last block. Over the limit of 4, the latest ones are kept: they
+ * cover the longest prefix, and the API looks back from a breakpoint for earlier cached prefixes.
+ */
+function chooseBreakpoints(
+  request: LlmRequest,
+  messages: readonly MessageParam[],
+  hasTools: boolean,
+  hasSystem: boolean,
+): Breakpoint[] {
+  const points: Breakpoint[] = [];
+  if (request.cache.system) {
+    if (hasTools) points.push({ at: 'tools' });
+    if (hasSystem) points.push({ at: 'system' });
+  }
+  const indices = [...new Set(request.cache.messages)]
+    .filter((index) => Number.isInteger(index) && index >= 0 && index < messages.length)
+    .sort((a, b) => a - b);
+  // A message whose blocks were all empty text has nothing to carry the breakpoint.
+  const canCarry = (message: MessageParam): boolean => (message.content as TurnBlock[]).some((block) => !isThinkingBlock(block));
+  for (const index of indices) if (canCarry(messages[index]!)) points.push({ at: 'message', index });
+  return points.slice(-MAX_CACHE_BREAKPOINTS);
+}
+
+/** Marks the message's last block that can carry a breakpoint (thinking blocks cannot). */
+function setCacheControl(message: MessageParam): void {
+  const blocks = message.content as TurnBlock[];
+  const last = blocks.filter((block) => !isThinkingBlock(block)).at(-1) as { cache_control?: CacheControlEphemeral } | undefined;
+  if (last) last.cache_control = EPHEMERAL;
+}
+
+/** One block as API blocks; an empty text block becomes none, because the API rejects it. */
+function toApiBlock(block: TurnBlock): ContentBlockParam[] {
+  switch (block.type) {
+    case 'thinking':
+    case 'redacted_thinking':
+      return [block];
+    case 'text':
+      return block.text ? [{ type: 'text', text: block.text }] : [];
+    case 'tool_use':
+      return [{ type: 'tool_use', id: block.id, name: block.name, input: isObject(block.input) ? block.input : {} }];
+    case 'tool_result':
+      return [{ type: 'tool_result', tool_use_id: block.toolUseId, content: block.content, is_error: block.isError }];
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

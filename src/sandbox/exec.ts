@@ -1,0 +1,133 @@
+/**
+ * One command in a running container through the Engine API's exec (not the CLI): hijacked
+ * stream, demuxed and capped output, a timeout and an abort signal, OOM detection.
+ */
+import { performance } from 'node:perf_hooks';
+import type Docker from 'dockerode';
+import { CappedBuffer, Demuxer } from './output';
+
+/** Why a command did not finish on its own. */
+export type KillReason = 'timeout' | 'oom' | 'aborted';
+
+/** What a command did. */
+export interface ExecResult {
+  /** null when the process was killed before it exited */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** bytes produced, including those dropped by the cap */
+  stdoutBytes: number;
+  stderrBytes: number;
+  truncated: boolean;
+  durationMs: number;
+  killed: KillReason | null;
+  /** human explanation when killed, e.g. "out of memory (limit 256 MiB)" */
+  message: string | null;
+}
+
+/** The raw outcome before the sandbox adds OOM and restart handling. */
+export interface RawExec extends Omit<ExecResult, 'killed' | 'message'> {
+  /** set when we stopped it; the container was killed to do so */
+  stopped: 'timeout' | 'aborted' | null;
+  /** ms since epoch when the exec started (for the events query) */
+  startedAt: number;
+}
+
+/** What runExec needs. */
+export interface ExecRequest {
+  argv: string[];
+  user: string;
+  workdir: string;
+  env: string[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+  capBytes: number;
+}
+
+/**
+ * Runs argv and waits for it. On timeout or abort `stop` kills the whole container: an exec has
+ * no kill of its own, and killing the container also ends whatever the command left running in
+ * the background. The caller restarts it (the staging volume survives).
+ */
+export async function runExec(container: Docker.Container, request: ExecRequest, stop: () => Promise<void>): Promise<RawExec> {
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const stdout = new CappedBuffer(request.capBytes);
+  const stderr = new CappedBuffer(request.capBytes);
+  const exec = await container.exec({ Cmd: request.argv, User: request.user, WorkingDir: request.workdir, Env: request.env, AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false });
+  const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy(): void };
+  const demux = new Demuxer(stdout, stderr);
+  const ended = new Promise<void>((resolve) => {
+    stream.on('data', (chunk: Buffer) => demux.push(chunk));
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', () => resolve());
+  });
+
+  let stopped: RawExec['stopped'] = null;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stopRequested = new Promise<'timeout' | 'aborted'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), request.timeoutMs);
+    onAbort = () => resolve('aborted');
+    if (request.signal?.aborted) onAbort();
+    else request.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const first = await Promise.race([ended.then(() => null), stopRequested]);
+    if (first) {
+      stopped = first;
+      await stop();
+      // The stream ends when the process dies; never wait forever for a stuck connection.
+      await Promise.race([ended, delay(5000)]);
+      stream.destroy();
+    }
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) request.signal?.removeEventListener('abort', onAbort);
+  }
+  const info = await exec.inspect().catch(() => undefined);
+  return {
+    exitCode: stopped || !info || info.Running ? null : info.ExitCode,
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+    stdoutBytes: stdout.total,
+    stderrBytes: stderr.total,
+    truncated: stdout.truncated || stderr.truncated,
+    durationMs: Math.round(performance.now() - t0),
+    stopped,
+    startedAt,
+  };
+}
+
+/**
+ * True when the engine reported an out-of-memory kill in the container since `sinceMs`. The
+ * event and the exec's exit race each other, so `settleMs` > 0 looks again after that long.
+ */
+export async function oomSince(docker: Docker, containerId: string, sinceMs: number, settleMs = 0): Promise<boolean> {
+  for (let attempt = 0; attempt < (settleMs > 0 ? 2 : 1); attempt++) {
+    if (attempt) await delay(settleMs);
+    const stream = await docker.getEvents({
+      since: timestamp(sinceMs - 1000),
+      until: timestamp(Date.now()),
+      filters: { container: [containerId], event: ['oom'] },
+    } as unknown as Docker.GetEventsOptions);
+    const text = await new Promise<string>((resolve) => {
+      let acc = '';
+      stream.on('data', (c: Buffer) => (acc += c.toString()));
+      stream.on('end', () => resolve(acc));
+      stream.on('error', () => resolve(acc));
+    });
+    if (text.includes('"oom"')) return true;
+  }
+  return false;
+}
+
+/** The engine's timestamp format: seconds, a dot, nine digits of nanoseconds. */
+function timestamp(ms: number): string {
+  return `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1e6).padStart(9, '0')}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { CHROMIUM_BIN, CODE_SERVER_BIN, CODE_SERVER_MARKER } from './paths';
+
+/** What the e2e tests need that is not on this machine, as sentences that say how to fix it. */
+export function missingE2ePrerequisites(): string[] {
+  const missing: string[] = [];
+  if (!existsSync(CODE_SERVER_MARKER) || !existsSync(CODE_SERVER_BIN)) {
+    missing.push(`code-server is not installed (no ${CODE_SERVER_MARKER}): run scripts/ensure-e2e.sh`);
+  }
+  if (!existsSync(CHROMIUM_BIN)) missing.push(`Chromium not found at ${CHROMIUM_BIN}: run scripts/ensure-e2e.sh (apt package chromium)`);
+  return missing;
+}
+
+/**
+ * Call from a mocha `before` hook: with everything installed it returns; otherwise it fails the
+ * suite when CI=true (a green CI must not hide a missing install step) and skips it elsewhere.
+ */
+export function requireE2ePrerequisites(context: Mocha.Context): void {
+  const missing = missingE2ePrerequisites();
+  if (missing.length === 0) return;
+  const reason = `end-to-end prerequisites missing:\n  - ${missing.join('\n  - ')}`;
+  if (process.env.CI === 'true') throw new Error(reason);
+  console.log(`  skipped: ${reason}`);
+  context.skip();
+}

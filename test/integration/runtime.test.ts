@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
+import type { Script } from '../../src/llm/scriptFile';
+import { KernelSession } from '../../src/host/session';
+import { SqliteStore } from '../../src/storage/sqliteStore';
+
+/** An approval client that answers from a queue (or waits forever), recording what it was asked. */
+class ScriptedApprovals implements ApprovalClient {
+  asked: ApprovalRequest[] = [];
+  constructor(private readonly answers: Array<ApprovalAnswer | 'never'>) {}
+  ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
+    this.asked.push(request);
+    const a = this.answers.shift() ?? 'never';
+    if (a === 'never') return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    return Promise.resolve(a);
+  }
+}
+
+function workspace(): { dir: string; db: string; script: (s: Script) => string } {
+  const dir = mkdtempSync(join(tmpdir(), 'aios-rt-'));
+  const ws = join(dir, 'ws');
+  require('node:fs').mkdirSync(ws);
+  writeFileSync(join(ws, 'greet.ts'), 'export const greeting = "helo";\n');
+  let n = 0;
+  return {
+    dir: ws,
+    db: join(dir, 'aios.db'),
+    script: (s) => { const p = join(dir, `script${n++}.json`); writeFileSync(p, JSON.stringify(s)); return `scripted:${p}`; },
+  };
+}
+
+const editScript: Script = {
+  turns: [
+    { text: 'Reading the file.', tool_calls: [{ name: 'read_file', input: { path: 'greet.ts' } }] },
+    { text: 'Fixing the typo.', tool_calls: [{ name: 'edit_file', input: { path: 'greet.ts', old_text: '"helo"', new_text: '"hello"' } }] },
+    { text: 'Fixed the greeting typo.' },
+  ],
+};
+
+async function run(opts: { answers: Array<ApprovalAnswer | 'never'>; script: Script; approvalTimeoutMs?: number; agents?: number; budgets?: object; context?: object }) {
+  const w = workspace();
+  const approvals = new ScriptedApprovals(opts.answers);
+  const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals, runtime: { approvalTimeoutMs: opts.approvalTimeoutMs ?? 5000 } });
+  const model = w.script(opts.script);
+  const pids = Array.from({ length: opts.agents ?? 1 }, () => session.spawn({ task: 'fix the greeting', model, budgets: opts.budgets, context: opts.context }).pid);
+  await session.runtime.idle();
+  return { w, session, approvals, pids };
+}
+
+describe('agent runtime (real SQLite, scripted model, real workspace files)', function () {
+  this.timeout(20_000);
+
+  it('reads a file, proposes an edit, asks, and applies it on approval', async () => {
+    const { w, session, approvals, pids } = await run({ script: editScript, answers: [{ decision: 'approve', remember: null }] });
+    const agent = session.kernel.table.get(pids[0]);
+    assert.equal(agent.state, 'done', agent.reason ?? '');
+    assert.equal(agent.result, 'Fixed the greeting typo.');
+    assert.equal(readFileSync(join(w.dir, 'greet.ts'), 'utf8'), 'export const greeting = "hello";\n');
+    assert.equal(approvals.asked.length, 1, 'reading is low risk and allowed; the edit asks');
+    const subject = approvals.asked[0].subject;
+    assert.equal(subject.kind, 'edit');
+    assert.match(subject.kind === 'edit' ? subject.files[0].diff : '', /-export const greeting = "helo";\n\+export const greeting = "hello";/);
+    const audit = session.store.queryAudit(10).map((a) => `${a.action}:${a.actor}:${a.subject}`);
+    assert.ok(audit.includes('approval.allow:developer:edit_file'), audit.join(', '));
+    assert.ok(audit.includes('approval.allow:policy:read_file'));
+    assert.equal(session.store.getTask(`task-${pids[0]}`)?.status, 'done');
+    await session.close();
+  });
+
+  it('leaves the file untouched when the developer denies, and tells the model', async () => {
+    const { w, session, pids } = await run({ script: editScript, answers: [{ decision: 'deny', reason: 'not now' }] });
+    assert.equal(readFileSync(join(w.dir, 'greet.ts'), 'utf8'), 'export const greeting = "helo";\n');
+    const pages = session.store.listPages(pids[0]).map((p) => p.text).join('\n');
+    assert.match(pages, /the developer denied this: not now/);
+    await session.close();
+  });
+
+  it('counts no answer within the timeout as deny', async () => {
+    const { w, session, pids } = await run({ script: editScript, answers: ['never'], approvalTimeoutMs: 200 });
+    assert.equal(readFileSync(join(w.dir, 'greet.ts'), 'utf8'), 'export const greeting = "helo";\n');
+    const decided = session.store.queryEvents({ type: 'approval.decided', pid: pids[0] }).map((e) => e.event);
+    assert.ok(decided.some((e) => e.type === 'approval.decided' && e.actor === 'timeout' && e.decision === 'deny'));
+    await session.close();
+  });
+
+  it('"always allow for this agent" stops asking for the same file', async () => {
+    const script: Script = {
+      turns: [
+        { tool_calls: [{ name: 'write_file', input: { path: 'notes.md', content: 'one\n' } }] },
+        { tool_calls: [{ name: 'write_file', input: { path: 'notes.md', content: 'two\n' } }] },
+        { text: 'done' },
+      ],
+    };
+    const { w, session, approvals } = await run({ script, answers: [{ decision: 'approve', remember: 'agent' }] });
+    assert.equal(approvals.asked.length, 1);
+    assert.equal(readFileSync(join(w.dir, 'notes.md'), 'utf8'), 'two\n');
+    await session.close();
+  });
+
+  it('sends malformed tool calls back as errors and fails the agent after N in a row', async () => {
+    const bad = { tool_calls: [{ name: 'read_file', raw_input: '{"path": "greet.ts"' }] };
+    const script: Script = { turns: [{ tool_calls: [{ name: 'no_such_tool', input: {} }] }, { tool_calls: [{ name: 'read_file', input: { paht: 'x' } }] }, bad, bad] };
+    const { session, pids } = await run({ script, answers: [] });
+    const agent = session.kernel.table.get(pids[0]);
+    assert.equal(agent.state, 'failed');
+    assert.match(agent.reason ?? '', /3 steps in a row with malformed tool calls/);
+    const pages = session.store.listPages(pids[0]).map((p) => p.text).join('\n');
+    assert.match(pages, /unknown tool 'no_such_tool'|no_such_tool/);
+    assert.match(pages, /unknown property 'paht'/);
+    assert.match(pages, /was not valid JSON/);
+    await session.close();
+  });
+
+  it('suspends an agent that repeats the same call, with the reason', async () => {
+    const same = { tool_calls: [{ name: 'list_dir', input: { path: '.' } }] };
+    const { session, pids } = await run({ script: { turns: [same, same, same, same, same] }, answers: [] });
+    const agent = session.kernel.table.get(pids[0]);
+    assert.equal(agent.state, 'suspended');
+    assert.match(agent.reason ?? '', /loop detected: list_dir called 3 times in a row/);
+    assert.equal(session.store.queryEvents({ type: 'agent.loop' }).length, 1);
+    await session.close();
+  });
+
+  it('never lets an agent approve its own calls or change the policy through a tool', async () => {
+    const script: Script = { turns: [{ tool_calls: [{ name: 'approve', input: { request: '1-1' } }, { name: 'add_rule', input: { tool: 'write_file' } }] }, { text: 'ok' }] };
+    const { session } = await run({ script, answers: [] });
+    const names = session.registry.list().map((t) => t.name);
+    assert.ok(!names.some((n) => /approve|rule|policy/.test(n)), names.join(','));
+    assert.equal(session.policy.rules().length, 0);
+    await session.close();
+  });
+
+  it('keeps other agents running while one waits for approval', async () => {
+    const w = workspace();
+    const approvals = new ScriptedApprovals(['never']);
+    const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals, scheduler: { maxConcurrent: 1 } });
+    const waiter = session.spawn({ task: 'edit', model: w.script(editScript) });
+    while (session.kernel.table.get(waiter.pid).state !== 'waiting') await new Promise((r) => setTimeout(r, 5));
+    const reader: Script = { turns: [{ tool_calls: [{ name: 'list_dir', input: {} }] }, { tool_calls: [{ name: 'read_file', input: { path: 'greet.ts' } }] }, { text: 'read it' }] };
+    const other = session.spawn({ task: 'read', model: w.script(reader) });
+    const done = await session.kernel.table.waitForExit(other.pid);
+    assert.equal(done.state, 'done');
+    assert.equal(session.kernel.table.get(waiter.pid).state, 'waiting');
+    assert.equal(session.kernel.table.get(waiter.pid).waitReason, 'approval');
+    session.kernel.kill(waiter.pid);
+    await session.runtime.idle();
+    assert.equal(session.kernel.table.get(waiter.pid).state, 'killed');
+    assert.equal(readFileSync(join(w.dir, 'greet.ts'), 'utf8'), 'export const greeting = "helo";\n');
+    await session.close();
+  });
+
+  it('kill aborts an in-flight model call at once', async () => {
+    const w = workspace();
+    const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals: new ScriptedApprovals([]) });
+    const a = session.spawn({ task: 'slow', model: w.script({ turns: [{ text: 'late', latency_ms: 30_000 }] }) });
+    while (session.kernel.table.get(a.pid).state !== 'running') await new Promise((r) => setTimeout(r, 5));
+    const t0 = Date.now();
+    session.kernel.kill(a.pid);
+    await session.runtime.idle();
+    assert.ok(Date.now() - t0 < 2000);
+    assert.equal(session.kernel.table.get(a.pid).state, 'killed');
+    await session.close();
+  });
+
+  it('pages old context out under a small budget and recalls it by id', async () => {
+    const big = 'lorem '.repeat(400);
+    const turns: Script['turns'] = [];
+    for (let i = 0; i < 6; i++) turns.push({ text: `note ${i}: ${big}`, tool_calls: [{ name: 'list_dir', input: { depth: i + 1 } }] });
+    const { session, pids } = await run({ script: { turns: [...turns, { text: 'done' }] }, answers: [], context: { tokens: 2000, high: 0.9, low: 0.5 } });
+    const pid = pids[0];
+    assert.equal(session.kernel.table.get(pid).state, 'done', session.kernel.table.get(pid).reason ?? '');
+    const rows = session.store.listPages(pid);
+    const swapped = rows.filter((p) => !p.resident);
+    assert.ok(swapped.length > 0, 'some pages were swapped out');
+    assert.match(swapped.map((p) => p.text).join('\n'), /note 0: lorem/);
+    assert.ok(session.store.searchPages(pid, 'note', 5).length > 0);
+    await session.close();
+  });
+
+  it('records every committed step and survives reopening the database', async () => {
+    const { w, session, pids } = await run({ script: editScript, answers: [{ decision: 'approve', remember: null }] });
+    await session.close();
+    const store = SqliteStore.open(w.db);
+    const steps = store.queryEvents({ type: 'agent.step', pid: pids[0] });
+    assert.equal(steps.length, 3);
+    assert.ok(steps.every((s) => s.event.type === 'agent.step' && s.event.scripted));
+    assert.equal(store.getAgent(pids[0])?.usage.steps, 3);
+    assert.equal(store.getAgent(pids[0])?.state, 'done');
+    store.close();
+  });
+});

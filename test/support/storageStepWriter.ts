@@ -1,0 +1,26 @@
+/**
+ * Child process of the durability test: `node --import tsx storageStepWriter.ts DB PID FIRST_STEP`.
+ * Commits steps forever, each one transaction of agent upsert + event + checkpoint, and prints
+ * each step number to stdout only after its commit returned. The test kills it with SIGKILL.
+ */
+import { writeSync } from 'node:fs';
+import { SqliteStore } from '../../src/storage/sqliteStore';
+import { makeAgent } from './storageFixtures';
+
+const [path, pidText, firstText] = process.argv.slice(2);
+const pid = Number(pidText);
+const store = SqliteStore.open(path);
+const agent = makeAgent(pid, { state: 'running' });
+
+for (let step = Number(firstText); ; step++) {
+  store.transaction(() => {
+    store.putAgent({ ...agent, updatedAt: step, usage: { ...agent.usage, steps: step } });
+    store.appendEvent(
+      { type: 'agent.step', pid, step, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, dollars: 0.001, durationMs: 1, scripted: true },
+      step,
+    );
+    store.putCheckpoint(pid, step, step, JSON.stringify({ step, pages: [1, 2, 3], note: 'x'.repeat(200) }));
+  });
+  // Synchronous write: the line leaves this process before the next step starts.
+  writeSync(1, `${step}\n`);
+}
