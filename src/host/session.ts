@@ -10,7 +10,11 @@ import { AgentRuntime, type RuntimeConfig } from '../kernel/runtime';
 import type { SchedulerConfig } from '../kernel/scheduler';
 import type { AgentRecord, Pid } from '../kernel/types';
 import { createProvider, type ProviderFactoryOptions } from '../llm/factory';
+import type { SandboxOptions } from '../sandbox/config';
+import { createRunCommandTool } from '../sandbox/runCommandTool';
+import { DockerSandbox } from '../sandbox/sandbox';
 import { SqliteStore } from '../storage/sqliteStore';
+import { liveKernel } from './liveKernel';
 import { RulePolicy, type AskThreshold } from '../tools/policy';
 import { ReadLedger } from '../tools/readLedger';
 import { ToolRegistry } from '../tools/registry';
@@ -28,8 +32,12 @@ export interface SessionOptions {
   memory?: Partial<MemoryConfig>;
   providers?: ProviderFactoryOptions;
   askAtOrAbove?: AskThreshold;
-  /** extra tools (e.g. run_command from the sandbox) */
+  /** extra tools */
   extraTools?: Tool[];
+  /** the Docker sandbox for run_command (workspace and session are filled in); false for none */
+  sandbox?: Omit<SandboxOptions, 'workspace' | 'session'> | false;
+  /** where the sandbox logs (engine trouble, orphan cleanup) */
+  log?: (line: string) => void;
   onText?: (pid: Pid, delta: string) => void;
   /** how often to look for commands from other processes (`aios kill`), ms; 0 turns it off */
   controlPollMs?: number;
@@ -44,6 +52,8 @@ export class KernelSession {
   readonly policy: RulePolicy;
   readonly runtime: AgentRuntime;
   readonly ledger = new ReadLedger();
+  /** null when the session runs without code actions */
+  readonly sandbox: DockerSandbox | null;
   private readonly providers = new Map<string, { provider: LlmProvider; model: string }>();
   private readonly disposables: Disposable[] = [];
   private controlSeq = 0;
@@ -53,9 +63,19 @@ export class KernelSession {
   private constructor(private readonly options: SessionOptions) {
     this.store = SqliteStore.open(options.dbPath);
     try {
+      const other = liveKernel(this.store);
+      if (other !== null) {
+        throw new Error(`another AIOS kernel (process ${other}) is running on ${options.dbPath}: stop it first, or use another database (--db / aios.databasePath)`);
+      }
       this.kernel = new Kernel({ store: this.store, scheduler: options.scheduler, memory: options.memory });
       this.policy = new RulePolicy({ store: this.store, session: this.id, askAtOrAbove: options.askAtOrAbove });
-      const tools = [...createWorkspaceTools({ root: options.workspace, ledger: this.ledger }), recallTool(this.kernel.pager), ...(options.extraTools ?? [])];
+      this.sandbox = options.sandbox === false ? null : new DockerSandbox({ ...options.sandbox, workspace: options.workspace, session: this.id }, options.log);
+      const tools = [
+        ...createWorkspaceTools({ root: options.workspace, ledger: this.ledger }),
+        recallTool(this.kernel.pager),
+        ...(this.sandbox ? [createRunCommandTool(this.sandbox)] : []),
+        ...(options.extraTools ?? []),
+      ];
       for (const t of tools) this.disposables.push(this.registry.register(t));
       this.runtime = new AgentRuntime({
         kernel: this.kernel,
@@ -81,6 +101,13 @@ export class KernelSession {
     k.journal.emit({ type: 'kernel.started', session: session.id, processId: process.pid });
     session.controlSeq = k.store.queryEvents({ type: 'control.', limit: 1 })[0]?.seq ?? 0;
     k.restore();
+    // An agent that ends gives back its container and forgets what it read.
+    session.disposables.push(k.subscribe('agent.state', (e) => {
+      if (e.event.type !== 'agent.state' || !['done', 'failed', 'killed'].includes(e.event.to)) return;
+      const pid = e.event.pid;
+      session.ledger.forget(pid);
+      void session.sandbox?.release(pid).catch((err: Error) => options.log?.(`sandbox: releasing agent ${pid}: ${err.message}`));
+    }));
     session.runtime.start();
     const poll = options.controlPollMs ?? 250;
     if (poll > 0) {
@@ -126,6 +153,7 @@ export class KernelSession {
     if (this.controlTimer) clearInterval(this.controlTimer);
     await this.runtime.stop();
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
+    await this.sandbox?.dispose().catch((err: Error) => this.options.log?.(`sandbox: ${err.message}`));
     try {
       this.kernel.journal.emit({ type: 'kernel.stopped', session: this.id });
     } finally {

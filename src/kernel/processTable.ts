@@ -41,7 +41,8 @@ export interface SpawnOptions {
 }
 
 export const DEFAULT_CONTEXT: ContextBudget = { tokens: 100_000, high: 0.9, low: 0.7 };
-export const DEFAULT_CAPABILITIES: Capability[] = ['fs.read', 'fs.write'];
+/** exec is safe to grant by default: run_command runs only in the sandbox and always asks unless a rule allows it. */
+export const DEFAULT_CAPABILITIES: Capability[] = ['fs.read', 'fs.write', 'exec'];
 
 /**
  * The process table: every agent, its lifecycle and its usage. Each change is written to

@@ -146,6 +146,11 @@ export class ToolCaller {
   /** Asks the developer, with the agent waiting; a timeout or a kill counts as deny. */
   private async ask(pid: Pid, request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
     const { kernel, approvals, approvalTimeoutMs } = this.deps;
+    // A running command may propose its changes: the agent moves from waiting on the tool to
+    // waiting on the developer, and back.
+    const before = kernel.table.get(pid);
+    const inTool = before.state === 'waiting' && before.waitReason === 'tool';
+    if (inTool) kernel.table.transition(pid, 'running');
     kernel.table.transition(pid, 'waiting', { waitReason: 'approval' });
     kernel.journal.emit({ type: 'approval.requested', pid, requestId: request.id, tool: request.tool, risk: request.risk, summary: request.subject.summary });
     const controller = new AbortController();
@@ -164,7 +169,10 @@ export class ToolCaller {
       signal.removeEventListener('abort', onAbort);
       controller.abort();
       const state = kernel.table.get(pid).state;
-      if (state === 'waiting') kernel.table.transition(pid, 'running');
+      if (state === 'waiting') {
+        kernel.table.transition(pid, 'running');
+        if (inTool) kernel.table.transition(pid, 'waiting', { waitReason: 'tool' });
+      }
     }
   }
 

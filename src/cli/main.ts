@@ -1,0 +1,233 @@
+/**
+ * The `aios` command: run agents on a folder from a terminal, and look at (or kill) agents in a
+ * database. Errors are one clear line and a non-zero exit.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Kernel } from '../kernel/kernel';
+import type { ApprovalClient } from '../kernel/ports';
+import type { Budgets } from '../kernel/types';
+import { liveKernel } from '../host/liveKernel';
+import { KernelSession } from '../host/session';
+import { SqliteStore } from '../storage/sqliteStore';
+import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
+import { progressLine, summaryTable } from './progress';
+
+/** A usage error: printed with the command's help hint, exit 2. */
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  main: `aios — an operating system for AI agents
+
+usage:
+  aios run "<task>" --workspace DIR [options]   run agents on a folder
+  aios ps --db FILE                             list agents in a database
+  aios events --db FILE [--type T] [--agent PID] [--limit N]
+  aios kill PID --db FILE                       kill an agent (and its children)
+
+Run 'aios <command> --help' for the options of a command.`,
+  run: `aios run "<task>" --workspace DIR [options]
+
+  --workspace DIR     the folder the agents work on (required)
+  --agents N          how many agents to spawn on the task (default 1)
+  --model M           scripted:PATH (the offline scripted model) or an Anthropic model id
+                      (default scripted:<workspace>/.aios/scripts/default.json if it exists)
+  --db FILE           the database (default <workspace>/.aios/aios.db)
+  --role R            the agents' role (default coder)
+  --priority P        0 (most urgent) to 99 (default 50)
+  --max-tokens N      token budget per agent
+  --max-dollars D     dollar budget per agent
+  --max-steps N       step budget per agent
+  --context-tokens N  context window budget per agent (default 100000)
+  --yes               approve everything the policy would ask about
+  --deny-risky        deny everything the policy would ask about
+  --no-sandbox        run without the Docker sandbox (no run_command)
+
+Approvals are asked on the terminal; without one (and without --yes) they are denied.
+The Anthropic API key comes from ANTHROPIC_API_KEY.`,
+  ps: 'aios ps --db FILE\n\nLists the agents in a database: pid, name, state, steps, tokens, cost.',
+  events: 'aios events --db FILE [--type T] [--agent PID] [--limit N]\n\n  --type T     an event type (agent.state) or a prefix ending in a dot (agent.)\n  --agent PID  only events of this agent\n  --limit N    how many, newest first (default 50)',
+  kill: 'aios kill PID --db FILE\n\nKills an agent and its children. If a kernel is running on the database it does the kill;\notherwise the database is updated directly.',
+};
+
+/** Parsed flags: strings for options with values, booleans for switches. */
+interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+function parse(argv: string[], options: ParseArgsConfig['options'], command: string): Parsed {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as Parsed;
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]}; see 'aios ${command} --help'`);
+  }
+}
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0)) throw new UsageError(`--${name} must be a positive number (got '${value}')`);
+  return n;
+}
+
+function requireDb(value: string | undefined, command: string): string {
+  if (!value) throw new UsageError(`--db FILE is required; see 'aios ${command} --help'`);
+  const path = resolve(value);
+  if (!existsSync(path)) throw new UsageError(`no database at ${path}: give the --db of an 'aios run' (default <workspace>/.aios/aios.db)`);
+  return path;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    workspace: { type: 'string' }, agents: { type: 'string' }, model: { type: 'string' }, db: { type: 'string' }, role: { type: 'string' },
+    priority: { type: 'string' }, 'max-tokens': { type: 'string' }, 'max-dollars': { type: 'string' }, 'max-steps': { type: 'string' },
+    'context-tokens': { type: 'string' }, yes: { type: 'boolean' }, 'deny-risky': { type: 'boolean' }, 'no-sandbox': { type: 'boolean' },
+  }, 'run');
+  if (values.help) return help('run');
+  const task = positionals.join(' ').trim();
+  if (!task) throw new UsageError(`give the task in quotes: aios run "fix the failing test" --workspace DIR`);
+  if (!values.workspace) throw new UsageError(`--workspace DIR is required: the folder the agents work on`);
+  const workspace = resolve(values.workspace as string);
+  if (!existsSync(workspace) || !statSync(workspace).isDirectory()) throw new UsageError(`workspace ${workspace} is not a folder`);
+  if (values.yes && values['deny-risky']) throw new UsageError('--yes and --deny-risky contradict each other: give one');
+  const agents = values.agents === undefined ? 1 : Number(values.agents);
+  if (!Number.isInteger(agents) || agents < 1 || agents > 1000) throw new UsageError(`--agents must be a whole number from 1 to 1000 (got '${values.agents}')`);
+  const dbPath = resolve((values.db as string | undefined) ?? join(workspace, '.aios', 'aios.db'));
+  mkdirSync(dirname(dbPath), { recursive: true });
+  const model = (values.model as string | undefined) ?? defaultModel(workspace);
+  const budgets: Partial<Budgets> = {};
+  const t = positiveNumber('max-tokens', values['max-tokens'] as string | undefined); if (t) budgets.tokens = t;
+  const d = positiveNumber('max-dollars', values['max-dollars'] as string | undefined); if (d) budgets.dollars = d;
+  const s = positiveNumber('max-steps', values['max-steps'] as string | undefined); if (s) budgets.steps = s;
+  const contextTokens = positiveNumber('context-tokens', values['context-tokens'] as string | undefined);
+  const priority = values.priority === undefined ? undefined : Number(values.priority);
+
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const approvals: ApprovalClient = values.yes ? new AutoApprovals('approve', say)
+    : values['deny-risky'] || !process.stdin.isTTY ? new AutoApprovals('deny', say)
+    : new TerminalApprovals(process.stdin, process.stdout);
+  if (!values.yes && !values['deny-risky'] && !process.stdin.isTTY) say('no terminal to ask on: anything that needs approval is denied (use --yes to approve)');
+
+  const session = KernelSession.open({
+    dbPath, workspace, approvals,
+    sandbox: values['no-sandbox'] ? false : {},
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const sub = session.kernel.subscribe('*', (e) => {
+    const line = progressLine(e, (pid) => session.kernel.table.find(pid));
+    if (line) say(line);
+  });
+  const interrupt = () => {
+    say('\ninterrupted: killing the agents of this run');
+    for (const a of session.kernel.table.list()) if (!['done', 'failed', 'killed'].includes(a.state)) session.kernel.kill(a.pid, 'interrupted from the terminal');
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    if (model.startsWith('scripted:')) say(`model: ${model} — the offline scripted model; its output is scripted, not a real model's`);
+    else say(`model: ${model} (Anthropic)`);
+    const pids: number[] = [];
+    for (let i = 0; i < agents; i++) {
+      pids.push(session.spawn({ task, model, role: (values.role as string | undefined) ?? 'coder', priority, budgets, context: contextTokens ? { tokens: contextTokens } : undefined }).pid);
+    }
+    // Ends when no agent can make progress: all done, failed, killed, or suspended (which needs a person).
+    await session.runtime.idle();
+    await session.kernel.bus.idle();
+    const mine = session.kernel.table.list().filter((a) => pids.includes(a.pid) || (a.parent !== null && pids.includes(a.parent)));
+    say(`\n${summaryTable(mine)}`);
+    const bad = mine.filter((a) => a.state !== 'done');
+    if (bad.length) {
+      process.stderr.write(`aios: ${bad.length} of ${mine.length} agents did not finish: ${bad.map((a) => `${a.pid} ${a.state}${a.reason ? ` (${a.reason})` : ''}`).join('; ')}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+    sub.dispose();
+    await session.close();
+  }
+}
+
+/** The workspace's default script, if it has one; otherwise the model must be named. */
+function defaultModel(workspace: string): string {
+  const script = join(workspace, '.aios', 'scripts', 'default.json');
+  if (existsSync(script)) return `scripted:${script}`;
+  throw new UsageError(`--model is required: scripted:PATH (an offline script) or an Anthropic model id such as claude-sonnet-4-6 (with ANTHROPIC_API_KEY set)`);
+}
+
+function ps(argv: string[]): number {
+  const { values } = parse(argv, { db: { type: 'string' } }, 'ps');
+  if (values.help) return help('ps');
+  const store = SqliteStore.open(requireDb(values.db as string | undefined, 'ps'), { readonly: true });
+  try {
+    const agents = store.listAgents();
+    if (agents.length === 0) { process.stdout.write('no agents\n'); return 0; }
+    process.stdout.write(`${summaryTable(agents)}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+function events(argv: string[]): number {
+  const { values } = parse(argv, { db: { type: 'string' }, type: { type: 'string' }, agent: { type: 'string' }, limit: { type: 'string' } }, 'events');
+  if (values.help) return help('events');
+  const limit = positiveNumber('limit', values.limit as string | undefined) ?? 50;
+  const pid = positiveNumber('agent', values.agent as string | undefined);
+  const store = SqliteStore.open(requireDb(values.db as string | undefined, 'events'), { readonly: true });
+  try {
+    for (const e of store.queryEvents({ type: values.type as string | undefined, pid, limit }).reverse()) {
+      const { type, ...rest } = e.event;
+      process.stdout.write(`${e.seq}\t${new Date(e.at).toISOString()}\t${type}\t${JSON.stringify(rest)}\n`);
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+function kill(argv: string[]): number {
+  const { values, positionals } = parse(argv, { db: { type: 'string' } }, 'kill');
+  if (values.help) return help('kill');
+  const pid = Number(positionals[0]);
+  if (!Number.isInteger(pid) || pid < 1) throw new UsageError(`give the pid of the agent to kill: aios kill PID --db FILE`);
+  const store = SqliteStore.open(requireDb(values.db as string | undefined, 'kill'));
+  try {
+    const agent = store.getAgent(pid);
+    if (!agent) throw new UsageError(`no agent ${pid} in this database: see 'aios ps --db FILE'`);
+    if (['done', 'failed', 'killed'].includes(agent.state)) throw new UsageError(`agent ${pid} has already ended (${agent.state})`);
+    if (liveKernel(store) !== null) {
+      store.appendEvent({ type: 'control.kill', pid, reason: 'killed with aios kill' }, Date.now());
+      process.stdout.write(`asked the running kernel to kill agent ${pid}\n`);
+    } else {
+      const killed = new Kernel({ store }).kill(pid, 'killed with aios kill');
+      process.stdout.write(`killed ${killed.join(', ')} (no kernel was running on this database)\n`);
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+function help(command: string): number {
+  process.stdout.write(`${HELP[command]}\n`);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run': return run(rest);
+    case 'ps': return ps(rest);
+    case 'events': return events(rest);
+    case 'kill': return kill(rest);
+    case undefined: case '-h': case '--help': case 'help': return help('main');
+    default: throw new UsageError(`unknown command '${command}': use run, ps, events or kill (aios --help)`);
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
+  process.stderr.write(`aios: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = err instanceof UsageError ? 2 : 1;
+});
