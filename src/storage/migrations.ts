@@ -3,6 +3,8 @@
  * version i to i + 1. Append new steps; never edit a released one.
  */
 import type Database from 'better-sqlite3';
+import { MEMORY_SCHEMA } from './schemaMemory';
+import { SAFETY_SCHEMA } from './schemaSafety';
 
 /** Ordered SQL steps; the database's user_version is how many have been applied. */
 export const MIGRATIONS: readonly string[] = [
@@ -138,6 +140,10 @@ export const MIGRATIONS: readonly string[] = [
     detail TEXT NOT NULL
   );
   `,
+  // 2: agent memory (long-term memories with FTS5; routing decisions) — see schemaMemory.ts
+  MEMORY_SCHEMA,
+  // 3: safety layer (collector records, evaluations, configuration versions, proposals) — see schemaSafety.ts
+  SAFETY_SCHEMA,
 ];
 
 /** The schema version this build writes and understands. */

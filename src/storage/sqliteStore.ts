@@ -46,6 +46,11 @@ export class SqliteStore implements KernelStore {
    * throws. A nested call runs inside the outer transaction (no savepoint), so its writes
    * commit or roll back with the outer one.
    */
+  /** The connection, for the storage modules that keep their own tables in this file (memory, safety). */
+  get connection(): Database.Database {
+    return this.db;
+  }
+
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
     return this.guard(() => this.runInTransaction(fn) as T);
