@@ -178,7 +178,7 @@ export class ToolCaller {
 
   private audit(pid: Pid, action: string, actor: string, subject: string, detail: Record<string, unknown>): void {
     const { kernel } = this.deps;
-    kernel.store.appendAudit({ at: kernel.clock.now(), pid, action, actor, subject, detail });
+    kernel.journal.audit({ at: kernel.clock.now(), pid, action, actor, subject, detail });
   }
 }
 

@@ -17,6 +17,7 @@ describe('process table and lifecycle', () => {
     const a = kernel.spawn({ task: 'fix the bug', role: 'coder', priority: 10 });
     assert.equal(a.state, 'ready');
     assert.equal(store.getAgent(a.pid)?.state, 'ready');
+    kernel.journal.flush(); // events outside a transaction are written with the next write
     const types = store.events.map((e) => e.event.type);
     assert.deepEqual(types, ['agent.spawned', 'agent.state']);
     assert.equal(store.transactions, 1, 'spawn is one transaction');
@@ -143,6 +144,7 @@ describe('process table and lifecycle', () => {
       throw new Error('boom');
     }), /boom/);
     await kernel.bus.idle();
+    kernel.journal.flush(); // events outside a transaction are written with the next write
     assert.equal(store.events.length, before);
     assert.deepEqual(seen, []);
   });

@@ -44,6 +44,7 @@ describe('memory manager', () => {
     assert.equal(kernel.table.get(a.pid).state, 'suspended');
     assert.match(kernel.table.get(a.pid).reason ?? '', /memory pressure/);
     assert.equal(kernel.pager.metrics(a.pid).swappedPages, 1);
+    kernel.journal.flush(); // events outside a transaction are written with the next write
     assert.ok(store.events.some((e) => e.event.type === 'memory.evicted' && e.event.pid === a.pid));
   });
 });

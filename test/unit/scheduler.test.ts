@@ -43,6 +43,7 @@ describe('scheduler', () => {
     const a = kernel.spawn({ task: 'a', priority: 30 });
     kernel.spawn({ task: 'b', priority: 60 });
     assert.deepEqual([step(kernel), step(kernel), step(kernel)], [a.pid, a.pid, a.pid]);
+    kernel.journal.flush(); // events outside a transaction are written with the next write
     assert.equal(store.events.filter((e) => e.event.type === 'scheduler.preempt').length, 0);
   });
 
@@ -53,6 +54,7 @@ describe('scheduler', () => {
     assert.equal(d.kind === 'run' && d.pid, a.pid);
     const b = kernel.spawn({ task: 'b', priority: 10 });
     kernel.endStep(a.pid, 1, 1); // a's step ends while b (more urgent) is ready
+    kernel.journal.flush(); // events outside a transaction are written with the next write
     const pre = store.events.map((e) => e.event).filter((e) => e.type === 'scheduler.preempt');
     assert.deepEqual(pre, [{ type: 'scheduler.preempt', pid: a.pid, by: b.pid, reason: 'priority' }]);
     assert.equal(step(kernel), b.pid);
@@ -94,6 +96,7 @@ describe('scheduler', () => {
     assert.deepEqual(kernel.scheduler.queue(), [b.pid, a.pid]);
     kernel.scheduler.configure({ policy: 'round_robin' });
     assert.deepEqual(kernel.scheduler.queue(), [a.pid, b.pid]);
+    kernel.journal.flush(); // events outside a transaction are written with the next write
     assert.ok(store.events.some((e) => e.event.type === 'scheduler.policy'));
     assert.throws(() => kernel.scheduler.configure({ policy: 'lottery' as never }), /unknown scheduling policy 'lottery'/);
   });
@@ -135,6 +138,7 @@ describe('scheduler', () => {
     kernel.spawn({ task: 'a' });
     kernel.scheduler.pauseFor(2000);
     assert.deepEqual(kernel.scheduler.next(), { kind: 'wait', untilMs: clock.now() + 2000, reason: 'paused' });
+    kernel.journal.flush(); // events outside a transaction are written with the next write
     assert.ok(store.events.some((e) => e.event.type === 'scheduler.rate_limited'));
     clock.advance(2000);
     assert.equal(kernel.scheduler.next().kind, 'run');
@@ -150,6 +154,7 @@ describe('scheduler', () => {
     const rec = kernel.table.get(a.pid);
     assert.equal(rec.state, 'suspended');
     assert.match(rec.reason ?? '', /token budget would be exceeded: 900 used \+ ~200 for the next call > 1000/);
+    kernel.journal.flush(); // events outside a transaction are written with the next write
     assert.ok(store.events.some((e) => e.event.type === 'budget.exceeded' && e.event.pid === a.pid));
   });
 
@@ -167,6 +172,7 @@ describe('scheduler', () => {
     kernel.spawn({ task: 'a' });
     clock.advance(1234);
     step(kernel);
+    kernel.journal.flush(); // events outside a transaction are written with the next write
     const dispatch = store.events.map((e) => e.event).find((e) => e.type === 'scheduler.dispatch');
     assert.equal(dispatch?.type === 'scheduler.dispatch' && dispatch.waitedMs, 1234);
   });
