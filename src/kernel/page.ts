@@ -48,6 +48,8 @@ export function blocksText(blocks: readonly LlmBlock[]): string {
   }
   let s = '';
   for (const b of blocks) {
+    // thinking is kept for the API, never shown, searched or previewed
+    if (b.type === 'thinking' || b.type === 'redacted_thinking') continue;
     if (s) s += '\n';
     if (b.type === 'text') s += b.text;
     else if (b.type === 'tool_use') s += `${b.name} ${JSON.stringify(b.input)}`;

@@ -125,9 +125,14 @@ export interface KernelStore {
 // ---------------------------------------------------------------------------------------------
 // LLM
 
-/** A content block in a model conversation. */
+/**
+ * A content block in a model conversation. Thinking blocks are kept verbatim (with their
+ * signatures) because the API needs them back within a tool-use cycle; they are never shown.
+ */
 export type LlmBlock =
   | { type: 'text'; text: string }
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; input: unknown }
   | { type: 'tool_result'; toolUseId: string; content: string; isError: boolean };
 

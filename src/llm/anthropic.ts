@@ -12,7 +12,6 @@ import { toApiParams } from './anthropicRequest';
 import { collectStream, type StreamedMessage } from './anthropicStream';
 import { costOf } from './prices';
 import { backoffMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retryPolicy';
-import { ThinkingMemory } from './thinkingMemory';
 
 /** Where log lines and warnings (an unpriced model, SDK warnings) go; the key is already scrubbed. */
 export type ProviderLog = (level: 'warn' | 'error' | 'info', message: string) => void;
@@ -63,7 +62,6 @@ export class AnthropicProvider implements LlmProvider {
   private readonly log: ProviderLog;
   private readonly client: Anthropic | null;
   private readonly unpricedWarned = new Set<string>();
-  private readonly thinking = new ThinkingMemory();
 
   constructor(options: AnthropicProviderOptions = {}) {
     const key = options.apiKey ?? process.env['ANTHROPIC_API_KEY'] ?? '';
@@ -93,7 +91,7 @@ export class AnthropicProvider implements LlmProvider {
   async call(request: LlmRequest, observer: LlmObserver = {}): Promise<LlmResponse> {
     if (!this.client) throw new MissingApiKeyError();
     const maxTokens = request.maxTokens > 0 ? request.maxTokens : this.defaultMaxTokens;
-    const params = toApiParams(request, maxTokens, (content) => this.thinking.replay(content));
+    const params = toApiParams(request, maxTokens);
     for (let retry = 0; ; retry++) {
       throwIfAborted(request.signal);
       let streamedText = false;
@@ -105,7 +103,6 @@ export class AnthropicProvider implements LlmProvider {
         });
         // The SDK ends a stream quietly when its signal aborts; never let a cut-off answer pass as whole.
         throwIfAborted(request.signal);
-        this.thinking.remember(message.turn);
         return this.toResponse(request, message);
       } catch (error) {
         if (request.signal?.aborted || isAbortError(error)) throw abortError();

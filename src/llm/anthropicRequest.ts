@@ -11,7 +11,6 @@ import type {
   Tool,
 } from '@anthropic-ai/sdk/resources/messages';
 import type { LlmBlock, LlmRequest } from '../kernel/ports';
-import { isThinkingBlock, type TurnBlock } from './thinkingMemory';
 
 /** The API accepts at most this many `cache_control` blocks in one request. */
 export const MAX_CACHE_BREAKPOINTS = 4;
@@ -21,24 +20,20 @@ const EPHEMERAL: CacheControlEphemeral = { type: 'ephemeral' };
 /** A place a breakpoint can go, in prompt order (tools, then system, then messages). */
 type Breakpoint = { at: 'tools' } | { at: 'system' } | { at: 'message'; index: number };
 
-/** Finds the turn as the API sent it (with thinking blocks) for an assistant message, or null. */
-export type TurnReplay = (content: readonly LlmBlock[]) => TurnBlock[] | null;
+/** Thinking blocks: sent back as they came, never the carrier of a cache breakpoint. */
+function isThinkingBlock(block: LlmBlock | ContentBlockParam): boolean {
+  return block.type === 'thinking' || block.type === 'redacted_thinking';
+}
 
-/**
- * Builds the streaming Messages API request for `request`, with `maxTokens` as the output cap.
- * `replay` restores the thinking blocks of assistant turns (see thinkingMemory.ts).
- */
-export function toApiParams(request: LlmRequest, maxTokens: number, replay: TurnReplay = () => null): MessageCreateParamsStreaming {
+/** Builds the streaming Messages API request for `request`, with `maxTokens` as the output cap. */
+export function toApiParams(request: LlmRequest, maxTokens: number): MessageCreateParamsStreaming {
   const tools: Tool[] = request.tools.map((tool) => ({
     name: tool.name,
     description: tool.description,
     input_schema: { type: 'object', ...tool.inputSchema },
   }));
   const system: TextBlockParam[] = request.system ? [{ type: 'text', text: request.system }] : [];
-  const messages: MessageParam[] = request.messages.map((message) => {
-    const blocks: readonly TurnBlock[] = (message.role === 'assistant' ? replay(message.content) : null) ?? message.content;
-    return { role: message.role, content: blocks.flatMap(toApiBlock) };
-  });
+  const messages: MessageParam[] = request.messages.map((message) => ({ role: message.role, content: message.content.flatMap(toApiBlock) }));
 
   for (const point of chooseBreakpoints(request, messages, tools.length > 0, system.length > 0)) {
     if (point.at === 'tools') tools[tools.length - 1]!.cache_control = EPHEMERAL;
@@ -77,24 +72,25 @@ function chooseBreakpoints(
     .filter((index) => Number.isInteger(index) && index >= 0 && index < messages.length)
     .sort((a, b) => a - b);
   // A message whose blocks were all empty text has nothing to carry the breakpoint.
-  const canCarry = (message: MessageParam): boolean => (message.content as TurnBlock[]).some((block) => !isThinkingBlock(block));
+  const canCarry = (message: MessageParam): boolean => (message.content as ContentBlockParam[]).some((block) => !isThinkingBlock(block));
   for (const index of indices) if (canCarry(messages[index]!)) points.push({ at: 'message', index });
   return points.slice(-MAX_CACHE_BREAKPOINTS);
 }
 
 /** Marks the message's last block that can carry a breakpoint (thinking blocks cannot). */
 function setCacheControl(message: MessageParam): void {
-  const blocks = message.content as TurnBlock[];
+  const blocks = message.content as ContentBlockParam[];
   const last = blocks.filter((block) => !isThinkingBlock(block)).at(-1) as { cache_control?: CacheControlEphemeral } | undefined;
   if (last) last.cache_control = EPHEMERAL;
 }
 
 /** One block as API blocks; an empty text block becomes none, because the API rejects it. */
-function toApiBlock(block: TurnBlock): ContentBlockParam[] {
+function toApiBlock(block: LlmBlock): ContentBlockParam[] {
   switch (block.type) {
     case 'thinking':
+      return [{ type: 'thinking', thinking: block.thinking, signature: block.signature }];
     case 'redacted_thinking':
-      return [block];
+      return [{ type: 'redacted_thinking', data: block.data }];
     case 'text':
       return block.text ? [{ type: 'text', text: block.text }] : [];
     case 'tool_use':

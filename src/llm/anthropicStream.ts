@@ -5,13 +5,11 @@
  */
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import type { LlmBlock, LlmUsage, MalformedToolUse } from '../kernel/ports';
-import { isThinkingBlock, type TurnBlock } from './thinkingMemory';
 
 /** What one streamed message amounted to. */
 export interface StreamedMessage {
+  /** in order, thinking blocks included (they go back to the API within a tool-use cycle) */
   content: LlmBlock[];
-  /** the content with the thinking blocks in their places, to hand back to the API later */
-  turn: TurnBlock[];
   malformed: MalformedToolUse[];
   stopReason: string;
   usage: LlmUsage;
@@ -41,7 +39,7 @@ export async function collectStream(
   onText: (delta: string) => void,
 ): Promise<StreamedMessage> {
   const blocks = new Map<number, Open>();
-  const finished = new Map<number, TurnBlock>();
+  const finished = new Map<number, LlmBlock>();
   const malformed: MalformedToolUse[] = [];
   const usage: LlmUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
   let model = '';
@@ -109,12 +107,11 @@ export async function collectStream(
     const done = finish(open, malformed);
     if (done) finished.set(index, done);
   }
-  const turn = [...finished.entries()].sort(([a], [b]) => a - b).map(([, block]) => block);
-  const content = turn.filter((block): block is LlmBlock => !isThinkingBlock(block));
-  return { content, turn, malformed, stopReason, usage, model };
+  const content = [...finished.entries()].sort(([a], [b]) => a - b).map(([, block]) => block);
+  return { content, malformed, stopReason, usage, model };
 }
 
-function finish(open: Open, malformed: MalformedToolUse[]): TurnBlock | null {
+function finish(open: Open, malformed: MalformedToolUse[]): LlmBlock | null {
   switch (open.kind) {
     case 'text':
       return { type: 'text', text: open.text };

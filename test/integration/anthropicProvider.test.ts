@@ -129,19 +129,20 @@ describe('AnthropicProvider against the local Messages API server', () => {
       assert.equal(next.stopReason, 'end_turn');
     });
 
-    it('hands thinking blocks back verbatim within a tool-use cycle, though LlmBlock cannot carry them', async () => {
+    it('keeps thinking blocks in the content and hands them back verbatim, even from a new provider', async () => {
       server.push({ thinking: 'The user wants a README: write it with one call.', text: 'Writing.', toolCalls: [{ id: 'toolu_t', name: 'write_file', input: { path: 'README.md' } }] });
-      const p = provider();
-      const first = await p.call(request());
-      assert.deepEqual(first.content.map((b) => b.type), ['text', 'tool_use']);
+      const first = await provider().call(request());
+      assert.deepEqual(first.content.map((b) => b.type), ['thinking', 'text', 'tool_use']);
 
+      // A fresh provider (as after a host restart, with the turn restored from SQLite) sends the
+      // stored blocks back, and the API accepts the tool-use cycle.
       server.push({ text: 'Done.' });
       const messages: LlmMessage[] = [
         user('Add a README'),
-        { role: 'assistant', content: first.content },
+        { role: 'assistant', content: JSON.parse(JSON.stringify(first.content)) as LlmMessage['content'] },
         { role: 'user', content: [{ type: 'tool_result', toolUseId: 'toolu_t', content: 'ok', isError: false }] },
       ];
-      const second = await p.call(request({ messages, cache: { system: false, messages: [1] } }));
+      const second = await provider().call(request({ messages, cache: { system: false, messages: [1] } }));
       assert.deepEqual(second.content, [{ type: 'text', text: 'Done.' }]);
       const sent = (server.requests[1]!.body!['messages'] as Array<{ content: Array<Record<string, unknown>> }>)[1]!.content;
       assert.deepEqual(sent.map((b) => b['type']), ['thinking', 'text', 'tool_use']);
@@ -149,10 +150,10 @@ describe('AnthropicProvider against the local Messages API server', () => {
       assert.equal(sent[0]!['cache_control'], undefined, 'a breakpoint never lands on a thinking block');
       assert.deepEqual(sent[2]!['cache_control'], { type: 'ephemeral' });
 
-      // A provider that did not see the first answer (e.g. after a host restart) cannot restore
-      // them, and the API refuses the request: this is the gap in LlmBlock the report mentions.
+      // Without the thinking block the API refuses the cycle: this is why the pager keeps them.
       server.push({ text: 'unused' });
-      const error = await provider({ maxRetries: 0 }).call(request({ messages })).then(() => null, (e: unknown) => e as Error);
+      const stripped: LlmMessage[] = [messages[0]!, { role: 'assistant', content: first.content.filter((b) => b.type !== 'thinking') }, messages[2]!];
+      const error = await provider({ maxRetries: 0 }).call(request({ messages: stripped })).then(() => null, (e: unknown) => e as Error);
       assert.match(error!.message, /400 invalid_request_error: .*must start with a thinking block/);
     });
 
