@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need, idempotently: Debian's Chromium and ripgrep, the
 # headers code-server's native modules build against, and code-server itself in <repo>/.tools.
-# A fresh Debian 12 machine takes a few minutes; a re-run on an installed machine is a no-op.
+# A fresh Debian 12 machine takes about 1.5 minutes; a re-run when installed is a <1 s no-op.
 #
 # Usage: scripts/ensure-e2e.sh            (as root, or with sudo available for apt-get)
 # Env:   AIOS_TOOLS_DIR  where code-server goes (default: <repo>/.tools)
@@ -20,7 +20,8 @@ APT_PACKAGES=(chromium fonts-liberation ripgrep libkrb5-dev libx11-dev libxkbfil
 
 log() { printf '[ensure-e2e] %s\n' "$*"; }
 die() { printf '[ensure-e2e] ERROR: %s\n' "$*" >&2; exit 1; }
-trap 'die "failed at line $LINENO (exit $?): fix the cause and re-run; the code-server install restarts from scratch"' ERR
+# Only the main shell reports, so a failure inside a ( subshell ) is not reported twice.
+trap '[ "$BASH_SUBSHELL" -ne 0 ] || die "failed at line $LINENO: fix the cause above and re-run (an unfinished code-server install is redone)"' ERR
 
 ensure_apt_packages() {
   local missing=() p
@@ -49,6 +50,10 @@ ensure_node_headers() {
   fi
 }
 
+# Any code-server run, even --version, writes ~/.config/code-server/config.yaml (with a password)
+# and ~/.local/share/code-server/ unless told otherwise: keep both inside the tools folder.
+cs_version() { XDG_DATA_HOME="$CS_DIR/xdg-data" "$CS_BIN" --config "$CS_DIR/config.yaml" --version; }
+
 code_server_ok() {
   [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$CODE_SERVER_VERSION" ] && [ -x "$CS_BIN" ]
 }
@@ -72,12 +77,13 @@ install_code_server() {
     kerberos native-watchdog)
   # node-pty's post-install fails on a compile-commands helper (an npx download) after its .node
   # file is built, so it is rebuilt alone and judged by whether it loads, not by npm's exit code.
-  (cd "$vscode" && npm rebuild "${npm_q[@]}" node-pty >/dev/null 2>&1) \
+  local pty_log="$CS_DIR/node-pty-rebuild.log"
+  (cd "$vscode" && npm rebuild "${npm_q[@]}" node-pty >"$pty_log" 2>&1) \
     || log "npm rebuild node-pty exited non-zero (expected): checking that it loads"
   local mod
   for mod in @parcel/watcher @vscode/deviceid @vscode/spdlog kerberos native-watchdog node-pty; do
     (cd "$vscode" && node -e "require('$mod')") \
-      || die "native module $mod does not load in $vscode: see the npm rebuild output above"
+      || die "native module $mod does not load in $vscode: see the npm rebuild output above (node-pty: $pty_log)"
   done
   (cd "$CS_DIR/node_modules/code-server" && node -e "require('argon2')") || die "argon2 does not load"
 
@@ -86,15 +92,29 @@ install_code_server() {
   ln -sfn /usr/bin/rg "$vscode/node_modules/@vscode/ripgrep/bin/rg"
   # VS Code resolves some modules through node_modules.asar, which only exists in packaged builds.
   ln -sfn node_modules "$vscode/node_modules.asar"
+  # The rest of code-server's postinstall: the `code-server` CLI and $BROWSER helper that its
+  # integrated terminal puts on PATH.
+  ln -sfn code-linux.sh "$vscode/bin/remote-cli/code-server"
+  ln -sfn browser-linux.sh "$vscode/bin/helpers/browser.sh"
   log "code-server: installing the built-in extensions' dependencies"
   (cd "$vscode/extensions" && npm install "${npm_q[@]}" --omit=dev)
 
-  "$CS_BIN" --version >/dev/null || die "code-server was installed but '$CS_BIN --version' fails"
+  cs_version >/dev/null || die "code-server was installed but '$CS_BIN --version' fails"
   printf '%s' "$CODE_SERVER_VERSION" >"$MARKER"
+}
+
+# code-server 4.100.x runs only on Node 20 (its postinstall refuses anything else); the extension
+# host runs on this same Node, so the project's native modules must be built for it too.
+check_node() {
+  command -v node >/dev/null || die "node is not on PATH: install Node 20"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  [ "$major" = 20 ] || die "code-server $CODE_SERVER_VERSION needs Node 20, found $(node --version)"
 }
 
 main() {
   local start=$SECONDS
+  check_node
   ensure_apt_packages
   ensure_node_headers
   if [ "${AIOS_E2E_FORCE:-}" != "1" ] && code_server_ok; then
@@ -103,7 +123,7 @@ main() {
     install_code_server
   fi
   [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing after installing the chromium package"
-  log "code-server --version: $("$CS_BIN" --version | head -1)"
+  log "code-server --version: $(cs_version | tail -n 1)"
   log "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"
   log "done in $((SECONDS - start)) s"
 }

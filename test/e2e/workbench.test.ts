@@ -72,8 +72,16 @@ describe('e2e harness: hello-ext in code-server driven through Chromium', functi
 
   it('runs a command from the palette and clicks its notification button', async function () {
     await wb().runCommand('Hello: Say Hi');
+    await wb().page.locator('.notification-toast', { hasText: 'Hi from hello-ext!' }).waitFor();
+    await wb().screenshot('notification');
     await wb().clickNotificationButton('Wave Back');
     assert.equal(await wb().statusBarText('Hello: waved back'), 'Hello: waved back');
+  });
+
+  it('answers an input box opened by a command', async function () {
+    await wb().runCommand('Hello: Ask Name');
+    await wb().quickInput('Ada');
+    assert.equal(await wb().statusBarText('Hello: hi'), 'Hello: hi Ada');
   });
 
   it('opens the view container and reads the three tree rows', async function () {

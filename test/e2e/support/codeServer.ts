@@ -79,7 +79,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     const settings = { ...QUIET_SETTINGS, ...options.settings };
     writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 
-    const env = serverEnv(options.env);
+    const env = serverEnv(options.env, userDataDir);
     // Its own config file, or code-server writes one with a password into ~/.config/code-server.
     const dirArgs = ['--config', join(userDataDir, 'config.yaml'), '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir];
     for (const vsix of [options.vsix ?? []].flat()) await installExtension(vsix, dirArgs, env);
@@ -106,9 +106,11 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   }
 }
 
-/** The test's environment minus variables that would make code-server misbehave. */
-function serverEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+/** The test's environment, isolated from the developer's own code-server and VS Code. */
+function serverEnv(extra: Record<string, string> | undefined, userDataDir: string): NodeJS.ProcessEnv {
+  // code-server keeps a heartbeat and its own logs under $XDG_DATA_HOME/code-server whatever
+  // --user-data-dir says: keep them in the test's folder, not in ~/.local/share.
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: join(userDataDir, 'xdg-data'), ...extra };
   for (const key of Object.keys(env)) {
     // Set when the tests run in a VS Code or code-server terminal: the CLI would talk to that one.
     if (key.startsWith('VSCODE_') || key === 'ELECTRON_RUN_AS_NODE') delete env[key];

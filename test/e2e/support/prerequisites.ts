@@ -7,6 +7,8 @@ export function missingE2ePrerequisites(): string[] {
   if (!existsSync(CODE_SERVER_MARKER) || !existsSync(CODE_SERVER_BIN)) {
     missing.push(`code-server is not installed (no ${CODE_SERVER_MARKER}): run scripts/ensure-e2e.sh`);
   }
+  // code-server 4.100.x and the native modules ensure-e2e.sh built for it need Node 20.
+  if (process.versions.node.split('.')[0] !== '20') missing.push(`code-server needs Node 20; these tests run on ${process.version}`);
   if (!existsSync(CHROMIUM_BIN)) missing.push(`Chromium not found at ${CHROMIUM_BIN}: run scripts/ensure-e2e.sh (apt package chromium)`);
   return missing;
 }

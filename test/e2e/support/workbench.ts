@@ -180,7 +180,8 @@ export class Workbench {
   async screenshot(name: string): Promise<string> {
     mkdirSync(this.screenshotsDir, { recursive: true });
     const path = join(this.screenshotsDir, `${name}.png`);
-    await this.page.screenshot({ path });
+    // Finish CSS animations first, or a toast or menu is captured halfway through fading in.
+    await this.page.screenshot({ path, animations: 'disabled' });
     return path;
   }
 
