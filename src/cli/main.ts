@@ -4,6 +4,7 @@
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Kernel } from '../kernel/kernel';
 import type { ApprovalClient } from '../kernel/ports';
@@ -11,8 +12,24 @@ import type { Budgets } from '../kernel/types';
 import { liveKernel } from '../host/liveKernel';
 import { KernelSession } from '../host/session';
 import { SqliteStore } from '../storage/sqliteStore';
+import { TaskRouter } from '../kernel/router';
+import { mergeRoles } from '../kernel/routerRoles';
+import { modelRoleChooser } from '../kernel/routerModel';
+import { RoutingService, type RoleChooser } from '../kernel/routerService';
+import { createProvider } from '../llm/factory';
+import { SqliteRoutingLog } from '../storage/routingLog';
+import { loadWorkspaceRoles } from '../storage/routingRoles';
 import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
 import { progressLine, summaryTable } from './progress';
+import { Collector } from '../safety/collector';
+import { evaluate } from '../safety/evaluation';
+import { evaluationJson, formatEvaluation, reviewOnTerminal, safetyLine, type ReviewAnswer } from '../safety/evalReport';
+import { REPLAY_APPROVALS } from '../safety/regression';
+import { SafetyLayer } from '../safety/safetyLayer';
+import { SafetyStore } from '../storage/safetyStore';
+import { RulePolicy } from '../tools/policy';
+import { ToolRegistry } from '../tools/registry';
+import { createWorkspaceTools } from '../tools/workspace';
 
 /** A usage error: printed with the command's help hint, exit 2. */
 class UsageError extends Error {}
@@ -25,6 +42,8 @@ usage:
   aios ps --db FILE                             list agents in a database
   aios events --db FILE [--type T] [--agent PID] [--limit N]
   aios kill PID --db FILE                       kill an agent (and its children)
+  aios eval --db FILE [--json] [--review]       scores, grades and health; review improvements
+  aios route "<task>" [--json] [--workspace DIR] which agent role should take a task
 
 Run 'aios <command> --help' for the options of a command.`,
   run: `aios run "<task>" --workspace DIR [options]
@@ -49,6 +68,27 @@ The Anthropic API key comes from ANTHROPIC_API_KEY.`,
   ps: 'aios ps --db FILE\n\nLists the agents in a database: pid, name, state, steps, tokens, cost.',
   events: 'aios events --db FILE [--type T] [--agent PID] [--limit N]\n\n  --type T     an event type (agent.state) or a prefix ending in a dot (agent.)\n  --agent PID  only events of this agent\n  --limit N    how many, newest first (default 50)',
   kill: 'aios kill PID --db FILE\n\nKills an agent and its children. If a kernel is running on the database it does the kill;\notherwise the database is updated directly.',
+  eval: `aios eval --db FILE [--json] [--review [--workspace DIR]]
+
+  --json             print {"health": …, "agents": [{"pid", "score", "grade", …}], "tasks": […]}
+  --review           propose configuration changes from the data, gate them (L0 invariants,
+                     L1 scripted replays) and ask you to approve or reject each (L2)
+  --workspace DIR    the workspace the L1 replays copy (default: none, built-in tasks only)
+
+Scores (0-100, grades S A B C D F) come from the recorded events; health covers the 15 minutes
+before the database's last event. See docs/safety.md for the formulas.`,
+  route: `aios route "<task>" [options]
+
+  --json             print {"role": …, "tier": …, "confidence": …} (then reason, candidates, decision)
+  --workspace DIR    the workspace: its .aios/roles.json adds roles (default: the current folder)
+  --db FILE          where the decision is recorded (default <workspace>/.aios/aios.db)
+  --no-record        do not record the decision
+  --threshold X      below this confidence (0-1) the model or you choose (default 0.5)
+  --model M          an Anthropic model to ask when the router is unsure (needs ANTHROPIC_API_KEY)
+
+The router tries an exact phrase, then keywords, then similar words (English and Chinese).
+Below the threshold the model (--model) or you (on a terminal) choose; otherwise the best
+guess is printed with tier "default".`,
 };
 
 /** Parsed flags: strings for options with values, booleans for switches. */
@@ -116,7 +156,7 @@ async function run(argv: string[]): Promise<number> {
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const sub = session.kernel.subscribe('*', (e) => {
-    const line = progressLine(e, (pid) => session.kernel.table.find(pid));
+    const line = progressLine(e, (pid) => session.kernel.table.find(pid)) ?? safetyLine(e.event);
     if (line) say(line);
   });
   const interrupt = () => {
@@ -133,7 +173,7 @@ async function run(argv: string[]): Promise<number> {
     }
     // Ends when no agent can make progress: all done, failed, killed, or suspended (which needs a person).
     await session.runtime.idle();
-    await session.kernel.bus.idle();
+    await session.safety.settle(); // queued events delivered, reactions (reactor, alerts) printed
     const mine = session.kernel.table.list().filter((a) => pids.includes(a.pid) || (a.parent !== null && pids.includes(a.parent)));
     say(`\n${summaryTable(mine)}`);
     const bad = mine.filter((a) => a.state !== 'done');
@@ -210,6 +250,107 @@ function kill(argv: string[]): number {
   }
 }
 
+async function route(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    json: { type: 'boolean' }, workspace: { type: 'string' }, db: { type: 'string' }, 'no-record': { type: 'boolean' },
+    threshold: { type: 'string' }, model: { type: 'string' },
+  }, 'route');
+  if (values.help) return help('route');
+  const task = positionals.join(' ').trim();
+  if (!task) throw new UsageError('give the task in quotes: aios route "write unit tests for the parser"');
+  const workspace = resolve((values.workspace as string | undefined) ?? '.');
+  if (!existsSync(workspace) || !statSync(workspace).isDirectory()) throw new UsageError(`workspace ${workspace} is not a folder`);
+  const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold must be a number from 0 to 1 (got '${values.threshold}')`);
+  const model = values.model as string | undefined;
+  const chosen = model ? createProvider(model, { baseDir: workspace }) : null;
+  const askModel = chosen ? modelRoleChooser(chosen.provider, chosen.model) : null;
+  let store: SqliteStore | null = null;
+  if (!values['no-record']) {
+    const dbPath = resolve((values.db as string | undefined) ?? join(workspace, '.aios', 'aios.db'));
+    mkdirSync(dirname(dbPath), { recursive: true });
+    store = SqliteStore.open(dbPath);
+  }
+  try {
+    const routing = new RoutingService({
+      router: new TaskRouter(mergeRoles(loadWorkspaceRoles(workspace))),
+      threshold,
+      askModel,
+      askDeveloper: process.stdin.isTTY ? terminalRoleChooser : null,
+      log: store ? new SqliteRoutingLog(store.connection) : null,
+      onChooserError: (who, err) => process.stderr.write(`aios: asking the ${who} failed: ${(err as Error).message}\n`),
+    });
+    const d = await routing.decide(task, { source: 'cli' });
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ role: d.role, tier: d.tier, confidence: d.confidence, reason: d.reason, candidates: d.candidates, decision: d.id })}\n`);
+    } else {
+      process.stdout.write(`role:        ${d.role}\ntier:        ${d.tier}\nconfidence:  ${d.confidence.toFixed(2)}\nreason:      ${d.reason}\n` +
+        `${d.id !== null && store ? `recorded as decision ${d.id} in ${store.path}\n` : ''}`);
+    }
+    return 0;
+  } finally {
+    store?.close();
+  }
+}
+
+/** Asks on the terminal which role should take a task the router was unsure about. */
+const terminalRoleChooser: RoleChooser = async (request) => {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const ranked = [...request.match.candidates.map((c) => c.role), ...request.roles.map((r) => r.name)].filter((r, i, all) => all.indexOf(r) === i);
+    process.stderr.write(`The router is unsure about: ${request.task}\n`);
+    ranked.forEach((name, i) => process.stderr.write(`  ${i + 1}. ${name} — ${request.roles.find((r) => r.name === name)?.description ?? ''}\n`));
+    const answer = (await rl.question(`Which role? [1-${ranked.length}, Enter for ${ranked[0]}] `)).trim();
+    const pick = answer === '' ? ranked[0] : ranked[Number(answer) - 1] ?? answer;
+    return pick ? { role: pick, reason: 'chosen on the terminal' } : null;
+  } finally {
+    rl.close();
+  }
+};
+
+async function evalCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { db: { type: 'string' }, json: { type: 'boolean' }, review: { type: 'boolean' }, workspace: { type: 'string' } }, 'eval');
+  if (values.help) return help('eval');
+  const dbPath = requireDb(values.db as string | undefined, 'eval');
+  const store = SqliteStore.open(dbPath);
+  try {
+    const db = new SafetyStore(store);
+    new Collector(db).catchUp();
+    if (!values.review) {
+      const ev = evaluate(db, store.listAgents(), db.lastEvent().at || Date.now());
+      process.stdout.write(`${values.json ? JSON.stringify(evaluationJson(ev)) : formatEvaluation(ev)}\n`);
+      return 0;
+    }
+    if (liveKernel(store) !== null) throw new UsageError('a kernel is running on this database: review proposals in its dashboard, or stop it first');
+    const workspace = values.workspace ? resolve(values.workspace as string) : undefined;
+    const kernel = new Kernel({ store });
+    const policy = new RulePolicy({ store, session: 'aios-eval' });
+    const tools = new ToolRegistry();
+    for (const t of createWorkspaceTools({ root: workspace ?? dirname(dbPath) })) tools.register(t);
+    const safety = new SafetyLayer({
+      kernel, db, policy, tools, session: 'aios-eval', workspace: workspace ?? '', options: { heartbeat: false, loopIntervalMs: 0 },
+      openReplay: (o) => KernelSession.open({ dbPath: o.dbPath, workspace: o.workspace, approvals: REPLAY_APPROVALS, sandbox: false, controlPollMs: 0, scheduler: { sliceSteps: o.sliceSteps }, safety: { heartbeat: false, loopIntervalMs: 0 } }),
+    });
+    const rl = process.stdin.isTTY ? createInterface({ input: process.stdin, output: process.stdout }) : null;
+    const say = (line: string) => process.stdout.write(`${line}\n`);
+    try {
+      const ask = async (q: string): Promise<ReviewAnswer> => {
+        if (!rl) { say(`${q}skipped (no terminal to ask on)`); return 'skip'; }
+        const a = (await rl.question(q)).trim().toLowerCase();
+        return a === 'a' || a === 'approve' ? 'approve' : a === 'r' || a === 'reject' ? 'reject' : 'skip';
+      };
+      await reviewOnTerminal(safety.loop, db, ask, say);
+      kernel.journal.flush();
+      return 0;
+    } finally {
+      rl?.close();
+      safety.dispose();
+    }
+  } finally {
+    store.close();
+  }
+}
+
 function help(command: string): number {
   process.stdout.write(`${HELP[command]}\n`);
   return 0;
@@ -222,8 +363,10 @@ async function main(argv: string[]): Promise<number> {
     case 'ps': return ps(rest);
     case 'events': return events(rest);
     case 'kill': return kill(rest);
+    case 'eval': return evalCommand(rest);
+    case 'route': return route(rest);
     case undefined: case '-h': case '--help': case 'help': return help('main');
-    default: throw new UsageError(`unknown command '${command}': use run, ps, events or kill (aios --help)`);
+    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, eval or route (aios --help)`);
   }
 }
 

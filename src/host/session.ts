@@ -6,6 +6,19 @@ import { randomUUID } from 'node:crypto';
 import { Kernel, type MemoryConfig } from '../kernel/kernel';
 import type { ApprovalClient, Disposable, LlmProvider, Tool } from '../kernel/ports';
 import { recallTool } from '../kernel/recallTool';
+import { AgentMemories } from '../kernel/agentMemory';
+import { FileLeases, withFileLeases } from '../kernel/leases';
+import { Planner, type PlannerConfig } from '../kernel/planner';
+import { withInputChecks } from '../kernel/plannerCatalog';
+import { planTool, reportResultTool } from '../kernel/plannerTool';
+import { TaskRouter } from '../kernel/router';
+import { mergeRoles, type RoleInput } from '../kernel/routerRoles';
+import { modelRoleChooser } from '../kernel/routerModel';
+import { routeAndAssign, RoutingService, type AssignOptions, type Assignment, type RoleChooser } from '../kernel/routerService';
+import { SqliteMemoryStore } from '../storage/memoryStore';
+import { SqliteRoutingLog } from '../storage/routingLog';
+import { loadWorkspaceRoles } from '../storage/routingRoles';
+import { rememberTool } from '../tools/memoryTools';
 import { AgentRuntime, type RuntimeConfig } from '../kernel/runtime';
 import type { SchedulerConfig } from '../kernel/scheduler';
 import type { AgentRecord, Pid } from '../kernel/types';
@@ -19,6 +32,9 @@ import { RulePolicy, type AskThreshold } from '../tools/policy';
 import { ReadLedger } from '../tools/readLedger';
 import { ToolRegistry } from '../tools/registry';
 import { createWorkspaceTools } from '../tools/workspace';
+import { SafetyLayer, type SafetyOptions } from '../safety/safetyLayer';
+import { REPLAY_APPROVALS } from '../safety/regression';
+import { SafetyStore } from '../storage/safetyStore';
 
 /** Everything a session is configured with. */
 export interface SessionOptions {
@@ -41,6 +57,15 @@ export interface SessionOptions {
   onText?: (pid: Pid, delta: string) => void;
   /** how often to look for commands from other processes (`aios kill`), ms; 0 turns it off */
   controlPollMs?: number;
+  /** the safety layer: heartbeat, reactor playbooks, improvement loop (docs/safety.md) */
+  safety?: SafetyOptions;
+  /** roles from settings, merged over the built-in ones and the workspace's .aios/roles.json */
+  roles?: RoleInput[];
+  /** routing: confidence threshold; a real model to ask below it; the developer's chooser */
+  routing?: { threshold?: number; model?: string; askDeveloper?: RoleChooser };
+  planner?: Partial<PlannerConfig>;
+  /** how long a second writer of a file waits for the first (ms, default 10 s) */
+  leaseWaitMs?: number;
 }
 
 /** An open kernel session. */
@@ -52,8 +77,18 @@ export class KernelSession {
   readonly policy: RulePolicy;
   readonly runtime: AgentRuntime;
   readonly ledger = new ReadLedger();
+  /** file leases: one writer per file at a time */
+  readonly leases: FileLeases;
+  /** agents' working, episodic and long-term memory */
+  readonly memories: AgentMemories;
+  /** task routing and its decision log */
+  readonly routing: RoutingService;
+  /** runs the plans agents make with the plan tool */
+  readonly planner: Planner;
   /** null when the session runs without code actions */
   readonly sandbox: DockerSandbox | null;
+  /** collector, evaluator, heartbeat, reactor and improvement loop */
+  readonly safety: SafetyLayer;
   private readonly providers = new Map<string, { provider: LlmProvider; model: string }>();
   private readonly disposables: Disposable[] = [];
   private controlSeq = 0;
@@ -70,10 +105,44 @@ export class KernelSession {
       this.kernel = new Kernel({ store: this.store, scheduler: options.scheduler, memory: options.memory });
       this.policy = new RulePolicy({ store: this.store, session: this.id, askAtOrAbove: options.askAtOrAbove });
       this.sandbox = options.sandbox === false ? null : new DockerSandbox({ ...options.sandbox, workspace: options.workspace, session: this.id }, options.log);
+      this.safety = new SafetyLayer({
+        kernel: this.kernel, db: new SafetyStore(this.store), policy: this.policy, tools: this.registry, session: this.id, workspace: options.workspace,
+        // L1 replays: a throw-away session on a temporary database, scripted model, no sandbox, no heartbeat
+        openReplay: (o) => KernelSession.open({
+          dbPath: o.dbPath, workspace: o.workspace, approvals: REPLAY_APPROVALS, sandbox: false, controlPollMs: 0,
+          scheduler: { ...options.scheduler, sliceSteps: o.sliceSteps }, safety: { heartbeat: false, loopIntervalMs: 0 },
+        }),
+        log: options.log, options: options.safety,
+      });
+      const kernel = this.kernel;
+      this.leases = new FileLeases({
+        waitMs: options.leaseWaitMs,
+        describe: (pid) => { const a = kernel.table.find(pid); return a ? `agent ${pid} (${a.name})` : `agent ${pid}`; },
+        onConflict: (pid, holder, waitedMs) => kernel.journal.emit({ type: 'lease.conflict', pid, path: holder.path, holder: holder.pid, waitedMs }),
+      });
+      this.memories = new AgentMemories({ kernel, store: new SqliteMemoryStore(this.store.connection), scope: options.workspace });
+      const roles = mergeRoles(this.workspaceRoles(), options.roles ?? []);
+      const routingModel = options.routing?.model ? this.providerFor(options.routing.model) : null;
+      this.routing = new RoutingService({
+        router: new TaskRouter(roles),
+        threshold: options.routing?.threshold,
+        askModel: routingModel ? modelRoleChooser(routingModel.provider, routingModel.model) : null,
+        askDeveloper: options.routing?.askDeveloper ?? null,
+        log: new SqliteRoutingLog(this.store.connection),
+        onDecided: (d) => kernel.journal.emit({ type: 'route.decided', pid: null, decision: d.id, role: d.role, tier: d.tier, confidence: d.confidence }),
+        onChooserError: (who, err) => options.log?.(`routing: asking the ${who} failed: ${(err as Error).message}`),
+      });
+      this.planner = new Planner({
+        kernel, spawn: (o) => this.spawn(o), roles: () => this.routing.roles, written: (pid) => this.leases.written(pid), config: options.planner,
+      });
+      const leased = (t: Tool) => (t.name === 'write_file' || t.name === 'edit_file' ? withFileLeases(t, this.leases) : t);
       const tools = [
-        ...createWorkspaceTools({ root: options.workspace, ledger: this.ledger }),
-        recallTool(this.kernel.pager),
-        ...(this.sandbox ? [createRunCommandTool(this.sandbox)] : []),
+        ...createWorkspaceTools({ root: options.workspace, ledger: this.ledger }).map(leased),
+        recallTool(this.kernel.pager, this.memories),
+        rememberTool(this.memories),
+        planTool(this.planner, kernel),
+        reportResultTool(this.planner),
+        ...(this.sandbox ? [createRunCommandTool(this.safety.watchSandbox(this.sandbox, this.sandbox.config.limits.memoryBytes))] : []),
         ...(options.extraTools ?? []),
       ];
       for (const t of tools) this.disposables.push(this.registry.register(t));
@@ -81,9 +150,10 @@ export class KernelSession {
         kernel: this.kernel,
         provider: (agent) => this.providerFor(agent.model).provider,
         modelId: (agent) => this.providerFor(agent.model).model,
-        tools: this.registry,
+        // a plan with a cycle is schema-valid but malformed: it counts towards the malformed-output limit
+        tools: withInputChecks(this.registry, { plan: (input) => this.planner.check(input) }),
         policy: this.policy,
-        approvals: options.approvals,
+        approvals: this.safety.watchApprovals(options.approvals),
         session: this.id,
         config: options.runtime,
         onText: options.onText,
@@ -101,11 +171,16 @@ export class KernelSession {
     k.journal.emit({ type: 'kernel.started', session: session.id, processId: process.pid });
     session.controlSeq = k.store.queryEvents({ type: 'control.', limit: 1 })[0]?.seq ?? 0;
     k.restore();
+    session.safety.start();
     // An agent that ends gives back its container and forgets what it read.
     session.disposables.push(k.subscribe('agent.state', (e) => {
       if (e.event.type !== 'agent.state' || !['done', 'failed', 'killed'].includes(e.event.to)) return;
       const pid = e.event.pid;
       session.ledger.forget(pid);
+      session.leases.releaseAll(pid);
+      session.leases.forget(pid);
+      session.memories.forgetRun(pid);
+      session.routing.log?.recordOutcome(pid, e.event.to, e.at);
       void session.sandbox?.release(pid).catch((err: Error) => options.log?.(`sandbox: releasing agent ${pid}: ${err.message}`));
     }));
     session.runtime.start();
@@ -130,7 +205,26 @@ export class KernelSession {
   /** Spawns an agent; checks its model setting first so a bad one fails here, not mid-run. */
   spawn(options: Parameters<AgentRuntime['spawn']>[0]): AgentRecord {
     if (options.model) this.providerFor(options.model);
-    return this.runtime.spawn(options);
+    return this.runtime.spawn(this.safety.spawnOptions(options));
+  }
+
+  /**
+   * Routes a task to a role (router tiers, then the model or the developer below the threshold),
+   * records the decision, and gives the task to an idle agent of that role or spawns one.
+   * This is what "AIOS: Route Task" calls.
+   */
+  routeTask(task: string, options: AssignOptions = {}): Promise<Assignment> {
+    return routeAndAssign({ kernel: this.kernel, routing: this.routing, spawn: (o) => this.spawn(o), wake: () => this.runtime.wake() }, task, { source: 'extension', ...options });
+  }
+
+  /** The workspace's .aios/roles.json; a broken file is logged and ignored, so the session still opens. */
+  private workspaceRoles(): RoleInput[] {
+    try {
+      return loadWorkspaceRoles(this.options.workspace);
+    } catch (err) {
+      this.options.log?.(`routing: ${(err as Error).message}`);
+      return [];
+    }
   }
 
   /** Applies commands other processes wrote for this kernel (`aios kill`). */
@@ -151,11 +245,16 @@ export class KernelSession {
     if (this.closed) return;
     this.closed = true;
     if (this.controlTimer) clearInterval(this.controlTimer);
+    // a parent waiting for its plan would keep its step (and stop()) waiting forever
+    this.planner.dispose();
     await this.runtime.stop();
+    this.safety.dispose();
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
     await this.sandbox?.dispose().catch((err: Error) => this.options.log?.(`sandbox: ${err.message}`));
     try {
       this.kernel.journal.emit({ type: 'kernel.stopped', session: this.id });
+      // emit outside a transaction only queues: write it before the file closes (else the next start looks like a crash)
+      this.kernel.journal.flush();
     } finally {
       this.store.close();
     }

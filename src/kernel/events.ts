@@ -30,7 +30,33 @@ export type KernelEvent =
   | { type: 'kernel.started'; session: string; processId: number }
   | { type: 'kernel.stopped'; session: string }
   /** written by another process (`aios kill`) for the kernel that owns the database */
-  | { type: 'control.kill'; pid: Pid; reason: string };
+  | { type: 'control.kill'; pid: Pid; reason: string }
+  // Routing, planning, leases, agent memory (docs/routing.md)
+  /** the router (or the model, or the developer) chose a role; `decision` is the routing_decisions row */
+  | { type: 'route.decided'; pid: Pid | null; decision: number | null; role: string; tier: string; confidence: number }
+  /** an agent (pid) made a plan; its subtasks will run as its children */
+  | { type: 'plan.created'; pid: Pid; plan: string; onFailure: string; subtasks: Array<{ id: string; role: string; task: string; dependsOn: string[] }> }
+  /** a subtask of the plan of agent pid changed status (running, done, failed, skipped, cancelled) */
+  | { type: 'plan.subtask'; pid: Pid; plan: string; subtask: string; status: string; child: Pid | null; attempt: number; summary: string | null; artifacts: string[] }
+  /** the plan of agent pid ended */
+  | { type: 'plan.finished'; pid: Pid; plan: string; status: string; succeeded: number; failed: number; skipped: number }
+  /** agent pid could not write a file another agent held the lease of */
+  | { type: 'lease.conflict'; pid: Pid; path: string; holder: Pid; waitedMs: number }
+  /** a long-term memory was stored (pid null: by code, not an agent) */
+  | { type: 'memory.stored'; pid: Pid | null; memory: number; shared: boolean; bytes: number }
+  // Safety layer (src/safety, docs/safety.md)
+  /** a sandboxed command ended; `killed` says why it was stopped (`error`: the sandbox itself failed) */
+  | { type: 'sandbox.exec'; pid: Pid; exitCode: number | null; killed: 'timeout' | 'oom' | 'aborted' | 'error' | null; durationMs: number; memoryBytes: number | null }
+  /** a reactor playbook ran; `notify` asks the UI to tell the developer */
+  | { type: 'reactor.fired'; playbook: string; pid: Pid | null; action: string; outcome: string; message: string; notify: boolean }
+  /** the heartbeat's system health fell under the alert threshold */
+  | { type: 'health.alert'; score: number; threshold: number; worst: string; message: string }
+  /** an improvement proposal changed status (proposed, awaiting_review, applied, rejected, rolled_back …) */
+  | { type: 'proposal.status'; id: string; status: string; summary: string }
+  /** a configuration version became active */
+  | { type: 'config.applied'; version: number; proposal: string | null; summary: string }
+  /** the active configuration went back to an earlier version */
+  | { type: 'config.rolled_back'; version: number; to: number; reason: string };
 
 /** The `type` strings of all kernel events. */
 export type KernelEventType = KernelEvent['type'];

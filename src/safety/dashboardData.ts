@@ -1,0 +1,182 @@
+/**
+ * Everything the evaluator dashboard shows, computed from the stored records in one pure pass,
+ * so the figures on screen are the kernel's and unit tests can check them.
+ */
+import type { KernelStore } from '../kernel/ports';
+import type { AgentRecord } from '../kernel/types';
+import type {
+  ApprovalsView, DashboardData, FiringView, ProposalView, SegmentKind, TimelineView, UsageView,
+} from '../protocol/dashboard';
+import { baseConfig, type ConfigVersion, type Firing, type GateResult, type HealthSample, type Proposal, type ProposalStatus } from './config';
+import { health, scoreAgents, scoreTasks, type EvaluationSource } from './evaluation';
+import { proposalView } from './gates';
+import type { ApprovalCount, ApprovalRecordRow, StateRecordRow, UsagePoint } from './records';
+
+/** What the dashboard reads from the safety tables (SafetyStore implements it). */
+export interface DashboardSource extends EvaluationSource {
+  usageSince(from: number): UsagePoint[];
+  statesBetween(from: number, to: number): { before: StateRecordRow[]; during: StateRecordRow[] };
+  approvalCounts(): ApprovalCount[];
+  recentApprovals(limit: number): ApprovalRecordRow[];
+  cacheTotals(): { inputTokens: number; cacheReadTokens: number; scriptedSteps: number };
+  firings(limit: number): Firing[];
+  healthSamples(from: number, to: number, limit?: number): HealthSample[];
+  proposals(statuses?: readonly ProposalStatus[], limit?: number): Proposal[];
+  gates(proposalId: string): GateResult[];
+  activeConfig(): ConfigVersion | undefined;
+}
+
+/** Dashboard settings. */
+export interface DashboardOptions {
+  /** the timeline and health window, ms (default 15 min) */
+  windowMs: number;
+  /** the heartbeat's alert threshold */
+  threshold: number;
+  /** timeline lanes shown (most recently active first) */
+  maxLanes: number;
+  /** usage series shown; the rest are summed into one */
+  maxSeries: number;
+  /** points of the usage series */
+  buckets: number;
+  /** tasks in the table */
+  maxTasks: number;
+  /** the scheduler's slice before any configuration version */
+  baseSliceSteps: number;
+}
+
+export const DEFAULT_DASHBOARD: DashboardOptions = { windowMs: 15 * 60_000, threshold: 60, maxLanes: 24, maxSeries: 8, buckets: 60, maxTasks: 100, baseSliceSteps: 4 };
+
+/** Computes the dashboard at `now` from the kernel's store and the safety tables. */
+export function dashboardData(stores: { safety: DashboardSource; kernel: Pick<KernelStore, 'listAgents'> }, now: number, options: Partial<DashboardOptions> = {}): DashboardData {
+  const o = { ...DEFAULT_DASHBOARD, ...options };
+  const s = stores.safety;
+  const agents = stores.kernel.listAgents();
+  const h = health(s, now, { healthWindowMs: o.windowMs });
+  const sums = s.workAggregates?.() ?? { tasks: s.taskAggregates(), agents: s.agentAggregates() };
+  const agentScores = scoreAgents(sums.agents, agents);
+  const allTasks = scoreTasks(sums.tasks);
+  const cache = s.cacheTotals();
+  const active = s.activeConfig();
+  const config = active?.config ?? baseConfig(o.baseSliceSteps);
+  const proposals: ProposalView[] = s.proposals(undefined, 50).map((p) => proposalView(p, s.gates(p.id)));
+  return {
+    generatedAt: now,
+    scripted: cache.scriptedSteps > 0,
+    health: {
+      score: h.score, grade: h.grade, threshold: o.threshold, components: h.components.map((c) => ({ ...c })),
+      history: s.healthSamples(now - 24 * 3600_000, now, 120).map((x) => ({ at: x.at, score: x.score })),
+    },
+    agents: agentScores.map((a) => ({ pid: a.pid, name: a.name, role: a.role, state: a.state, score: a.score, grade: a.grade, steps: a.steps, tokens: a.tokens, dollars: a.dollars })),
+    tasks: allTasks.slice(-o.maxTasks).reverse().map((t) => ({
+      id: t.taskId, pid: t.pid, agent: t.agent, description: t.description, outcome: t.outcome, score: t.score, grade: t.grade, steps: t.steps, tokens: t.tokens, dollars: t.dollars,
+    })),
+    taskTotal: allTasks.length,
+    usage: usageSeries(s.usageSince(0), agents, now, o),
+    timeline: timeline(s, agents, now, o),
+    approvals: approvals(s.approvalCounts(), s.recentApprovals(12)),
+    cache: { inputTokens: cache.inputTokens, cacheReadTokens: cache.cacheReadTokens, ratio: cache.inputTokens > 0 ? cache.cacheReadTokens / cache.inputTokens : 0 },
+    reactor: s.firings(20).map((f): FiringView => ({ at: f.at, playbook: f.playbook, pid: f.pid, action: f.action, outcome: f.outcome, message: f.message })),
+    proposals,
+    config: { version: active?.version ?? null, sliceSteps: config.sliceSteps, roleContextTokens: { ...config.roleContextTokens }, approvalRules: config.approvalRules.length },
+  };
+}
+
+/** Cumulative tokens and dollars per agent at the end of each bucket; the top agents by tokens, the rest summed. */
+export function usageSeries(points: readonly UsagePoint[], agents: readonly AgentRecord[], now: number, o: Pick<DashboardOptions, 'maxSeries' | 'buckets'>): UsageView {
+  if (points.length === 0) return { times: [], series: [] };
+  const start = points[0].at;
+  const end = Math.max(now, points[points.length - 1].at);
+  const n = Math.max(1, o.buckets);
+  const width = Math.max(1, (end - start) / n);
+  const times = Array.from({ length: n }, (_, i) => Math.round(start + width * (i + 1)));
+  const totals = new Map<number, number>();
+  for (const p of points) totals.set(p.pid, (totals.get(p.pid) ?? 0) + p.tokens);
+  const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([pid]) => pid);
+  const shown = ranked.slice(0, o.maxSeries);
+  const others = ranked.length - shown.length;
+  const index = new Map(shown.map((pid, i) => [pid, i]));
+  const rows = shown.length + (others > 0 ? 1 : 0);
+  const tokens = Array.from({ length: rows }, () => new Array<number>(n).fill(0));
+  const dollars = Array.from({ length: rows }, () => new Array<number>(n).fill(0));
+  for (const p of points) {
+    const row = index.get(p.pid) ?? shown.length;
+    const b = Math.min(n - 1, Math.max(0, Math.ceil((p.at - start) / width) - 1));
+    tokens[row][b] += p.tokens;
+    dollars[row][b] += p.dollars;
+  }
+  for (let r = 0; r < rows; r++) {
+    for (let b = 1; b < n; b++) {
+      tokens[r][b] += tokens[r][b - 1];
+      dollars[r][b] += dollars[r][b - 1];
+    }
+  }
+  const names = new Map(agents.map((a) => [a.pid, a.name]));
+  const series: UsageView['series'] = shown.map((pid, i) => ({ pid, label: `${pid} ${names.get(pid) ?? ''}`.trim(), tokens: tokens[i], dollars: dollars[i].map(roundCents) }));
+  if (others > 0) series.push({ pid: null, label: `${others} other agent(s)`, tokens: tokens[rows - 1], dollars: dollars[rows - 1].map(roundCents) });
+  return { times, series };
+}
+
+function roundCents(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+function segmentKind(state: string, waitReason: string | null): SegmentKind | null {
+  if (state === 'running') return 'running';
+  if (state === 'waiting') return waitReason === 'approval' ? 'approval' : 'tool';
+  if (state === 'suspended') return 'suspended';
+  return null;
+}
+
+/** Lanes of what each agent did in the window, and the rate-limit pauses. */
+export function timeline(s: Pick<DashboardSource, 'statesBetween' | 'windowCounts'>, agents: readonly AgentRecord[], now: number, o: Pick<DashboardOptions, 'windowMs' | 'maxLanes'>): TimelineView {
+  const from = now - o.windowMs;
+  const { before, during } = s.statesBetween(from, now);
+  const current = new Map<number, { kind: SegmentKind | null; since: number }>();
+  for (const r of before) current.set(r.pid, { kind: segmentKind(r.to, r.waitReason), since: from });
+  const segments = new Map<number, Array<{ from: number; to: number; kind: SegmentKind }>>();
+  const lastActive = new Map<number, number>();
+  const close = (pid: number, at: number) => {
+    const c = current.get(pid);
+    if (c?.kind && at > c.since) {
+      let list = segments.get(pid);
+      if (!list) segments.set(pid, (list = []));
+      list.push({ from: c.since, to: at, kind: c.kind });
+    }
+  };
+  for (const r of during) {
+    close(r.pid, r.at);
+    current.set(r.pid, { kind: segmentKind(r.to, r.waitReason), since: r.at });
+    lastActive.set(r.pid, r.at);
+  }
+  for (const pid of current.keys()) close(pid, now);
+  const names = new Map(agents.map((a) => [a.pid, a.name]));
+  const pids = [...segments.keys()].sort((a, b) => (lastActive.get(b) ?? 0) - (lastActive.get(a) ?? 0) || a - b);
+  const shown = pids.slice(0, o.maxLanes).sort((a, b) => a - b);
+  // Zoom to the activity when nothing carries over from before the window (a short run in a long window).
+  const carried = before.some((r) => segmentKind(r.to, r.waitReason) !== null);
+  const first = during[0]?.at;
+  const start = !carried && first !== undefined ? Math.max(from, first - Math.max(1000, (now - first) * 0.05)) : from;
+  const pauses = s.windowCounts(start, now).pauses.map(([a, b]) => ({ from: Math.max(a, start), to: Math.min(b, now) })).filter((p) => p.to > p.from);
+  return {
+    from: start, to: now,
+    lanes: shown.map((pid) => ({ pid, label: `${pid} ${names.get(pid) ?? ''}`.trim(), segments: segments.get(pid) ?? [] })),
+    rateLimits: pauses,
+    hiddenLanes: pids.length - shown.length,
+  };
+}
+
+/** Decisions by who made them, and the latest developer requests. */
+export function approvals(counts: readonly ApprovalCount[], recent: readonly ApprovalRecordRow[]): ApprovalsView {
+  const count = (actor: string, decision: string) => counts.filter((c) => c.actor === actor && c.decision === decision).reduce((n, c) => n + c.count, 0);
+  return {
+    allowedByPolicy: count('policy', 'allow'),
+    deniedByPolicy: count('policy', 'deny'),
+    allowedByDeveloper: count('developer', 'allow'),
+    deniedByDeveloper: count('developer', 'deny'),
+    timedOut: count('timeout', 'deny'),
+    pending: count('pending', 'pending'),
+    recent: recent.map((r) => ({
+      at: r.at, pid: r.pid, tool: r.tool ?? '', risk: r.risk ?? '', summary: r.summary ?? '', decision: r.decision ?? 'pending', actor: r.actor ?? 'pending',
+    })),
+  };
+}

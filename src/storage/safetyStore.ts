@@ -1,0 +1,501 @@
+/**
+ * The safety layer's tables (schemaSafety.ts) on the kernel's SQLite connection: the collector's
+ * records, heartbeat samples, evaluations, reactor firings, configuration versions, proposals and
+ * their gate results. Aggregates are computed in SQL so scoring 10,000 tasks stays fast.
+ */
+import type Database from 'better-sqlite3';
+import type { KernelEvent, StoredEvent } from '../kernel/events';
+import type { Pid } from '../kernel/types';
+import type { ConfigVersion, Firing, GateResult, HealthSample, Proposal, ProposalStatus, RuleTarget, TunableConfig } from '../safety/config';
+import type { ScoreComponent } from '../safety/evaluator';
+import type {
+  ApprovalCount, ApprovalRecordRow, CollectorSink, TaskAggregate, UsagePoint, WindowCounts, WorkAggregate, ErrorRecordRow, PagingRecordRow, SandboxRecordRow, SchedulerRecordRow, StateRecordRow,
+  StepRecordRow, TaskRecordRow, ToolCallRecordRow,
+} from '../safety/records';
+import type { SqliteStore } from './sqliteStore';
+
+const TASK_COLS = `task_id AS taskId, pid, agent, role, description, started_at AS startedAt, ended_at AS endedAt, outcome,
+  budget_tokens AS budgetTokens, budget_dollars AS budgetDollars, budget_steps AS budgetSteps`;
+
+// One sequential pass per record table, keyed by task and by agent at once; summing in JS beats
+// GROUP BY over an index that does not cover the summed columns (each group looks its rows up).
+const SCANS = {
+  steps: `SELECT task_id, pid, input_tokens + output_tokens + cache_read_tokens + cache_write_tokens, input_tokens + cache_read_tokens + cache_write_tokens,
+    cache_read_tokens, dollars, duration_ms FROM safety_steps`,
+  tools: 'SELECT task_id, pid, is_error = 1 AND denied = 0 FROM safety_tool_calls',
+  denied: "SELECT task_id, pid FROM safety_approvals WHERE decision = 'deny'",
+  errors: "SELECT task_id, pid, kind FROM safety_errors WHERE kind IN ('kernel', 'malformed', 'loop')",
+  waits: "SELECT task_id, pid, value FROM safety_scheduler WHERE kind = 'dispatch'",
+};
+
+type Row = Record<string, number | string | null>;
+
+/** The safety tables of one database. */
+export class SafetyStore implements CollectorSink {
+  private readonly db: Database.Database;
+  private readonly stmts: ReturnType<typeof prepare>;
+  private readonly scans: Record<keyof typeof SCANS, Database.Statement>;
+
+  constructor(private readonly store: SqliteStore) {
+    this.db = store.connection;
+    this.stmts = prepare(this.db);
+    this.scans = Object.fromEntries(Object.entries(SCANS).map(([n, sql]) => [n, this.db.prepare(sql).raw(true)])) as Record<keyof typeof SCANS, Database.Statement>;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.store.transaction(fn);
+  }
+
+  // --- collector ------------------------------------------------------------------------------
+
+  cursor(): number {
+    const v = this.stmts.getMeta.get('collector_seq');
+    return v === undefined ? 0 : Number(v);
+  }
+
+  setCursor(seq: number): void {
+    this.stmts.putMeta.run('collector_seq', String(seq));
+  }
+
+  eventsAfter(seq: number, limit: number): StoredEvent[] {
+    return this.stmts.eventsAfter.all(seq, limit).map((r) => ({ seq: r[0], at: r[1], event: JSON.parse(r[2]) as KernelEvent }));
+  }
+
+  /** The newest event's seq and time (0, 0 for an empty log). */
+  lastEvent(): { seq: number; at: number } {
+    return this.stmts.lastEvent.get() ?? { seq: 0, at: 0 };
+  }
+
+  currentTask(pid: Pid): string | null {
+    return this.stmts.currentTask.get(pid) ?? null;
+  }
+
+  agentInfo(pid: Pid): ReturnType<CollectorSink['agentInfo']> {
+    const a = this.store.getAgent(pid);
+    if (!a) return null;
+    const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    return { name: a.name, role: a.role, budgets: { tokens: finite(a.budgets.tokens), dollars: finite(a.budgets.dollars), steps: finite(a.budgets.steps) } };
+  }
+
+  taskDescription(taskId: string): string | null {
+    return this.store.getTask(taskId)?.description ?? null;
+  }
+
+  putTask(row: TaskRecordRow): void {
+    this.stmts.putTask.run(row.taskId, row.pid, row.agent, row.role, row.description, row.startedAt, row.endedAt, row.outcome, row.budgetTokens, row.budgetDollars, row.budgetSteps);
+  }
+
+  getTask(taskId: string): TaskRecordRow | undefined {
+    return this.stmts.getTask.get(taskId) as TaskRecordRow | undefined;
+  }
+
+  addStep(r: StepRecordRow): void {
+    this.stmts.addStep.run(r.seq, r.at, r.pid, r.taskId, r.step, r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.dollars, r.durationMs, r.scripted ? 1 : 0);
+  }
+
+  addToolCall(r: ToolCallRecordRow): void {
+    this.stmts.addToolCall.run(r.seq, r.at, r.pid, r.taskId, r.callId, r.tool, r.risk, r.endedAt, r.durationMs, r.isError === null ? null : r.isError ? 1 : 0, r.denied ? 1 : 0);
+  }
+
+  endToolCall(pid: Pid, callId: string, endedAt: number, durationMs: number, isError: boolean, denied: boolean): void {
+    this.stmts.endToolCall.run(endedAt, durationMs, isError ? 1 : 0, denied ? 1 : 0, pid, callId);
+  }
+
+  addApproval(r: ApprovalRecordRow): void {
+    this.stmts.addApproval.run(r.seq, r.at, r.pid, r.taskId, r.requestId, r.tool, r.risk, r.summary, r.decidedAt, r.decision, r.actor, r.rule);
+  }
+
+  decideApproval(pid: Pid, requestId: string, decidedAt: number, decision: 'allow' | 'deny', actor: ApprovalRecordRow['actor'], rule: string | null): boolean {
+    return this.stmts.decideApproval.run(decidedAt, decision, actor, rule, pid, requestId).changes > 0;
+  }
+
+  addError(r: ErrorRecordRow): void {
+    this.stmts.addError.run(r.seq, r.at, r.pid, r.taskId, r.kind, r.source, r.message);
+  }
+
+  addScheduler(r: SchedulerRecordRow): void {
+    this.stmts.addScheduler.run(r.seq, r.at, r.pid, r.taskId, r.kind, r.value);
+  }
+
+  addState(r: StateRecordRow): void {
+    this.stmts.addState.run(r.seq, r.at, r.pid, r.from, r.to, r.waitReason);
+  }
+
+  addPaging(r: PagingRecordRow): void {
+    this.stmts.addPaging.run(r.seq, r.at, r.pid, r.kind, r.tokens);
+  }
+
+  addSandbox(r: SandboxRecordRow): void {
+    this.stmts.addSandbox.run(r.seq, r.at, r.pid, r.exitCode, r.killed, r.durationMs, r.memoryBytes);
+  }
+
+  // --- evaluator ------------------------------------------------------------------------------
+
+  /** Every task (oldest first) with the sums of its records. */
+  taskAggregates(): TaskAggregate[] {
+    return this.workAggregates().tasks;
+  }
+
+  /** Sums over each agent's records, by pid. */
+  agentAggregates(): Map<Pid, WorkAggregate> {
+    return this.workAggregates().agents;
+  }
+
+  /** One task with the sums of its records (indexed lookups: cheap at any database size). */
+  taskAggregate(taskId: string): TaskAggregate | undefined {
+    const task = this.getTask(taskId);
+    if (!task) return undefined;
+    const a = emptyAggregate();
+    const st = this.stmts.taskSteps.get(taskId) as Row;
+    a.steps = num(st.steps); a.tokens = num(st.tokens); a.inputTokens = num(st.inputTokens); a.cacheReadTokens = num(st.cacheReadTokens); a.dollars = num(st.dollars); a.runMs = num(st.runMs);
+    const tc = this.stmts.taskTools.get(taskId) as Row;
+    a.toolCalls = num(tc.toolCalls); a.toolErrors = num(tc.toolErrors);
+    a.denied = num(this.stmts.taskDenied.get(taskId));
+    const er = this.stmts.taskErrors.get(taskId) as Row;
+    a.kernelErrors = num(er.kernelErrors); a.malformed = num(er.malformed); a.loops = num(er.loops);
+    a.waits = this.stmts.taskWaits.all(taskId);
+    return { task, ...a };
+  }
+
+  /** Both at once: one pass over each record table. */
+  workAggregates(): { tasks: TaskAggregate[]; agents: Map<Pid, WorkAggregate> } {
+    type Key = string | number | null;
+    const byTask = new Map<string, WorkAggregate>();
+    const byPid = new Map<Pid, WorkAggregate>();
+    const both = (task: Key, pid: Key, add: (a: WorkAggregate) => void) => {
+      if (task !== null) {
+        let a = byTask.get(String(task));
+        if (!a) byTask.set(String(task), (a = emptyAggregate()));
+        add(a);
+      }
+      if (pid !== null) {
+        let a = byPid.get(Number(pid));
+        if (!a) byPid.set(Number(pid), (a = emptyAggregate()));
+        add(a);
+      }
+    };
+    const q = this.scans;
+    for (const [t, p, tokens, input, cacheRead, dollars, ms] of q.steps.all() as Array<[Key, Key, number, number, number, number, number]>) {
+      both(t, p, (a) => { a.steps++; a.tokens += tokens; a.inputTokens += input; a.cacheReadTokens += cacheRead; a.dollars += dollars; a.runMs += ms; });
+    }
+    for (const [t, p, failed] of q.tools.all() as Array<[Key, Key, number]>) both(t, p, (a) => { a.toolCalls++; a.toolErrors += failed; });
+    for (const [t, p] of q.denied.all() as Array<[Key, Key]>) both(t, p, (a) => { a.denied++; });
+    for (const [t, p, kind] of q.errors.all() as Array<[Key, Key, string]>) {
+      both(t, p, (a) => { if (kind === 'kernel') a.kernelErrors++; else if (kind === 'malformed') a.malformed++; else a.loops++; });
+    }
+    for (const [t, p, value] of q.waits.all() as Array<[Key, Key, number]>) both(t, p, (a) => { a.waits.push(value); });
+    const tasks = (this.stmts.allTasks.all() as Array<[string, number | null, string, string, string, number, number | null, TaskRecordRow['outcome'], number | null, number | null, number | null]>)
+      .map(([taskId, pid, agent, role, description, startedAt, endedAt, outcome, budgetTokens, budgetDollars, budgetSteps]): TaskAggregate => ({
+        task: { taskId, pid, agent, role, description, startedAt, endedAt, outcome, budgetTokens, budgetDollars, budgetSteps },
+        ...(byTask.get(taskId) ?? emptyAggregate()),
+      }))
+      .sort((x, y) => x.task.startedAt - y.task.startedAt || (x.task.taskId < y.task.taskId ? -1 : x.task.taskId > y.task.taskId ? 1 : 0));
+    return { tasks, agents: byPid };
+  }
+
+  /** What system health looks at between `from` and `to`. */
+  windowCounts(from: number, to: number): WindowCounts {
+    const c = this.stmts.windowCounts.get(from, to) as Row;
+    return {
+      steps: num(c.steps),
+      toolCalls: num(c.toolCalls),
+      toolErrors: num(c.toolErrors),
+      kernelErrors: num(c.kernelErrors),
+      malformed: num(c.malformed),
+      sandboxRuns: num(c.sandboxRuns),
+      sandboxFailures: num(c.sandboxFailures),
+      firstAt: c.firstAt === null ? null : num(c.firstAt),
+      waits: this.stmts.waitsIn.all(from, to),
+      pauses: this.stmts.pausesIn.raw(true).all(to, from) as Array<[number, number]>,
+      storageMs: this.stmts.storageIn.all(from, to),
+    };
+  }
+
+  /** Page faults and evictions per role. */
+  pagingByRole(): Array<{ role: string; agents: number; faults: number; evictions: number; contextTokens: number }> {
+    return this.stmts.pagingByRole.all() as Array<{ role: string; agents: number; faults: number; evictions: number; contextTokens: number }>;
+  }
+
+  /** What a developer-answered request acted on. */
+  putApprovalTarget(pid: Pid, requestId: string, tool: string, risk: string, target: RuleTarget): void {
+    this.stmts.putApprovalTarget.run(pid, requestId, tool, risk, JSON.stringify(target));
+  }
+
+  /** Developer answers per tool and target (for rule proposals). */
+  developerApprovals(): Array<{ tool: string; risk: string; target: RuleTarget; allowed: number; denied: number }> {
+    return (this.stmts.developerApprovals.all() as Row[]).map((r) => ({
+      tool: String(r.tool), risk: String(r.risk), target: JSON.parse(String(r.target)) as RuleTarget, allowed: num(r.allowed), denied: num(r.denied),
+    }));
+  }
+
+  /** Dispatch waits and preemptions since `from`. */
+  schedulerSince(from: number): { dispatches: number; meanWaitMs: number; preempts: number } {
+    const r = this.stmts.schedulerSince.get(from) as Row;
+    return { dispatches: num(r.dispatches), meanWaitMs: num(r.meanWait), preempts: num(r.preempts) };
+  }
+
+  // --- heartbeat and evaluations ---------------------------------------------------------------
+
+  /** Times a small write and read-back on this database (the storage-latency probe), ms. */
+  probeLatency(now: number): number {
+    const t0 = performance.now();
+    this.transaction(() => this.stmts.putMeta.run('heartbeat_probe', String(now)));
+    this.stmts.getMeta.get('heartbeat_probe');
+    return performance.now() - t0;
+  }
+
+  addHealthSample(s: HealthSample): void {
+    this.stmts.addHealth.run(s.at, s.score, s.storageMs, JSON.stringify(s.components));
+  }
+
+  healthSamples(from: number, to: number, limit = 1000): HealthSample[] {
+    return (this.stmts.healthIn.all(from, to, limit) as Row[]).map((r) => ({ at: num(r.at), score: num(r.score), storageMs: num(r.storageMs), components: JSON.parse(String(r.components)) as ScoreComponent[] })).reverse();
+  }
+
+  addEvaluation(at: number, subject: 'task' | 'agent', id: string, score: number, grade: string, components: ScoreComponent[]): void {
+    this.stmts.addEvaluation.run(at, subject, id, score, grade, JSON.stringify(components));
+  }
+
+  latestEvaluation(subject: 'task' | 'agent', id: string): { at: number; score: number; grade: string } | undefined {
+    return this.stmts.latestEvaluation.get(subject, id) as { at: number; score: number; grade: string } | undefined;
+  }
+
+  // --- reactor --------------------------------------------------------------------------------
+
+  addFiring(f: Omit<Firing, 'id'>): number {
+    return Number(this.stmts.addFiring.run(f.at, f.playbook, f.pid, f.action, f.outcome, f.message, JSON.stringify(f.detail)).lastInsertRowid);
+  }
+
+  firings(limit: number): Firing[] {
+    return (this.stmts.firings.all(limit) as Row[]).map((r) => ({
+      id: num(r.id), at: num(r.at), playbook: String(r.playbook), pid: r.pid === null ? null : num(r.pid), action: String(r.action),
+      outcome: String(r.outcome), message: String(r.message), detail: JSON.parse(String(r.detail)) as Record<string, unknown>,
+    }));
+  }
+
+  // --- configuration versions and proposals ----------------------------------------------------
+
+  activeConfig(): ConfigVersion | undefined {
+    const r = this.stmts.activeConfig.get() as Row | undefined;
+    return r && configFromRow(r);
+  }
+
+  configVersion(version: number): ConfigVersion | undefined {
+    const r = this.stmts.configVersion.get(version) as Row | undefined;
+    return r && configFromRow(r);
+  }
+
+  configVersions(): ConfigVersion[] {
+    return (this.stmts.configVersions.all() as Row[]).map(configFromRow);
+  }
+
+  /** Stores `config` as the new active version; the previous one becomes `superseded` (or the given status). */
+  addConfigVersion(v: { at: number; proposalId: string | null; config: TunableConfig; healthBefore: number | null; previousStatus?: 'superseded' | 'rolled_back'; reason?: string | null }): ConfigVersion {
+    return this.transaction(() => {
+      const prev = this.activeConfig();
+      if (prev) this.stmts.endConfig.run(v.previousStatus ?? 'superseded', v.at, v.reason ?? null, prev.version);
+      const version = (prev ? Math.max(prev.version, this.stmts.maxVersion.get() ?? 0) : this.stmts.maxVersion.get() ?? 0) + 1;
+      this.stmts.addConfig.run(version, v.at, prev?.version ?? null, v.proposalId, JSON.stringify(v.config), v.healthBefore);
+      return this.configVersion(version)!;
+    });
+  }
+
+  putProposal(p: Proposal): void {
+    this.stmts.putProposal.run(p.id, p.at, p.key, p.kind, p.summary, p.rationale, JSON.stringify(p.change), JSON.stringify(p.evidence), p.status, p.decidedAt, p.decidedBy, p.version);
+  }
+
+  getProposal(id: string): Proposal | undefined {
+    const r = this.stmts.getProposal.get(id) as Row | undefined;
+    return r && proposalFromRow(r);
+  }
+
+  proposals(statuses?: readonly ProposalStatus[], limit = 100): Proposal[] {
+    const rows = (this.stmts.proposals.all(limit) as Row[]).map(proposalFromRow);
+    return statuses ? rows.filter((p) => statuses.includes(p.status)) : rows;
+  }
+
+  putGate(g: GateResult): void {
+    this.stmts.putGate.run(g.proposalId, g.level, g.at, g.passed ? 1 : 0, JSON.stringify({ summary: g.summary, checks: g.checks }));
+  }
+
+  gates(proposalId: string): GateResult[] {
+    return (this.stmts.gates.all(proposalId) as Row[]).map((r) => {
+      const d = JSON.parse(String(r.detail)) as Pick<GateResult, 'summary' | 'checks'>;
+      return { proposalId, level: r.level as GateResult['level'], at: num(r.at), passed: r.passed === 1, summary: d.summary, checks: d.checks };
+    });
+  }
+
+  putEvalTask(name: string, at: number, body: unknown): void {
+    this.stmts.putEvalTask.run(name, at, JSON.stringify(body));
+  }
+
+  evalTasks(): Array<{ name: string; at: number; body: unknown }> {
+    return (this.stmts.evalTasks.all() as Row[]).map((r) => ({ name: String(r.name), at: num(r.at), body: JSON.parse(String(r.body)) as unknown }));
+  }
+
+  /** Keeps the newest `keep` evaluation tasks. */
+  trimEvalTasks(keep: number): void {
+    this.stmts.trimEvalTasks.run(keep);
+  }
+
+  // --- dashboard ------------------------------------------------------------------------------
+
+  /** Every step's usage since `from`, oldest first. */
+  usageSince(from: number): UsagePoint[] {
+    return this.stmts.usageSince.all(from) as UsagePoint[];
+  }
+
+  /** Lifecycle changes between `from` and `to`, oldest first; and each agent's last state before `from`. */
+  statesBetween(from: number, to: number): { before: StateRecordRow[]; during: StateRecordRow[] } {
+    return {
+      before: this.stmts.statesBefore.all(from) as StateRecordRow[],
+      during: this.stmts.statesBetween.all(from, to) as StateRecordRow[],
+    };
+  }
+
+  approvalCounts(): ApprovalCount[] {
+    return this.stmts.approvalCounts.all() as ApprovalCount[];
+  }
+
+  recentApprovals(limit: number): ApprovalRecordRow[] {
+    return (this.stmts.recentApprovals.all(limit) as Row[]).map((r) => ({ ...r, at: num(r.at) }) as unknown as ApprovalRecordRow);
+  }
+
+  /** Sums of input (incl. cache) and cache-read tokens over all steps. */
+  cacheTotals(): { inputTokens: number; cacheReadTokens: number; scriptedSteps: number } {
+    const r = this.stmts.cacheTotals.get() as Row;
+    return { inputTokens: num(r.inputTokens), cacheReadTokens: num(r.cacheReadTokens), scriptedSteps: num(r.scriptedSteps) };
+  }
+}
+
+function emptyAggregate(): WorkAggregate {
+  return { steps: 0, tokens: 0, inputTokens: 0, cacheReadTokens: 0, dollars: 0, runMs: 0, toolCalls: 0, toolErrors: 0, denied: 0, kernelErrors: 0, malformed: 0, loops: 0, waits: [] };
+}
+
+function num(v: number | string | null | undefined): number {
+  return v === null || v === undefined ? 0 : Number(v);
+}
+
+function configFromRow(r: Row): ConfigVersion {
+  return {
+    version: num(r.version), at: num(r.at), parent: r.parent === null ? null : num(r.parent), proposalId: r.proposalId === null ? null : String(r.proposalId),
+    config: JSON.parse(String(r.config)) as TunableConfig, status: r.status as ConfigVersion['status'],
+    healthBefore: r.healthBefore === null ? null : num(r.healthBefore), endedAt: r.endedAt === null ? null : num(r.endedAt), reason: r.reason === null ? null : String(r.reason),
+  };
+}
+
+function proposalFromRow(r: Row): Proposal {
+  return {
+    id: String(r.id), at: num(r.at), key: String(r.key), kind: r.kind as Proposal['kind'], summary: String(r.summary), rationale: String(r.rationale),
+    change: JSON.parse(String(r.change)) as Proposal['change'], evidence: JSON.parse(String(r.evidence)) as Proposal['evidence'],
+    status: r.status as ProposalStatus, decidedAt: r.decidedAt === null ? null : num(r.decidedAt), decidedBy: r.decidedBy === null ? null : String(r.decidedBy),
+    version: r.version === null ? null : num(r.version),
+  };
+}
+
+function prepare(db: Database.Database) {
+  return {
+    getMeta: db.prepare<[string], string>('SELECT value FROM safety_meta WHERE key = ?').pluck(),
+    putMeta: db.prepare<[string, string]>('INSERT INTO safety_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    eventsAfter: db.prepare<[number, number], [number, number, string]>('SELECT seq, at, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?').raw(true),
+    lastEvent: db.prepare<[], { seq: number; at: number }>('SELECT seq, at FROM events ORDER BY seq DESC LIMIT 1'),
+    currentTask: db.prepare<[number], string>('SELECT task_id FROM safety_tasks WHERE pid = ? ORDER BY started_at DESC, task_id DESC LIMIT 1').pluck(),
+    putTask: db.prepare(`INSERT INTO safety_tasks (task_id, pid, agent, role, description, started_at, ended_at, outcome, budget_tokens, budget_dollars, budget_steps)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (task_id) DO UPDATE SET pid = excluded.pid, agent = excluded.agent, role = excluded.role, description = excluded.description,
+        started_at = excluded.started_at, ended_at = excluded.ended_at, outcome = excluded.outcome, budget_tokens = excluded.budget_tokens,
+        budget_dollars = excluded.budget_dollars, budget_steps = excluded.budget_steps`),
+    getTask: db.prepare<[string]>(`SELECT ${TASK_COLS} FROM safety_tasks WHERE task_id = ?`),
+    taskSteps: db.prepare<[string]>(`SELECT count(*) AS steps, sum(input_tokens + output_tokens + cache_read_tokens + cache_write_tokens) AS tokens,
+      sum(input_tokens + cache_read_tokens + cache_write_tokens) AS inputTokens, sum(cache_read_tokens) AS cacheReadTokens, sum(dollars) AS dollars,
+      sum(duration_ms) AS runMs FROM safety_steps WHERE task_id = ?`),
+    taskTools: db.prepare<[string]>('SELECT count(*) AS toolCalls, sum(is_error = 1 AND denied = 0) AS toolErrors FROM safety_tool_calls WHERE task_id = ?'),
+    taskDenied: db.prepare<[string], number>("SELECT count(*) FROM safety_approvals WHERE task_id = ? AND decision = 'deny'").pluck(),
+    taskErrors: db.prepare<[string]>(`SELECT sum(kind = 'kernel') AS kernelErrors, sum(kind = 'malformed') AS malformed, sum(kind = 'loop') AS loops
+      FROM safety_errors WHERE task_id = ?`),
+    taskWaits: db.prepare<[string], number>("SELECT value FROM safety_scheduler WHERE task_id = ? AND kind = 'dispatch'").pluck(),
+    allTasks: db.prepare<[]>(`SELECT ${TASK_COLS} FROM safety_tasks`).raw(true),
+    addStep: db.prepare('INSERT OR IGNORE INTO safety_steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    addToolCall: db.prepare('INSERT OR IGNORE INTO safety_tool_calls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    // The latest open call with this id: scripted call ids repeat between turns of different agents.
+    endToolCall: db.prepare(`UPDATE safety_tool_calls SET ended_at = ?, duration_ms = ?, is_error = ?, denied = ?
+      WHERE seq = (SELECT seq FROM safety_tool_calls WHERE pid = ? AND call_id = ? AND is_error IS NULL ORDER BY seq DESC LIMIT 1)`),
+    addApproval: db.prepare('INSERT OR IGNORE INTO safety_approvals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    decideApproval: db.prepare(`UPDATE safety_approvals SET decided_at = ?, decision = ?, actor = ?, rule = ?
+      WHERE seq = (SELECT seq FROM safety_approvals WHERE pid = ? AND request_id = ? AND decision IS NULL ORDER BY seq DESC LIMIT 1)`),
+    addError: db.prepare('INSERT OR IGNORE INTO safety_errors VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    addScheduler: db.prepare('INSERT OR IGNORE INTO safety_scheduler VALUES (?, ?, ?, ?, ?, ?)'),
+    addState: db.prepare('INSERT OR IGNORE INTO safety_states VALUES (?, ?, ?, ?, ?, ?)'),
+    addPaging: db.prepare('INSERT OR IGNORE INTO safety_paging VALUES (?, ?, ?, ?, ?)'),
+    addSandbox: db.prepare('INSERT OR IGNORE INTO safety_sandbox VALUES (?, ?, ?, ?, ?, ?, ?)'),
+
+    windowCounts: db.prepare<[number, number]>(`WITH w(f, t) AS (SELECT ?, ?) SELECT
+      (SELECT count(*) FROM safety_steps, w WHERE at BETWEEN f AND t) AS steps,
+      (SELECT count(*) FROM safety_tool_calls, w WHERE at BETWEEN f AND t) AS toolCalls,
+      (SELECT count(*) FROM safety_tool_calls, w WHERE at BETWEEN f AND t AND is_error = 1 AND denied = 0) AS toolErrors,
+      (SELECT count(*) FROM safety_errors, w WHERE at BETWEEN f AND t AND kind = 'kernel') AS kernelErrors,
+      (SELECT count(*) FROM safety_errors, w WHERE at BETWEEN f AND t AND kind = 'malformed') AS malformed,
+      (SELECT count(*) FROM safety_sandbox, w WHERE at BETWEEN f AND t) AS sandboxRuns,
+      (SELECT count(*) FROM safety_sandbox, w WHERE at BETWEEN f AND t AND killed IN ('oom', 'timeout', 'error')) AS sandboxFailures,
+      (SELECT min(m) FROM (SELECT min(at) AS m FROM safety_steps, w WHERE at BETWEEN f AND t
+        UNION ALL SELECT min(at) FROM safety_states, w WHERE at BETWEEN f AND t
+        UNION ALL SELECT min(at) FROM safety_scheduler, w WHERE at BETWEEN f AND t)) AS firstAt`),
+    waitsIn: db.prepare<[number, number], number>(`SELECT value FROM safety_scheduler WHERE kind = 'dispatch' AND at BETWEEN ? AND ?`).pluck(),
+    pausesIn: db.prepare<[number, number]>(`SELECT at, value FROM safety_scheduler WHERE kind = 'rate_limited' AND at <= ? AND value >= ? ORDER BY at`),
+    storageIn: db.prepare<[number, number], number>('SELECT storage_ms FROM safety_health WHERE at BETWEEN ? AND ?').pluck(),
+    pagingByRole: db.prepare<[]>(`SELECT a.role AS role, count(DISTINCT a.pid) AS agents,
+        coalesce(sum(p.kind = 'fault'), 0) AS faults, coalesce(sum(p.kind = 'evict'), 0) AS evictions, max(a.context_tokens) AS contextTokens
+      FROM agents a LEFT JOIN safety_paging p ON p.pid = a.pid GROUP BY a.role`),
+    putApprovalTarget: db.prepare('INSERT OR REPLACE INTO safety_approval_targets (pid, request_id, tool, risk, target) VALUES (?, ?, ?, ?, ?)'),
+    developerApprovals: db.prepare<[]>(`SELECT t.tool AS tool, t.risk AS risk, t.target AS target,
+        sum(a.decision = 'allow') AS allowed, sum(a.decision = 'deny') AS denied
+      FROM safety_approval_targets t JOIN safety_approvals a ON a.pid = t.pid AND a.request_id = t.request_id
+      WHERE a.actor IN ('developer', 'timeout') GROUP BY t.tool, t.risk, t.target`),
+    schedulerSince: db.prepare<[number]>(`SELECT sum(kind = 'dispatch') AS dispatches, avg(CASE WHEN kind = 'dispatch' THEN value END) AS meanWait,
+      sum(kind = 'preempt') AS preempts FROM safety_scheduler WHERE at >= ?`),
+
+    addHealth: db.prepare('INSERT INTO safety_health (at, score, storage_ms, components) VALUES (?, ?, ?, ?)'),
+    healthIn: db.prepare<[number, number, number]>('SELECT at, score, storage_ms AS storageMs, components FROM safety_health WHERE at BETWEEN ? AND ? ORDER BY at DESC LIMIT ?'),
+    addEvaluation: db.prepare('INSERT INTO safety_evaluations (at, subject, subject_id, score, grade, components) VALUES (?, ?, ?, ?, ?, ?)'),
+    latestEvaluation: db.prepare<[string, string]>('SELECT at, score, grade FROM safety_evaluations WHERE subject = ? AND subject_id = ? ORDER BY id DESC LIMIT 1'),
+
+    addFiring: db.prepare('INSERT INTO safety_reactor_firings (at, playbook, pid, action, outcome, message, detail) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    firings: db.prepare<[number]>('SELECT id, at, playbook, pid, action, outcome, message, detail FROM safety_reactor_firings ORDER BY id DESC LIMIT ?'),
+
+    activeConfig: db.prepare<[]>(`SELECT version, at, parent, proposal_id AS proposalId, config, status, health_before AS healthBefore, ended_at AS endedAt, reason
+      FROM safety_config_versions WHERE status = 'active' ORDER BY version DESC LIMIT 1`),
+    configVersion: db.prepare<[number]>(`SELECT version, at, parent, proposal_id AS proposalId, config, status, health_before AS healthBefore, ended_at AS endedAt, reason
+      FROM safety_config_versions WHERE version = ?`),
+    configVersions: db.prepare<[]>(`SELECT version, at, parent, proposal_id AS proposalId, config, status, health_before AS healthBefore, ended_at AS endedAt, reason
+      FROM safety_config_versions ORDER BY version`),
+    maxVersion: db.prepare<[], number>('SELECT max(version) FROM safety_config_versions').pluck(),
+    endConfig: db.prepare('UPDATE safety_config_versions SET status = ?, ended_at = ?, reason = ? WHERE version = ?'),
+    addConfig: db.prepare(`INSERT INTO safety_config_versions (version, at, parent, proposal_id, config, status, health_before) VALUES (?, ?, ?, ?, ?, 'active', ?)`),
+    putProposal: db.prepare(`INSERT INTO safety_proposals (id, at, key, kind, summary, rationale, change, evidence, status, decided_at, decided_by, version)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET status = excluded.status, decided_at = excluded.decided_at, decided_by = excluded.decided_by, version = excluded.version,
+        summary = excluded.summary, rationale = excluded.rationale, evidence = excluded.evidence`),
+    getProposal: db.prepare<[string]>(`SELECT id, at, key, kind, summary, rationale, change, evidence, status, decided_at AS decidedAt, decided_by AS decidedBy, version
+      FROM safety_proposals WHERE id = ?`),
+    proposals: db.prepare<[number]>(`SELECT id, at, key, kind, summary, rationale, change, evidence, status, decided_at AS decidedAt, decided_by AS decidedBy, version
+      FROM safety_proposals ORDER BY at DESC, id LIMIT ?`),
+    putGate: db.prepare(`INSERT INTO safety_gate_results (proposal_id, level, at, passed, detail) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (proposal_id, level) DO UPDATE SET at = excluded.at, passed = excluded.passed, detail = excluded.detail`),
+    gates: db.prepare<[string]>('SELECT level, at, passed, detail FROM safety_gate_results WHERE proposal_id = ? ORDER BY level'),
+    putEvalTask: db.prepare('INSERT INTO safety_eval_tasks (name, at, body) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at, body = excluded.body'),
+    evalTasks: db.prepare<[]>('SELECT name, at, body FROM safety_eval_tasks ORDER BY at, name'),
+    trimEvalTasks: db.prepare<[number]>('DELETE FROM safety_eval_tasks WHERE name NOT IN (SELECT name FROM safety_eval_tasks ORDER BY at DESC, name LIMIT ?)'),
+
+    usageSince: db.prepare<[number]>(`SELECT at, pid, input_tokens + output_tokens + cache_read_tokens + cache_write_tokens AS tokens, dollars
+      FROM safety_steps WHERE at >= ? ORDER BY seq`),
+    statesBefore: db.prepare<[number]>(`SELECT seq, at, pid, from_state AS "from", to_state AS "to", wait_reason AS waitReason FROM safety_states
+      WHERE seq IN (SELECT max(seq) FROM safety_states WHERE at < ? GROUP BY pid)`),
+    statesBetween: db.prepare<[number, number]>(`SELECT seq, at, pid, from_state AS "from", to_state AS "to", wait_reason AS waitReason FROM safety_states
+      WHERE at BETWEEN ? AND ? ORDER BY seq`),
+    approvalCounts: db.prepare<[]>(`SELECT coalesce(actor, 'pending') AS actor, coalesce(decision, 'pending') AS decision, count(*) AS count
+      FROM safety_approvals GROUP BY actor, decision ORDER BY actor, decision`),
+    recentApprovals: db.prepare<[number]>(`SELECT seq, at, pid, task_id AS taskId, request_id AS requestId, tool, risk, summary, decided_at AS decidedAt, decision, actor, rule
+      FROM safety_approvals WHERE request_id <> '-' ORDER BY seq DESC LIMIT ?`),
+    cacheTotals: db.prepare<[]>(`SELECT sum(input_tokens + cache_read_tokens + cache_write_tokens) AS inputTokens, sum(cache_read_tokens) AS cacheReadTokens, sum(scripted) AS scriptedSteps FROM safety_steps`),
+  };
+}

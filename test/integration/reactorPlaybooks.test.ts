@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KernelSession } from '../../src/host/session';
+import { Kernel } from '../../src/kernel/kernel';
+import { SafetyStore } from '../../src/storage/safetyStore';
+import { SqliteStore } from '../../src/storage/sqliteStore';
+
+function fixture(turns: unknown[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'aios-reactor-'));
+  const ws = join(dir, 'ws');
+  mkdirSync(ws);
+  const script = join(dir, 'script.json');
+  writeFileSync(script, JSON.stringify({ turns }));
+  return { ws, db: join(dir, 'aios.db'), model: `scripted:${script}` };
+}
+
+const approveAll = { ask: async () => ({ decision: 'approve' as const, remember: null }) };
+
+describe('reactor playbooks on a real kernel', function () {
+  this.timeout(30_000);
+
+  it('suspends an agent whose tool calls keep failing and tells the developer', async () => {
+    const f = fixture([1, 2, 3, 4, 5].map((i) => ({ text: `Try ${i}.`, tool_calls: [{ name: 'read_file', input: { path: `missing-${i}.txt` } }] })));
+    const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: approveAll, sandbox: false, controlPollMs: 0, safety: { heartbeat: false } });
+    try {
+      const pid = session.spawn({ task: 'read files that do not exist', model: f.model }).pid;
+      await session.runtime.idle();
+      await session.safety.settle();
+      const agent = session.kernel.table.get(pid);
+      assert.equal(agent.state, 'suspended');
+      assert.match(agent.reason ?? '', /suspended by the reactor \(tool_failures\.suspend\): repeated tool failures/);
+      // the reactor hears the third failure after that step; the agent stops at the end of the next one at the latest
+      assert.ok(agent.usage.steps >= 3 && agent.usage.steps <= 4, `${agent.usage.steps} steps`);
+      const [firing] = new SafetyStore(session.store).firings(5);
+      assert.equal(firing.playbook, 'tool_failures.suspend');
+      assert.ok(['suspended', 'at_step_end'].includes(firing.outcome), firing.outcome);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('records a host crash: the next kernel restores the live agents and the reactor says so', async () => {
+    const f = fixture([{ text: 'Back and done.' }]);
+    // A kernel that died mid-run: started, an agent running, never stopped.
+    const store = SqliteStore.open(f.db);
+    const dead = new Kernel({ store });
+    dead.journal.emit({ type: 'kernel.started', session: 'dead-session-0001', processId: 2 ** 22 + 12345 });
+    const pid = dead.spawn({ task: 'work interrupted by a crash', model: f.model }).pid;
+    dead.journal.flush();
+    store.close();
+
+    const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: approveAll, sandbox: false, controlPollMs: 0, safety: { heartbeat: false } });
+    try {
+      await session.runtime.idle();
+      await session.safety.settle();
+      assert.equal(session.kernel.table.get(pid).state, 'done', 'the restored agent ran to the end');
+      const fired = session.store.queryEvents({ type: 'reactor.fired', limit: 5 }).map((e) => e.event);
+      assert.equal(fired.length, 1);
+      assert.ok(fired[0].type === 'reactor.fired' && fired[0].playbook === 'host_crash.restore' && fired[0].notify);
+      assert.match(fired[0].message, /the previous kernel host \(session dead-ses\) stopped without shutting down; 1 live agent\(s\) were restored/);
+    } finally {
+      await session.close();
+    }
+    // A clean stop is not a crash.
+    const again = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: approveAll, sandbox: false, controlPollMs: 0, safety: { heartbeat: false } });
+    try {
+      await again.safety.settle();
+      assert.equal(again.store.queryEvents({ type: 'reactor.fired', limit: 5 }).length, 1);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('makes sure an agent over its step budget is suspended, and records it', async () => {
+    const f = fixture([1, 2, 3].map((i) => ({ text: `Step ${i}.`, tool_calls: [{ name: 'list_dir', input: { depth: i } }] })));
+    const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: approveAll, sandbox: false, controlPollMs: 0, safety: { heartbeat: false } });
+    try {
+      const pid = session.spawn({ task: 'list things', model: f.model, budgets: { steps: 2 } }).pid;
+      await session.runtime.idle();
+      await session.safety.settle();
+      assert.equal(session.kernel.table.get(pid).state, 'suspended');
+      const [firing] = new SafetyStore(session.store).firings(5);
+      assert.equal(firing.playbook, 'budget.suspend');
+      assert.equal(firing.outcome, 'already_suspended');
+      const task = session.safety.evaluate().tasks[0];
+      assert.equal(task.outcome, 'suspended');
+      assert.deepEqual(task.components.filter((c) => c.penalty > 0).map((c) => [c.id, c.penalty]), [['outcome', 20], ['steps', 10]]);
+    } finally {
+      await session.close();
+    }
+  });
+});

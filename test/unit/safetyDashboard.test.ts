@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { emptyUsage, unlimitedBudgets, type AgentRecord } from '../../src/kernel/types';
+import { approvals, timeline, usageSeries } from '../../src/safety/dashboardData';
+import type { StateRecordRow } from '../../src/safety/records';
+
+function agent(pid: number): AgentRecord {
+  return {
+    pid, name: `a${pid}`, role: 'coder', priority: 50, state: 'done', waitReason: null, reason: null, parent: null, createdAt: 0, updatedAt: 0,
+    task: 't', model: 'scripted:x', budgets: unlimitedBudgets(), usage: emptyUsage(), capabilities: [], context: { tokens: 1000, high: 0.9, low: 0.7 }, result: null,
+  };
+}
+
+describe('dashboard data', () => {
+  it('accumulates tokens and dollars per agent per bucket, keeping the top agents and summing the rest', () => {
+    const points = [
+      { at: 0, pid: 1, tokens: 100, dollars: 0.1 },
+      { at: 50, pid: 2, tokens: 300, dollars: 0.2 },
+      { at: 60, pid: 3, tokens: 10, dollars: 0 },
+      { at: 100, pid: 1, tokens: 100, dollars: 0.1 },
+    ];
+    const u = usageSeries(points, [agent(1), agent(2), agent(3)], 100, { maxSeries: 2, buckets: 2 });
+    assert.deepEqual(u.times, [50, 100]);
+    assert.deepEqual(u.series.map((s) => [s.pid, s.label, s.tokens, s.dollars]), [
+      [2, '2 a2', [300, 300], [0.2, 0.2]],
+      [1, '1 a1', [100, 200], [0.1, 0.2]],
+      [null, '1 other agent(s)', [0, 10], [0, 0]],
+    ]);
+    // the last point of every series is the agent's total
+    assert.equal(u.series.reduce((s, x) => s + x.tokens[1], 0), 510);
+  });
+
+  it('turns lifecycle changes into lanes (running, approval, tool, suspended) and clips rate limits to the window', () => {
+    const st = (seq: number, at: number, pid: number, from: string, to: string, waitReason: string | null = null): StateRecordRow => ({ seq, at, pid, from, to, waitReason });
+    const before = [st(1, 500, 2, 'ready', 'suspended')];
+    const during = [
+      st(2, 1000, 1, 'ready', 'running'),
+      st(3, 1200, 1, 'running', 'waiting', 'approval'),
+      st(4, 1500, 1, 'waiting', 'running'),
+      st(5, 1600, 1, 'running', 'waiting', 'tool'),
+      st(6, 1700, 1, 'waiting', 'running'),
+      st(7, 1800, 1, 'running', 'done'),
+    ];
+    const t = timeline({ statesBetween: () => ({ before, during }), windowCounts: () => ({ pauses: [[900, 1100], [1900, 2500]] }) as never }, [agent(1), agent(2)], 2000, { windowMs: 1000, maxLanes: 10 });
+    assert.equal(t.from, 1000, 'agent 2 was suspended before the window, so the window is kept');
+    assert.deepEqual(t.lanes.map((l) => [l.pid, l.segments.map((s) => [s.kind, s.from, s.to])]), [
+      [1, [['running', 1000, 1200], ['approval', 1200, 1500], ['running', 1500, 1600], ['tool', 1600, 1700], ['running', 1700, 1800]]],
+      [2, [['suspended', 1000, 2000]]],
+    ]);
+    assert.deepEqual(t.rateLimits, [{ from: 1000, to: 1100 }, { from: 1900, to: 2000 }]);
+  });
+
+  it('counts approvals by who decided', () => {
+    const a = approvals([
+      { actor: 'policy', decision: 'allow', count: 7 }, { actor: 'developer', decision: 'allow', count: 5 }, { actor: 'developer', decision: 'deny', count: 1 },
+      { actor: 'timeout', decision: 'deny', count: 2 }, { actor: 'pending', decision: 'pending', count: 1 },
+    ], []);
+    assert.deepEqual(a, { allowedByPolicy: 7, deniedByPolicy: 0, allowedByDeveloper: 5, deniedByDeveloper: 1, timedOut: 2, pending: 1, recent: [] });
+  });
+});
