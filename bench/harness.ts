@@ -17,7 +17,7 @@ export interface BenchResult {
 export interface BenchCase {
   name: string;
   /** `true` when the case needs a Docker engine or another real part that may be absent */
-  needs?: 'docker';
+  needs?: 'docker' | 'code-server';
   run(): Promise<BenchResult> | BenchResult;
 }
 

@@ -1,0 +1,203 @@
+/**
+ * Pending approvals on the extension side: shows each new request (a diff editor for edits, a
+ * notification for everything), opens them on demand (diff or modal), and sends the answer.
+ * Requests wait independently: one unanswered prompt never holds up another agent.
+ */
+import * as vscode from 'vscode';
+import { toHost, type ApprovalCloseReason } from '../../protocol/hostMethods';
+import type { ApprovalAnswerView, ApprovalView, ProposedFileView, StateSnapshot } from '../../protocol/hostTypes';
+import { approvalHeadline } from '../format';
+import type { HostSupervisor } from '../hostSupervisor';
+import type { KernelState } from '../kernelState';
+import { PROPOSED_SCHEME, proposedPath } from '../proposedPaths';
+
+/** Button labels, shared by notifications, modals and tests. */
+export const ApprovalChoice = { approve: 'Approve', deny: 'Deny', always: 'Always Allow for Agent', review: 'Review…' } as const;
+
+export class ApprovalCenter implements vscode.Disposable {
+  private readonly pending = new Map<string, ApprovalView>();
+  /** answered or closed here: a snapshot read before the answer must not bring them back */
+  private readonly closedIds = new Set<string>();
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.emitter.event;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly supervisor: HostSupervisor,
+    state: KernelState,
+    private readonly workspaceRoot: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(state.onDidChange((snapshot) => this.reconcile(snapshot)));
+  }
+
+  /** Pending requests, oldest first. */
+  list(): ApprovalView[] {
+    return [...this.pending.values()].sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  get(id: string): ApprovalView | undefined {
+    return this.pending.get(id);
+  }
+
+  /** The host asks: list it and prompt (the host does not wait for the prompt). */
+  requested(view: ApprovalView): void {
+    if (this.closedIds.has(view.id)) return;
+    const isNew = !this.pending.has(view.id);
+    this.pending.set(view.id, view);
+    this.emitter.fire();
+    if (isNew) void this.prompt(view);
+  }
+
+  /** The host withdrew a request (answered, timed out, agent stopped). */
+  closed(id: string, reason: ApprovalCloseReason): void {
+    const view = this.pending.get(id);
+    this.forget(id);
+    if (view && reason !== 'answered') this.log.info(`approval ${id} (${view.agentName}: ${approvalHeadline(view)}) closed: ${reason === 'timeout' ? 'no answer in time, counted as deny' : 'the agent stopped'}`);
+  }
+
+  /** Sends the developer's answer. */
+  async answer(id: string, answer: ApprovalAnswerView): Promise<void> {
+    const host = this.supervisor.current;
+    const view = this.pending.get(id);
+    if (!host || !view) {
+      void vscode.window.showInformationMessage('That approval request is no longer pending.');
+      this.forget(id);
+      return;
+    }
+    const what = answer.decision === 'deny' ? 'denied' : answer.remember ? `approved (always for ${view.agentName})` : 'approved';
+    this.log.info(`approval ${id} ${what}: ${view.agentName}: ${approvalHeadline(view)}`);
+    const { accepted } = await host.connection.sendRequest(toHost.answerApproval, { id, answer });
+    this.forget(id);
+    if (!accepted) void vscode.window.showInformationMessage(`The request from ${view.agentName} was no longer pending (it timed out or the agent stopped).`);
+  }
+
+  /** Shows a request: the diff for a change, a modal with the full command otherwise. */
+  async open(id: string): Promise<void> {
+    const view = this.pending.get(id);
+    if (!view) {
+      void vscode.window.showInformationMessage('That approval request is no longer pending.');
+      return;
+    }
+    if (view.subject.kind === 'edit') await this.showDiff(view, false);
+    else await this.showModal(view);
+  }
+
+  /** The proposed content behind a virtual document, or null when the request is gone. */
+  content(requestId: string, side: 'before' | 'after', file: string): string | null {
+    const view = this.pending.get(requestId);
+    if (view?.subject.kind !== 'edit') return null;
+    const f = view.subject.files.find((x) => x.path === file);
+    if (!f) return null;
+    return (side === 'before' ? f.before : f.after) ?? '(binary file: no text to show)';
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.emitter.dispose();
+  }
+
+  private async prompt(view: ApprovalView): Promise<void> {
+    try {
+      if (view.subject.kind === 'edit') await this.showDiff(view, true);
+      const choices: string[] = view.subject.kind === 'edit' ? [ApprovalChoice.approve, ApprovalChoice.deny] : [ApprovalChoice.review, ApprovalChoice.approve, ApprovalChoice.deny];
+      if (view.rememberable) choices.push(ApprovalChoice.always);
+      const message = `AIOS: ${view.agentName} asks to ${view.tool === 'apply_changes' ? 'apply ' : ''}${approvalHeadline(view)} · ${view.risk} risk`;
+      const choice = await vscode.window.showInformationMessage(message, ...choices);
+      if (!choice || !this.pending.has(view.id)) return;
+      if (choice === ApprovalChoice.review) await this.showModal(view);
+      else await this.answer(view.id, answerFor(choice));
+    } catch (err) {
+      this.log.error(`approval ${view.id}: ${(err as Error).message}`);
+    }
+  }
+
+  private async showModal(view: ApprovalView): Promise<void> {
+    const s = view.subject;
+    const what = s.kind === 'command' ? `Command: ${s.command}\nWorking directory: ${s.cwd}` : s.kind === 'tool' ? `Input: ${JSON.stringify(s.input, null, 2)}` : s.summary;
+    const detail = `${what}\n\nAgent: ${view.agentName} (pid ${view.pid})\nTool: ${view.tool}\nRisk: ${view.risk}`;
+    const choices: string[] = [ApprovalChoice.approve, ...(view.rememberable ? [ApprovalChoice.always] : []), ApprovalChoice.deny];
+    const title = s.kind === 'command' ? `${view.agentName} wants to run a command` : `${view.agentName} wants to use ${view.tool}`;
+    const choice = await vscode.window.showWarningMessage(title, { modal: true, detail }, ...choices);
+    if (choice && this.pending.has(view.id)) await this.answer(view.id, answerFor(choice));
+  }
+
+  private async showDiff(view: ApprovalView, preserveFocus: boolean): Promise<void> {
+    if (view.subject.kind !== 'edit') return;
+    const files = view.subject.files;
+    if (files.length === 1) {
+      const f = files[0]!;
+      await vscode.commands.executeCommand('vscode.diff', this.left(view, f), this.right(view, f), diffTitle(view, f), { preview: false, preserveFocus });
+      return;
+    }
+    const resources = files.map((f) => [vscode.Uri.joinPath(this.workspaceRoot, f.path), this.left(view, f), this.right(view, f)]);
+    await vscode.commands.executeCommand('vscode.changes', changesTitle(view), resources);
+  }
+
+  /** The current file, or empty proposed content for an added file. */
+  private left(view: ApprovalView, f: ProposedFileView): vscode.Uri {
+    if (f.status === 'added') return proposedUri(view.id, 'before', f.path);
+    return vscode.Uri.joinPath(this.workspaceRoot, f.path);
+  }
+
+  private right(view: ApprovalView, f: ProposedFileView): vscode.Uri {
+    return proposedUri(view.id, 'after', f.path);
+  }
+
+  /** Snapshots list what is pending in the host: add what we missed; clear all when the host is gone. */
+  private reconcile(snapshot: StateSnapshot | null): void {
+    if (!snapshot) {
+      for (const id of [...this.pending.keys()]) this.forget(id);
+      return;
+    }
+    let added = false;
+    for (const a of snapshot.approvals) {
+      if (this.pending.has(a.id) || this.closedIds.has(a.id)) continue;
+      this.pending.set(a.id, a);
+      added = true;
+    }
+    if (added) this.emitter.fire();
+  }
+
+  private forget(id: string): void {
+    const view = this.pending.get(id);
+    this.closedIds.add(id);
+    if (this.closedIds.size > 1000) this.closedIds.delete(this.closedIds.values().next().value as string);
+    if (!this.pending.delete(id)) return;
+    this.emitter.fire();
+    void this.closeEditors(view!);
+  }
+
+  private async closeEditors(view: ApprovalView): Promise<void> {
+    const title = changesTitle(view);
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((tab) => {
+      const input = tab.input;
+      if (input instanceof vscode.TabInputTextDiff) return isProposal(input.modified, view.id) || isProposal(input.original, view.id);
+      if (input instanceof vscode.TabInputText) return isProposal(input.uri, view.id);
+      return tab.label === title;
+    });
+    if (tabs.length) await vscode.window.tabGroups.close(tabs, true).then(undefined, () => undefined);
+  }
+}
+
+function answerFor(choice: string): ApprovalAnswerView {
+  if (choice === ApprovalChoice.deny) return { decision: 'deny', reason: null };
+  return { decision: 'approve', remember: choice === ApprovalChoice.always ? 'agent' : null, files: null };
+}
+
+export function proposedUri(requestId: string, side: 'before' | 'after', file: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: proposedPath({ requestId, side, file }) });
+}
+
+function isProposal(uri: vscode.Uri, id: string): boolean {
+  return uri.scheme === PROPOSED_SCHEME && uri.path.startsWith(`/${encodeURIComponent(id)}/`);
+}
+
+function diffTitle(view: ApprovalView, f: ProposedFileView): string {
+  const what = f.status === 'added' ? 'new file' : f.status === 'deleted' ? 'deleted' : 'current ↔ proposed';
+  return `${f.path} (${what} by ${view.agentName})`;
+}
+
+function changesTitle(view: ApprovalView): string {
+  return `Changes proposed by ${view.agentName} (${view.id})`;
+}

@@ -1,0 +1,240 @@
+/** Spawn Agent, Route Task, and Suspend / Resume / Kill / Renice (palette picker or view menu). */
+import * as vscode from 'vscode';
+import { toHost, type ChooseRoleParams, type SpawnParams } from '../../protocol/hostMethods';
+import type { AgentStateName, AgentView, CapabilityName, RoleView } from '../../protocol/hostTypes';
+import { Commands } from '../commandIds';
+import { agentDescription } from '../format';
+import type { HostSupervisor, RunningHost } from '../hostSupervisor';
+import type { KernelState } from '../kernelState';
+import type { AiosSettings } from '../settingsModel';
+import {
+  CLAUDE_MODELS, defaultModel, parseTokenBudget, roleCapabilities, ROLES, validateModel, validatePriority, validateRole, validateTask, validateTokenBudget,
+} from '../spawnInput';
+import { AgentNode } from '../views/agentsView';
+
+/** What the agent commands use. */
+export interface AgentCommandDeps {
+  supervisor: HostSupervisor;
+  state: KernelState;
+  settings: () => AiosSettings;
+  hasApiKey: () => Promise<boolean>;
+  /** workspace-relative paths of `.aios/scripts/*.json` */
+  workspaceScripts: () => Promise<string[]>;
+  /** absolute path of the script shipped with the extension */
+  builtinScript: string;
+  log: vscode.LogOutputChannel;
+}
+
+export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable[] {
+  const run = (id: string, fn: (...args: unknown[]) => Promise<void>) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        await fn(...args);
+      } catch (err) {
+        deps.log.error(`${id}: ${(err as Error).message}`);
+        void vscode.window.showErrorMessage(`AIOS: ${(err as Error).message}`);
+      }
+    });
+  return [
+    run(Commands.spawnAgent, () => spawnAgent(deps)),
+    run(Commands.routeTask, () => routeTask(deps)),
+    run(Commands.suspendAgent, async (arg) => {
+      const agent = await targetAgent(deps, arg, ['new', 'ready', 'running', 'waiting'], 'Suspend which agent?');
+      if (!agent) return;
+      const { when } = await (await requireHost(deps.supervisor)).connection.sendRequest(toHost.suspend, { pid: agent.pid });
+      if (when === 'step_end') void vscode.window.showInformationMessage(`${agent.name} will be suspended when its current step ends.`);
+      deps.state.refresh();
+    }),
+    run(Commands.resumeAgent, async (arg) => {
+      const agent = await targetAgent(deps, arg, ['suspended'], 'Resume which agent?');
+      if (!agent) return;
+      await (await requireHost(deps.supervisor)).connection.sendRequest(toHost.resume, { pid: agent.pid });
+      deps.state.refresh();
+    }),
+    run(Commands.killAgent, async (arg) => {
+      const agent = await targetAgent(deps, arg, ['new', 'ready', 'running', 'waiting', 'suspended'], 'Kill which agent? (its child agents stop too)');
+      if (!agent) return;
+      const { killed } = await (await requireHost(deps.supervisor)).connection.sendRequest(toHost.kill, { pid: agent.pid });
+      deps.log.info(`killed ${agent.name}${killed.length > 1 ? ` and ${killed.length - 1} child agent(s)` : ''}`);
+      deps.state.refresh();
+    }),
+    run(Commands.reniceAgent, async (arg) => {
+      const agent = await targetAgent(deps, arg, ['new', 'ready', 'running', 'waiting', 'suspended'], 'Change the priority of which agent?');
+      if (!agent) return;
+      const text = await vscode.window.showInputBox({
+        title: `AIOS: Renice ${agent.name}`,
+        prompt: 'New priority: 0 is the most urgent, 99 the least',
+        value: String(agent.priority),
+        validateInput: validatePriority,
+      });
+      if (text === undefined) return;
+      await (await requireHost(deps.supervisor)).connection.sendRequest(toHost.renice, { pid: agent.pid, priority: Number(text.trim()) });
+      deps.state.refresh();
+    }),
+  ];
+}
+
+/** The running host (waiting while it starts), or an error that says what to do. */
+export function requireHost(supervisor: HostSupervisor): Promise<RunningHost> {
+  return supervisor.whenRunning();
+}
+
+async function spawnAgent(deps: AgentCommandDeps): Promise<void> {
+  await requireHost(deps.supervisor); // fail (or wait) before asking five questions
+  const steps = 5;
+  const task = await vscode.window.showInputBox({
+    title: `AIOS: Spawn Agent (1/${steps}): task`,
+    prompt: 'What should the agent do?',
+    placeHolder: 'e.g. Fix the greeting for an empty name in src/greet.js',
+    ignoreFocusOut: true,
+    validateInput: validateTask,
+  });
+  if (task === undefined) return;
+  const role = await pickRole(roleViews(deps), `AIOS: Spawn Agent (2/${steps}): role`);
+  if (!role) return;
+  const priorityText = await vscode.window.showInputBox({
+    title: `AIOS: Spawn Agent (3/${steps}): priority`,
+    prompt: '0 is the most urgent, 99 the least',
+    value: '50',
+    ignoreFocusOut: true,
+    validateInput: validatePriority,
+  });
+  if (priorityText === undefined) return;
+  const model = await pickModel(deps, role, `AIOS: Spawn Agent (4/${steps}): model`);
+  if (!model) return;
+  const settings = deps.settings();
+  const budgetText = await vscode.window.showInputBox({
+    title: `AIOS: Spawn Agent (5/${steps}): token budget`,
+    prompt: 'Input + output tokens the agent may use before it is suspended (0 = unlimited)',
+    value: String(settings.budgets.tokens ?? 0),
+    ignoreFocusOut: true,
+    validateInput: validateTokenBudget,
+  });
+  if (budgetText === undefined) return;
+  const capabilities = roleViews(deps).find((r) => r.name === role)?.capabilities ?? roleCapabilities(role);
+  const params = spawnParams(settings, { task: task.trim(), role, priority: Number(priorityText.trim()), model, tokens: parseTokenBudget(budgetText), capabilities });
+  const agent = await (await requireHost(deps.supervisor)).connection.sendRequest(toHost.spawn, params);
+  deps.log.info(`spawned ${agent.name} (pid ${agent.pid}) on ${agent.model}${agent.scripted ? ' (offline scripted model)' : ''}`);
+  deps.state.refresh();
+}
+
+/**
+ * Route Task: the kernel's router picks the role (asking the developer through `chooseRole` when
+ * unsure) and gives the task to an idle agent of that role or spawns one.
+ */
+async function routeTask(deps: AgentCommandDeps): Promise<void> {
+  await requireHost(deps.supervisor);
+  const task = await vscode.window.showInputBox({
+    title: 'AIOS: Route Task',
+    prompt: 'Describe the task; the router picks the kind of agent (it asks you when unsure)',
+    placeHolder: 'e.g. Review src/stats.js for edge cases',
+    ignoreFocusOut: true,
+    validateInput: validateTask,
+  });
+  if (task === undefined) return;
+  const settings = deps.settings();
+  const [hasKey, scripts] = await Promise.all([deps.hasApiKey(), deps.workspaceScripts()]);
+  const roles = roleViews(deps);
+  const modelFor = (role: string) => defaultModel({ setting: settings.model, hasApiKey: hasKey, role, scripts, builtinScript: deps.builtinScript });
+  const host = await requireHost(deps.supervisor);
+  const result = await host.connection.sendRequest(toHost.routeTask, {
+    task: task.trim(),
+    priority: 50,
+    budgets: settings.budgets,
+    context: settings.context,
+    defaultModel: modelFor(''),
+    modelByRole: Object.fromEntries(roles.map((r) => [r.name, modelFor(r.name)])),
+    capabilitiesByRole: Object.fromEntries(roles.map((r) => [r.name, r.capabilities ?? roleCapabilities(r.name)])),
+  });
+  const how = `${result.tier}, ${Math.round(result.confidence * 100)}%: ${result.reason}`;
+  deps.log.info(`routed "${task.trim()}" to ${result.role} (${how}) → ${result.agent.name}${result.reused ? ' (an idle agent took it)' : ''}`);
+  void vscode.window.showInformationMessage(`Task routed to ${result.agent.name} (${result.role}; ${how})${result.agent.scripted ? ' · scripted model' : ''}.`);
+  deps.state.refresh();
+}
+
+/** The router's roles when the kernel is up, else the built-in presets. */
+function roleViews(deps: AgentCommandDeps): RoleView[] {
+  const roles = deps.state.snapshot?.roles;
+  if (roles?.length) return roles;
+  return ROLES.map((r) => ({ name: r.role, description: r.description, capabilities: r.capabilities }));
+}
+
+/** The quick pick the host asks for when the router is unsure. */
+export async function chooseRole(p: ChooseRoleParams): Promise<{ role: string; reason: string } | null> {
+  const suggested = new Set(p.suggestion.candidates.map((c) => c.role));
+  const items: (vscode.QuickPickItem & { role: string })[] = [
+    ...p.suggestion.candidates.map((c) => ({ label: c.role, description: `suggested · score ${c.score.toFixed(2)}`, detail: p.roles.find((r) => r.name === c.role)?.description, role: c.role })),
+    ...p.roles.filter((r) => !suggested.has(r.name)).map((r) => ({ label: r.name, description: '', detail: r.description, role: r.name })),
+  ];
+  const picked = await vscode.window.showQuickPick(items, {
+    title: p.suggestion.candidates.length
+      ? `AIOS: Route Task: the router is unsure (best guess ${p.suggestion.role}, ${Math.round(p.suggestion.confidence * 100)}%). Which kind of agent?`
+      : 'AIOS: Route Task: no role matches this task. Which kind of agent?',
+    placeHolder: p.task,
+    ignoreFocusOut: true,
+    matchOnDetail: true,
+  });
+  return picked ? { role: picked.role, reason: 'chosen by the developer' } : null;
+}
+
+function spawnParams(settings: AiosSettings, p: { task: string; role: string; priority: number; model: string; tokens: number | null; capabilities: CapabilityName[] }): SpawnParams {
+  return {
+    task: p.task,
+    role: p.role,
+    priority: p.priority,
+    model: p.model,
+    budgets: { tokens: p.tokens, dollars: settings.budgets.dollars, steps: settings.budgets.steps },
+    context: settings.context,
+    capabilities: p.capabilities,
+    parent: null,
+  };
+}
+
+async function pickRole(roles: readonly RoleView[], title: string): Promise<string | undefined> {
+  const other = 'Other role…';
+  const items: vscode.QuickPickItem[] = [...roles.map((r) => ({ label: r.name, description: r.description })), { label: other, description: 'type a role name' }];
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Role of the agent', ignoreFocusOut: true });
+  if (!picked) return undefined;
+  if (picked.label !== other) return picked.label;
+  const typed = await vscode.window.showInputBox({ title, prompt: 'Role name', validateInput: validateRole, ignoreFocusOut: true });
+  return typed?.trim();
+}
+
+async function pickModel(deps: AgentCommandDeps, role: string, title: string): Promise<string | undefined> {
+  const hasKey = await deps.hasApiKey();
+  const scripts = await deps.workspaceScripts();
+  const fallback = defaultModel({ setting: deps.settings().model, hasApiKey: hasKey, role, scripts, builtinScript: deps.builtinScript });
+  const scriptedNote = 'offline scripted model: replays a script, not an LLM';
+  const seen = new Set<string>();
+  const items: vscode.QuickPickItem[] = [];
+  const add = (label: string, description: string) => {
+    if (seen.has(label)) return;
+    seen.add(label);
+    items.push({ label, description });
+  };
+  add(fallback, `default · ${fallback.startsWith('scripted:') ? scriptedNote : 'Claude'}`);
+  for (const s of scripts) add(`scripted:${s}`, scriptedNote);
+  for (const m of CLAUDE_MODELS) add(m, hasKey ? 'Claude' : 'Claude · needs an API key (AIOS: Set API Key)');
+  const other = 'Other model…';
+  items.push({ label: other, description: 'an Anthropic model id or scripted:PATH' });
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: hasKey ? 'Model' : 'Model (no API key: the scripted model is the default)', ignoreFocusOut: true });
+  if (!picked) return undefined;
+  if (picked.label !== other) return picked.label;
+  const typed = await vscode.window.showInputBox({ title, prompt: 'Anthropic model id or scripted:PATH', validateInput: validateModel, ignoreFocusOut: true });
+  return typed?.trim();
+}
+
+/** The agent a command acts on: from the view's menu, or picked from those in `states`. */
+async function targetAgent(deps: AgentCommandDeps, arg: unknown, states: readonly AgentStateName[], placeHolder: string): Promise<AgentView | undefined> {
+  if (arg instanceof AgentNode) return arg.agent;
+  const agents = (deps.state.snapshot?.agents ?? []).filter((a) => states.includes(a.state));
+  if (agents.length === 0) {
+    void vscode.window.showInformationMessage(`No agent is ${states.join(' or ')}.`);
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    agents.map((a) => ({ label: a.name, description: agentDescription(a), detail: a.task, agent: a })),
+    { placeHolder, matchOnDescription: true, matchOnDetail: true },
+  );
+  return picked?.agent;
+}

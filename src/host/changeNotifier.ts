@@ -1,0 +1,90 @@
+/**
+ * Coalesces kernel events into at most one `changed` notification per interval, so a burst of
+ * 1,000 agents stepping costs the extension one refresh, not thousands.
+ */
+import type { StoredEvent } from '../kernel/events';
+import type { Disposable } from '../kernel/ports';
+import type { EventView } from '../protocol/hostTypes';
+import { toEventView } from './eventSummary';
+
+/** One coalesced batch. */
+export interface ChangeBatch {
+  version: number;
+  events: EventView[];
+  /** events left out of `events` because the batch was full */
+  dropped: number;
+}
+
+/** Options of ChangeNotifier. */
+export interface ChangeNotifierOptions {
+  send: (batch: ChangeBatch) => void;
+  /** default 100 ms */
+  intervalMs?: number;
+  /** events carried per batch at most (the rest are counted); default 200 */
+  maxEvents?: number;
+  setTimer?: (fn: () => void, ms: number) => Disposable;
+}
+
+export class ChangeNotifier implements Disposable {
+  private events: EventView[] = [];
+  private dropped = 0;
+  private dirty = false;
+  private timer: Disposable | null = null;
+  private lastSent = -Infinity;
+  private counter = 0;
+  private disposed = false;
+  private readonly intervalMs: number;
+  private readonly maxEvents: number;
+  private readonly setTimer: (fn: () => void, ms: number) => Disposable;
+
+  constructor(private readonly options: ChangeNotifierOptions) {
+    this.intervalMs = options.intervalMs ?? 100;
+    this.maxEvents = options.maxEvents ?? 200;
+    this.setTimer = options.setTimer ?? ((fn, ms) => {
+      const t = setTimeout(fn, ms);
+      return { dispose: () => clearTimeout(t) };
+    });
+  }
+
+  /** Grows with every change; the snapshot carries it. */
+  get version(): number {
+    return this.counter;
+  }
+
+  /** A kernel event happened. */
+  event(stored: StoredEvent): void {
+    if (this.events.length < this.maxEvents) this.events.push(toEventView(stored));
+    else this.dropped++;
+    this.touch();
+  }
+
+  /** State changed without a kernel event (an approval answered, a sandbox probe finished). */
+  touch(): void {
+    if (this.disposed) return;
+    this.counter++;
+    this.dirty = true;
+    if (this.timer) return;
+    // Leading edge when idle (a click shows at once), then at most one batch per interval.
+    const wait = Math.max(0, this.lastSent + this.intervalMs - Date.now());
+    this.timer = this.setTimer(() => this.flush(), wait);
+  }
+
+  /** Sends what is pending now. */
+  flush(): void {
+    this.timer?.dispose();
+    this.timer = null;
+    if (!this.dirty || this.disposed) return;
+    const batch: ChangeBatch = { version: this.counter, events: this.events, dropped: this.dropped };
+    this.events = [];
+    this.dropped = 0;
+    this.dirty = false;
+    this.lastSent = Date.now();
+    this.options.send(batch);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.timer?.dispose();
+    this.timer = null;
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * The kernel host: serves the protocol (src/protocol/hostMethods.ts) over one JSON-RPC
+ * connection with one kernel session behind it. Handlers only translate; the kernel decides.
+ */
+import { CancellationTokenSource, ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
+import type { KernelSpawnOptions } from '../kernel/kernel';
+import { routeAndAssign, type RoleChooser } from '../kernel/routerService';
+import { isTerminal } from '../kernel/processTable';
+import type { SchedulerConfig } from '../kernel/scheduler';
+import type { Budgets } from '../kernel/types';
+import { connectEngine } from '../sandbox/engine';
+import { buildSandboxImage } from '../sandbox/imageBuild';
+import {
+  toExtension, toHost, type ConfigureParams, type InitializeParams, type InitializeResult, type RouteParams, type RouteResult, type SchedulerSettings, type SpawnParams,
+} from '../protocol/hostMethods';
+import type { AgentView, SchedulerView, StateSnapshot } from '../protocol/hostTypes';
+import { ApprovalBridge } from './approvalBridge';
+import { ChangeNotifier } from './changeNotifier';
+import { describeRuntime, explainNativeModuleError } from './nativeModule';
+import { SandboxProbe } from './sandboxProbe';
+import { KernelSession } from './session';
+import { buildSnapshot, toAgentView } from './snapshot';
+
+/** Error codes the extension can tell apart. */
+export const HostErrorCodes = {
+  notInitialized: -32002,
+  /** the session cannot open (native module, database); restarting will not help */
+  cannotStart: -32050,
+} as const;
+
+/** A kernel host bound to one connection. */
+export class KernelHost {
+  private session: KernelSession | null = null;
+  private bridge: ApprovalBridge | null = null;
+  private notifier: ChangeNotifier | null = null;
+  private probe: SandboxProbe | null = null;
+  private workspace = '';
+  private startedAt = Date.now();
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly connection: MessageConnection, private readonly log: (line: string) => void) {}
+
+  /** Registers every handler; call before `connection.listen()`. */
+  register(): void {
+    const c = this.connection;
+    c.onRequest(toHost.initialize, (p) => this.initialize(p));
+    c.onRequest(toHost.state, () => this.snapshot());
+    c.onRequest(toHost.spawn, (p) => this.spawn(p));
+    c.onRequest(toHost.kill, ({ pid }) => ({ killed: this.open().kernel.kill(pid, 'killed by the developer') }));
+    c.onRequest(toHost.suspend, ({ pid }) => ({ when: this.open().kernel.suspend(pid) }));
+    c.onRequest(toHost.resume, ({ pid }) => {
+      const s = this.open();
+      const agent = toAgentView(s.kernel.resume(pid));
+      s.runtime.wake();
+      return agent;
+    });
+    c.onRequest(toHost.renice, ({ pid, priority }) => toAgentView(this.open().kernel.renice(pid, priority)));
+    c.onRequest(toHost.removeRule, ({ id }) => {
+      const removed = this.open().policy.removeRule(id);
+      this.notifier?.touch();
+      return { removed };
+    });
+    c.onRequest(toHost.answerApproval, ({ id, answer }) => {
+      this.open();
+      return { accepted: this.bridge?.answer(id, answer) ?? false };
+    });
+    c.onRequest(toHost.configure, (p) => this.configure(p));
+    c.onRequest(toHost.buildSandboxImage, ({ force }) => this.buildImage(force));
+    c.onRequest(toHost.routeTask, (p, token) => this.route(p, token));
+    c.onRequest(toHost.dashboard, () => this.open().safety.dashboard());
+    c.onRequest(toHost.decideProposal, ({ id, decision }) => {
+      const p = this.open().safety.decide(id, decision);
+      this.notifier?.touch();
+      return { message: `${decision === 'approve' ? 'Approved' : 'Rejected'}: ${p.summary} (now ${p.status.replace(/_/g, ' ')})` };
+    });
+    c.onRequest(toHost.shutdown, () => this.close());
+  }
+
+  /**
+   * Closes the session (idempotent). Agents stay in the database for the next host. A model call
+   * in flight can take minutes; after `graceMs` the host stops waiting: every committed step is
+   * in SQLite, and the interrupted one runs again from its checkpoint next time.
+   */
+  close(graceMs = 3000): Promise<void> {
+    this.closing ??= (async () => {
+      this.notifier?.dispose();
+      const session = this.session;
+      this.session = null;
+      if (!session) return;
+      let timer: NodeJS.Timeout | undefined;
+      const closed = session.close().then(() => true);
+      const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+      const inTime = await Promise.race([closed, late]);
+      clearTimeout(timer);
+      this.log(inTime ? 'session closed' : `session close still waiting for a step in flight after ${graceMs} ms: exiting anyway (the step reruns from its checkpoint)`);
+    })();
+    return this.closing;
+  }
+
+  private async initialize(params: InitializeParams): Promise<InitializeResult> {
+    if (this.session) throw new ResponseError(HostErrorCodes.cannotStart, 'the kernel host is already initialized');
+    this.startedAt = Date.now();
+    this.workspace = params.workspace;
+    const secret = await this.connection.sendRequest(toExtension.secret, { name: 'anthropic.apiKey' }).catch(() => ({ value: null }));
+    const notifier = new ChangeNotifier({ send: (batch) => void this.connection.sendNotification(toExtension.changed, batch) });
+    const bridge = new ApprovalBridge(
+      {
+        requested: (view) => this.connection.sendRequest(toExtension.approvalRequested, view),
+        closed: (id, reason) => void this.connection.sendNotification(toExtension.approvalClosed, { id, reason }),
+      },
+      (pid) => {
+        const agent = this.session?.kernel.table.find(pid);
+        return !agent || isTerminal(agent.state);
+      },
+      () => notifier.touch(),
+      this.log,
+    );
+    let session: KernelSession;
+    try {
+      session = KernelSession.open({
+        dbPath: params.dbPath,
+        workspace: params.workspace,
+        approvals: bridge,
+        scheduler: toSchedulerConfig(params.scheduler),
+        runtime: { approvalTimeoutMs: params.approvalTimeoutMs },
+        memory: { globalLimitBytes: params.globalMemoryBytes, defaultQuotaBytes: params.agentQuotaBytes },
+        providers: { anthropic: secret.value ? { apiKey: secret.value } : {} },
+        askAtOrAbove: params.askAtOrAbove,
+        sandbox: params.sandbox.enabled
+          ? {
+              image: params.sandbox.image ?? undefined,
+              dockerHost: params.sandbox.dockerHost ?? undefined,
+              limits: { memoryBytes: params.sandbox.memoryBytes, nanoCpus: Math.round(params.sandbox.cpus * 1e9), pidsLimit: params.sandbox.pids },
+            }
+          : false,
+        log: (line) => this.log(line),
+      });
+    } catch (err) {
+      notifier.dispose();
+      const error = explainNativeModuleError(err);
+      this.log(`cannot open the kernel session: ${error.message}`);
+      throw new ResponseError(HostErrorCodes.cannotStart, error.message);
+    }
+    this.session = session;
+    this.bridge = bridge;
+    this.notifier = notifier;
+    session.kernel.subscribe('*', (e) => notifier.event(e));
+    this.probe = new SandboxProbe(session.sandbox, params.workspace, params.sandbox, () => notifier.touch(), this.log);
+    void this.probe.check();
+    const restored = session.kernel.table.list().filter((a) => !isTerminal(a.state)).length;
+    this.log(`session ${session.id} open on ${params.dbPath}: ${restored} live agent(s) restored; ${describeRuntime()}`);
+    return { processId: process.pid, session: session.id, restoredAgents: restored, runtime: describeRuntime() };
+  }
+
+  private snapshot(): StateSnapshot {
+    const s = this.open();
+    return buildSnapshot({
+      version: this.notifier?.version ?? 0,
+      host: { processId: process.pid, session: s.id, startedAt: this.startedAt, workspace: this.workspace },
+      kernel: s.kernel,
+      tools: s.registry.list(),
+      rules: s.policy.rules(),
+      approvals: this.bridge?.list() ?? [],
+      sandbox: this.probe?.status ?? { status: 'disabled' },
+      roles: s.routing.roles.map((r) => ({ name: r.name, description: r.description, capabilities: r.capabilities ? [...r.capabilities] : null })),
+    });
+  }
+
+  private spawn(p: SpawnParams): AgentView {
+    const agent = this.open().spawn({
+      task: p.task,
+      role: p.role,
+      priority: p.priority,
+      model: p.model,
+      budgets: toBudgets(p.budgets),
+      context: p.context,
+      capabilities: p.capabilities,
+      parent: p.parent,
+    });
+    return toAgentView(agent);
+  }
+
+  /**
+   * Routes through the kernel's router; below its confidence threshold the developer picks the
+   * role in the extension. The extension says which model each role's agents get.
+   */
+  private async route(p: RouteParams, token: CancellationToken): Promise<RouteResult> {
+    const s = this.open();
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    const askDeveloper: RoleChooser = async (request, signal) => {
+      const ask = new CancellationTokenSource();
+      signal?.addEventListener('abort', () => ask.cancel(), { once: true });
+      const { choice } = await this.connection.sendRequest(toExtension.chooseRole, {
+        task: request.task,
+        roles: request.roles.map((r) => ({ name: r.name, description: r.description, capabilities: r.capabilities ? [...r.capabilities] : null })),
+        suggestion: { role: request.match.role, confidence: request.match.confidence, reason: request.match.reason, candidates: request.match.candidates.map((c) => ({ role: c.role, score: c.score })) },
+      }, ask.token);
+      return choice ? { role: choice.role, reason: choice.reason } : null;
+    };
+    try {
+      const spawnFor = (o: KernelSpawnOptions) => {
+        const role = o.role ?? 'coder';
+        return s.spawn({ ...o, model: p.modelByRole[role] ?? o.model ?? p.defaultModel, capabilities: o.capabilities ?? p.capabilitiesByRole[role] });
+      };
+      const assigned = await routeAndAssign({ kernel: s.kernel, routing: s.routing, spawn: spawnFor, wake: () => s.runtime.wake() }, p.task, {
+        source: 'extension',
+        askDeveloper,
+        signal: controller.signal,
+        priority: p.priority,
+        budgets: toBudgets(p.budgets),
+        context: p.context,
+      });
+      const d = assigned.decision;
+      return { agent: toAgentView(assigned.agent), role: d.role, tier: d.tier, confidence: d.confidence, reason: d.reason, reused: assigned.reused };
+    } finally {
+      sub.dispose();
+    }
+  }
+
+  private configure(p: ConfigureParams): SchedulerView {
+    const s = this.open();
+    s.kernel.scheduler.configure(toSchedulerConfig(p.scheduler));
+    s.kernel.memory.setGlobalLimit(p.globalMemoryBytes);
+    s.runtime.wake();
+    this.notifier?.touch();
+    return this.snapshot().scheduler;
+  }
+
+  private async buildImage(force: boolean): Promise<{ image: string; built: boolean; ms: number }> {
+    const s = this.open();
+    const progress = (line: string) => {
+      this.log(`sandbox image: ${line}`);
+      void this.connection.sendNotification(toExtension.imageBuildProgress, { line });
+    };
+    const engine = await connectEngine(s.sandbox?.config.dockerHost);
+    progress(`connected to Docker ${engine.version} at ${engine.host}`);
+    const result = await buildSandboxImage(engine.docker, { force, log: progress });
+    void this.probe?.check();
+    return result;
+  }
+
+  private open(): KernelSession {
+    if (!this.session) throw new ResponseError(HostErrorCodes.notInitialized, 'the kernel host has no open session yet (initialize first)');
+    return this.session;
+  }
+}
+
+/** Protocol budgets (null: unlimited) to the kernel's (left out). */
+function toBudgets(b: SpawnParams['budgets']): Partial<Budgets> {
+  const budgets: Partial<Budgets> = {};
+  if (b.tokens !== null) budgets.tokens = b.tokens;
+  if (b.dollars !== null) budgets.dollars = b.dollars;
+  if (b.steps !== null) budgets.steps = b.steps;
+  return budgets;
+}
+
+/** Protocol scheduler settings (null: unlimited) to the kernel's (Infinity). */
+function toSchedulerConfig(s: SchedulerSettings): Partial<SchedulerConfig> {
+  return {
+    policy: s.policy,
+    maxConcurrent: s.maxConcurrent,
+    requestsPerMinute: s.requestsPerMinute ?? Infinity,
+    tokensPerMinute: s.tokensPerMinute ?? Infinity,
+  };
+}
