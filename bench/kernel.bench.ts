@@ -176,6 +176,21 @@ export const cases: BenchCase[] = [
     },
   },
   {
+    // The kernel's write path for events that are not tied to a state change: queued and
+    // committed together with the next write (the storage.* cases commit every call alone).
+    name: 'journal.event_emit',
+    run: () => {
+      const { store } = sqliteAgent();
+      const journal = journalOn(store);
+      const r = measure('journal.event_emit', (i) => {
+        journal.emit({ type: 'tool.call', pid: 1, tool: 'read_file', callId: `c${i}`, risk: 'low' });
+        if (i % 100 === 99) journal.flush();
+      }, { batch: 100 });
+      store.close();
+      return { ...r, committed_every: 100 };
+    },
+  },
+  {
     name: 'scheduler.pick_10000',
     run: () => {
       const kernel = new Kernel({ store: nullStore(), scheduler: { maxConcurrent: 1 } });
