@@ -142,7 +142,7 @@ export class KernelSession {
         rememberTool(this.memories),
         planTool(this.planner, kernel),
         reportResultTool(this.planner),
-        ...(this.sandbox ? [createRunCommandTool(this.safety.watchSandbox(this.sandbox, this.sandbox.config.limits.memoryBytes))] : []),
+        ...(this.sandbox ? [createRunCommandTool(this.safety.watchSandbox(this.sandbox, this.sandbox.config.limits.memoryBytes, this.sandbox))] : []),
         ...(options.extraTools ?? []),
       ];
       for (const t of tools) this.disposables.push(this.registry.register(t));

@@ -89,6 +89,8 @@ export class DockerSandbox {
   private counter = 0;
   private readonly hostTag = `${hostname()}:${process.pid}`;
   private disposed = false;
+  /** memory limits raised for one agent (the reactor's out-of-memory retry) */
+  private readonly memoryOverrides = new Map<Pid, number>();
 
   constructor(options: SandboxOptions, private readonly log: (line: string) => void = () => {}) {
     this.config = resolveConfig(options);
@@ -117,7 +119,7 @@ export class DockerSandbox {
       const oom = !raw.stopped && raw.exitCode !== 0 && (await oomSince(ready.engine.docker, slot.box.container.id, raw.startedAt, raw.exitCode === 137 ? 200 : 0));
       if (oom) {
         killed = 'oom';
-        message = `out of memory (limit ${mib(this.config.limits.memoryBytes)}): a process was killed`;
+        message = `out of memory (limit ${mib(this.memoryLimit(pid))}): a process was killed`;
       } else if (raw.exitCode === 126 || raw.exitCode === 127) {
         // "not found" / OCI errors (e.g. a missing cwd) come on stderr, or on stdout from the engine
         message = lastLine(raw.stderr) ?? lastLine(raw.stdout);
@@ -125,6 +127,20 @@ export class DockerSandbox {
       const { stopped: _s, startedAt: _t, ...rest } = raw;
       return { ...rest, killed, message };
     });
+  }
+
+  /** The memory limit of the agent's container in bytes. */
+  memoryLimit(pid: Pid): number {
+    return this.memoryOverrides.get(pid) ?? this.config.limits.memoryBytes;
+  }
+
+  /** Changes the memory limit of the agent's (running) container; the configured limit comes back at release. */
+  async setMemoryLimit(pid: Pid, bytes: number): Promise<void> {
+    const slot = await this.slots.get(pid);
+    if (!slot) throw new Error(`agent ${pid} has no sandbox container to change the memory limit of`);
+    await slot.box.container.update({ Memory: bytes, MemorySwap: bytes });
+    if (bytes === this.config.limits.memoryBytes) this.memoryOverrides.delete(pid);
+    else this.memoryOverrides.set(pid, bytes);
   }
 
   /** A fingerprint of the agent's staging layer; pass it to `changes` to see only later changes. */
@@ -159,8 +175,11 @@ export class DockerSandbox {
     if (!pending) return;
     this.slots.delete(pid);
     const slot = await pending.catch(() => undefined);
+    const raised = this.memoryOverrides.delete(pid);
     if (!slot) return;
     await slot.queue.catch(() => undefined);
+    // a pooled container goes back with the configured limit, whatever this agent was given
+    if (raised && slot.fromPool) await slot.box.container.update({ Memory: this.config.limits.memoryBytes, MemorySwap: this.config.limits.memoryBytes }).catch(() => undefined);
     if (slot.fromPool && this.pool && !this.disposed) await this.pool.giveBack(slot.box);
     else await this.destroyBox(slot.box);
   }

@@ -6,6 +6,7 @@ import { KernelSession } from '../../src/host/session';
 import { Kernel } from '../../src/kernel/kernel';
 import { SafetyStore } from '../../src/storage/safetyStore';
 import { SqliteStore } from '../../src/storage/sqliteStore';
+import { chownTree, ensureSandboxImage, requireDocker } from '../support/docker';
 
 function fixture(turns: unknown[]) {
   const dir = mkdtempSync(join(tmpdir(), 'aios-reactor-'));
@@ -87,6 +88,31 @@ describe('reactor playbooks on a real kernel', function () {
       const task = session.safety.evaluate().tasks[0];
       assert.equal(task.outcome, 'suspended');
       assert.deepEqual(task.components.filter((c) => c.penalty > 0).map((c) => [c.id, c.penalty]), [['outcome', 20], ['steps', 10]]);
+    } finally {
+      await session.close();
+    }
+  });
+  it('retries a command that ran out of memory once with more memory, within the cap (real engine)', async function () {
+    this.timeout(120_000);
+    const docker = await requireDocker(this);
+    await ensureSandboxImage(docker);
+    // ~300 MiB: over the default 256 MiB limit, under the retry's 512 MiB
+    const hungry = 'node -e "const a = []; for (let i = 0; i < 300; i++) a.push(Buffer.alloc(1 << 20, 1)); console.log(\'fits now\')"';
+    const f = fixture([{ text: 'Building.', tool_calls: [{ name: 'run_command', input: { command: hungry, timeout_ms: 60_000 } }] }, { text: 'Built.' }]);
+    if (process.getuid?.() === 0) chownTree(f.ws, 1000, 1000);
+    const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: approveAll, controlPollMs: 0, safety: { heartbeat: false } });
+    try {
+      const pid = session.spawn({ task: 'build something big', model: f.model }).pid;
+      await session.runtime.idle();
+      await session.safety.settle();
+      assert.equal(session.kernel.table.get(pid).state, 'done');
+      const execs = session.store.queryEvents({ type: 'sandbox.exec', pid, limit: 10 }).map((e) => e.event).reverse();
+      assert.deepEqual(execs.map((e) => e.type === 'sandbox.exec' && [e.killed, e.memoryBytes]), [['oom', 256 * 1024 * 1024], [null, 512 * 1024 * 1024]]);
+      const result = session.store.listPages(pid).map((p) => p.text).join('\n');
+      assert.match(result, /fits now/);
+      assert.match(result, /ran out of memory at 256 MiB; retried once with 512 MiB/);
+      const fired = session.store.queryEvents({ type: 'reactor.fired', limit: 5 }).map((e) => e.event);
+      assert.ok(fired.some((e) => e.type === 'reactor.fired' && e.playbook === 'sandbox_oom.retry'), JSON.stringify(fired));
     } finally {
       await session.close();
     }
