@@ -155,6 +155,11 @@ export interface LlmRequest {
   model: string;
   /** stable id of the conversation (the agent's pid as text); the scripted provider keys its cursor on it */
   session: string;
+  /**
+   * How many model calls this conversation already had (the agent's steps). The scripted model
+   * replays from this turn, so an agent restored after a restart continues where it was.
+   */
+  step?: number;
   system: string;
   tools: LlmToolSpec[];
   messages: LlmMessage[];

@@ -149,6 +149,7 @@ export class AgentRuntime {
       response = await provider.call({
         model: this.deps.modelId?.(agent) ?? agent.model,
         session: String(pid),
+        step: agent.usage.steps,
         system: prompt.system,
         tools,
         messages: prompt.messages,

@@ -37,7 +37,7 @@ export class ScriptedProvider implements LlmProvider {
 
   async call(request: LlmRequest, observer: LlmObserver = {}): Promise<LlmResponse> {
     throwIfAborted(request.signal);
-    const index = this.cursors.get(request.session) ?? 0;
+    const index = request.step ?? this.cursors.get(request.session) ?? 0;
     const turn = this.script.turns[index];
     if (turn?.latency_ms) await this.sleep(turn.latency_ms, request.signal);
     throwIfAborted(request.signal);

@@ -192,3 +192,31 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
     store.close();
   });
 });
+
+describe('agent runtime after a restart', function () {
+  this.timeout(20_000);
+
+  it('continues a restored scripted agent from its next turn, not from the start', async () => {
+    const w = workspace();
+    const model = w.script({ turns: [{ text: 'first turn', tool_calls: [{ name: 'list_dir', input: {} }] }, { text: 'second turn, after the restart' }] });
+    // A kernel that died after the agent's first step: the step and its pages are in the database.
+    const store = SqliteStore.open(w.db);
+    const { Kernel } = await import('../../src/kernel/kernel');
+    const dead = new Kernel({ store });
+    const pid = dead.spawn({ task: 'list the files', model }).pid;
+    dead.scheduler.next();
+    dead.pager.add(pid, { kind: 'message', role: 'assistant', blocks: [{ type: 'text', text: 'first turn' }, { type: 'tool_use', id: 't1', name: 'list_dir', input: {} }] });
+    dead.pager.add(pid, { kind: 'tool_result', role: 'user', blocks: [{ type: 'tool_result', toolUseId: 't1', content: 'greet.ts', isError: false }] });
+    dead.table.addUsage(pid, { steps: 1 });
+    dead.journal.atomically(() => { dead.pager.flush(pid); dead.table.persist(pid); });
+    store.close();
+
+    const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals: new ScriptedApprovals([]), sandbox: false, controlPollMs: 0 });
+    await session.runtime.idle();
+    const agent = session.kernel.table.get(pid);
+    assert.equal(agent.state, 'done');
+    assert.equal(agent.result, 'second turn, after the restart');
+    assert.equal(agent.usage.steps, 2);
+    await session.close();
+  });
+});
