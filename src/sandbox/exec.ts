@@ -3,6 +3,7 @@
  * stream, demuxed and capped output, a timeout and an abort signal, OOM detection.
  */
 import { performance } from 'node:perf_hooks';
+import { stopWhen } from './stopWhen';
 import type Docker from 'dockerode';
 import { CappedBuffer, Demuxer } from './output';
 
@@ -65,16 +66,9 @@ export async function runExec(container: Docker.Container, request: ExecRequest,
   });
 
   let stopped: RawExec['stopped'] = null;
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const stopRequested = new Promise<'timeout' | 'aborted'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), request.timeoutMs);
-    onAbort = () => resolve('aborted');
-    if (request.signal?.aborted) onAbort();
-    else request.signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  const stopRequested = stopWhen(request.timeoutMs, request.signal);
   try {
-    const first = await Promise.race([ended.then(() => null), stopRequested]);
+    const first = await Promise.race([ended.then(() => null), stopRequested.reason]);
     if (first) {
       stopped = first;
       await stop();
@@ -83,8 +77,7 @@ export async function runExec(container: Docker.Container, request: ExecRequest,
       stream.destroy();
     }
   } finally {
-    clearTimeout(timer);
-    if (onAbort) request.signal?.removeEventListener('abort', onAbort);
+    stopRequested.dispose();
   }
   const info = await exec.inspect().catch(() => undefined);
   return {

@@ -9,6 +9,7 @@
  * from outside, OOM comes from engine events, changes are read from the staging layer.
  */
 import { performance } from 'node:perf_hooks';
+import { stopWhen } from './stopWhen';
 import { StringDecoder } from 'node:string_decoder';
 import type Docker from 'dockerode';
 import type { ExecRequest, RawExec } from './exec';
@@ -131,16 +132,9 @@ export class RunnerClient {
     if (!this.alive) this.pending.get(id)?.resolve(null);
     else this.stream.write(`${JSON.stringify({ id, argv: request.argv, cwd: request.workdir, env: envObject(request.env), cap: request.capBytes })}\n`);
 
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const stopped = new Promise<'timeout' | 'aborted'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), request.timeoutMs);
-      onAbort = () => resolve('aborted');
-      if (request.signal?.aborted) onAbort();
-      else request.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    const stopRequested = stopWhen(request.timeoutMs, request.signal);
     try {
-      const first = await Promise.race([finished.then((m) => ({ m })), stopped]);
+      const first = await Promise.race([finished.then((m) => ({ m })), stopRequested.reason]);
       if (typeof first === 'string') {
         this.stream.write(`${JSON.stringify({ id, kill: true })}\n`);
         await stop();
@@ -154,8 +148,7 @@ export class RunnerClient {
       stderr.total = Math.max(stderr.total, m.total.e + (m.err ? m.err.length + 1 : 0));
       return result(m.exit, null);
     } finally {
-      clearTimeout(timer);
-      if (onAbort) request.signal?.removeEventListener('abort', onAbort);
+      stopRequested.dispose();
       this.pending.delete(id);
     }
 

@@ -1,5 +1,6 @@
 /** Spawn Agent, Route Task, and Suspend / Resume / Kill / Renice (palette picker or view menu). */
 import * as vscode from 'vscode';
+import { guardedCommand } from './guardedCommand';
 import { toHost, type ChooseRoleParams, type SpawnParams } from '../../protocol/hostMethods';
 import type { AgentStateName, AgentView, CapabilityName, RoleView } from '../../protocol/hostTypes';
 import { Commands } from '../commandIds';
@@ -26,15 +27,7 @@ export interface AgentCommandDeps {
 }
 
 export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable[] {
-  const run = (id: string, fn: (...args: unknown[]) => Promise<void>) =>
-    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      try {
-        await fn(...args);
-      } catch (err) {
-        deps.log.error(`${id}: ${(err as Error).message}`);
-        void vscode.window.showErrorMessage(`AIOS: ${(err as Error).message}`);
-      }
-    });
+  const run = (id: string, fn: (...args: unknown[]) => Promise<void>) => guardedCommand(deps.log, id, fn);
   return [
     run(Commands.spawnAgent, () => spawnAgent(deps)),
     run(Commands.routeTask, () => routeTask(deps)),

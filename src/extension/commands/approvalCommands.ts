@@ -1,5 +1,6 @@
 /** Approve / Deny / Always Allow (from the palette, the Approvals view, or the diff editor's title), Open Approval, Remove Rule. */
 import * as vscode from 'vscode';
+import { guardedCommand } from './guardedCommand';
 import { toHost } from '../../protocol/hostMethods';
 import type { ApprovalAnswerView, ApprovalView } from '../../protocol/hostTypes';
 import type { ApprovalCenter } from '../approvals/approvalCenter';
@@ -20,15 +21,7 @@ export interface ApprovalCommandDeps {
 }
 
 export function registerApprovalCommands(deps: ApprovalCommandDeps): vscode.Disposable[] {
-  const guard = (id: string, fn: (...args: unknown[]) => Promise<void>) =>
-    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      try {
-        await fn(...args);
-      } catch (err) {
-        deps.log.error(`${id}: ${(err as Error).message}`);
-        void vscode.window.showErrorMessage(`AIOS: ${(err as Error).message}`);
-      }
-    });
+  const guard = (id: string, fn: (...args: unknown[]) => Promise<void>) => guardedCommand(deps.log, id, fn);
   const answerWith = (answer: ApprovalAnswerView, verb: string, rememberOnly = false) => async (arg: unknown) => {
     const approval = await targetApproval(deps.center, arg, verb, rememberOnly);
     if (approval) await deps.center.answer(approval.id, answer);

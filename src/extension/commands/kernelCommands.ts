@@ -1,5 +1,6 @@
 /** Set / Remove API Key, Show Log, Build Sandbox Image, Refresh Views, Restart Kernel Host, Show Approvals. */
 import * as vscode from 'vscode';
+import { guardedCommand } from './guardedCommand';
 import { toHost } from '../../protocol/hostMethods';
 import { API_KEY_SECRET, Commands } from '../commandIds';
 import type { HostSupervisor } from '../hostSupervisor';
@@ -20,15 +21,7 @@ export interface KernelCommandDeps {
 }
 
 export function registerKernelCommands(deps: KernelCommandDeps): vscode.Disposable[] {
-  const guard = (id: string, fn: () => Promise<void>) =>
-    vscode.commands.registerCommand(id, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        deps.log.error(`${id}: ${(err as Error).message}`);
-        void vscode.window.showErrorMessage(`AIOS: ${(err as Error).message}`);
-      }
-    });
+  const guard = (id: string, fn: () => Promise<void>) => guardedCommand(deps.log, id, fn);
   return [
     guard(Commands.setApiKey, async () => {
       const key = await vscode.window.showInputBox({
