@@ -119,7 +119,12 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   subs.push(dashboards, vscode.commands.registerCommand(Commands.openDashboard, () => dashboards.open()));
   subs.push(state.onDidReceiveEvents((events) => {
-    for (const e of events) if (e.notice) void showNotice(e.notice, () => dashboards.open());
+    for (const e of events) {
+      if (!e.notice) continue;
+      // This window already said the host crashed and is being restarted: tell the developer once.
+      if (e.notice.source === 'host_crash.restore' && supervisor.restartedAfterCrash) continue;
+      void showNotice(e.notice, () => dashboards.open());
+    }
   }));
 
   subs.push(

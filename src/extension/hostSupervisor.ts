@@ -53,6 +53,8 @@ export interface RunningHost {
 }
 
 export class HostSupervisor implements vscode.Disposable {
+  /** true once this window restarted a crashed host and told the developer (the kernel's own crash notice would repeat it) */
+  restartedAfterCrash = false;
   private readonly statusEmitter = new vscode.EventEmitter<HostStatus>();
   /** fires on every status change; `running` means `current` is set */
   readonly onDidChangeStatus = this.statusEmitter.event;
@@ -236,6 +238,7 @@ export class HostSupervisor implements vscode.Disposable {
       return;
     }
     this.setStatus('restarting');
+    this.restartedAfterCrash = true;
     if (decision.notify) void this.tell('warning', `The AIOS kernel host ${how}. It is being restarted; agents are restored from the database.`);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;

@@ -11,8 +11,8 @@ export function toEventView(stored: StoredEvent): EventView {
 function noticeOf(e: KernelEvent): NoticeView | null {
   const fields = e as unknown as Record<string, unknown>;
   const message = typeof fields['message'] === 'string' ? fields['message'] : '';
-  if (e.type === 'reactor.fired' && fields['notify'] === true) return { level: 'warning', message, openDashboard: false };
-  if (e.type === 'health.alert') return { level: 'warning', message, openDashboard: true };
+  if (e.type === 'reactor.fired' && fields['notify'] === true) return { source: e.playbook, level: 'warning', message, openDashboard: false };
+  if (e.type === 'health.alert') return { source: 'health', level: 'warning', message, openDashboard: true };
   return null;
 }
 

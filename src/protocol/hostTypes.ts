@@ -212,6 +212,8 @@ export interface EventView {
 
 /** Something the extension shows the developer as a notification. */
 export interface NoticeView {
+  /** what raised it: a reactor playbook id (e.g. `host_crash.restore`) or `health` */
+  source: string;
   level: 'info' | 'warning';
   message: string;
   /** a button that opens the dashboard */

@@ -149,6 +149,10 @@ describe('AIOS extension in code-server', function () {
     await agentRow('writer-2', /^done/);
     await agentRow('tester-3', /^killed/);
     await agentRow('reviewer-4', /^running/);
+    // Told once: the kernel's own crash notice (reactor host_crash.restore) is not repeated here.
+    await wb().page.waitForTimeout(1500); // the restored kernel's events arrive within its first coalescing window
+    assert.equal(await wb().page.locator('.notification-toast', { hasText: /previous kernel host/ }).count(), 0);
+    assert.equal(await wb().page.locator('.notification-toast', { hasText: /kernel host/ }).count(), 1);
     await wb().screenshot('07-after-host-restart');
     // A second crash restarts it again, without a second notification.
     await wb().runCommand('Notifications: Clear All Notifications');
