@@ -1,7 +1,7 @@
 // AIOS in real VS Code (code-server) driven through Chromium: the packaged .vsix, the demo
 // workspace, the offline scripted model, a real kernel host process and SQLite database.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AIOS_TEST_SETTINGS, copyDemoWorkspace, packageAios, viewRows, waitForKernelHost } from './support/aiosExtension';
 import { startCodeServer, type CodeServer } from './support/codeServer';
@@ -9,6 +9,15 @@ import { E2E_OUTPUT_DIR } from './support/paths';
 import { pollUntil } from './support/poll';
 import { requireE2ePrerequisites } from './support/prerequisites';
 import { openWorkbench, Workbench } from './support/workbench';
+import { SqliteStore } from '../../src/storage/sqliteStore';
+
+/** The extension's database for the one workspace of this run (global storage, one per folder). */
+function kernelDatabase(userDataDir: string): string {
+  const root = join(userDataDir, 'User', 'globalStorage', 'aios-dev.aios', 'workspaces');
+  const found = readdirSync(root).map((d) => join(root, d, 'aios.db'));
+  assert.equal(found.length, 1, `one workspace database under ${root}: ${found.join(', ')}`);
+  return found[0];
+}
 
 const SHOTS = join(E2E_OUTPUT_DIR, 'aios');
 
@@ -187,6 +196,19 @@ describe('AIOS extension in code-server', function () {
     const frame = wb().page.frameLocator('iframe.webview').frameLocator('iframe');
     await frame.locator('body', { hasText: /analyst-6/ }).waitFor({ state: 'visible' });
     await wb().screenshot('10-dashboard');
+    // The figures are the kernel's: every agent's steps and tokens as its database has them.
+    const store = SqliteStore.open(kernelDatabase(srv().userDataDir), { readonly: true });
+    try {
+      const agents = store.listAgents();
+      assert.ok(agents.length >= 6);
+      for (const a of agents) {
+        const row = frame.locator(`#agents tr[data-pid="${a.pid}"]`);
+        assert.equal(await row.locator('[data-field=steps]').textContent(), String(a.usage.steps), `steps of ${a.name}`);
+        assert.equal(await row.locator('[data-field=tokens]').textContent(), Math.round(a.usage.inputTokens + a.usage.outputTokens).toLocaleString('en-US'), `tokens of ${a.name}`);
+      }
+    } finally {
+      store.close();
+    }
     await wb().runCommand('View: Close All Editors');
   });
 
@@ -225,6 +247,11 @@ describe('AIOS extension in code-server', function () {
     await wb().setTheme('light');
     await wb().page.mouse.move(800, 400);
     await wb().screenshot('11-light-theme');
+    await wb().runCommand('AIOS: Open Dashboard');
+    const frame = wb().page.frameLocator('iframe.webview').frameLocator('iframe');
+    await frame.locator('body', { hasText: /analyst-6/ }).waitFor({ state: 'visible' });
+    await wb().screenshot('11-dashboard-light');
+    await wb().runCommand('View: Close All Editors');
     await wb().setTheme('dark');
   });
 
