@@ -135,7 +135,7 @@ export class ContextPager {
       pinned: page.pinned ?? (page.kind === 'system' || page.kind === 'task'),
       resident: true,
       lastAccess: ++this.tick,
-      createdAt: this.now(),
+      createdAt: 0, // stamped when first written (one clock read per step, not per page)
       bytes: text.length * 2,
       dirty: true,
       callIds: page.kind === 'tool_result' ? toolResultIds(page.blocks) : null,
@@ -195,7 +195,9 @@ export class ContextPager {
     if (victims.length === 0) return victims;
     this.journal.atomically(() => {
       const rows = [];
+      const now = this.now();
       for (const v of victims) {
+        if (v.createdAt === 0) v.createdAt = now;
         v.resident = false;
         rows.push(toRow(v, v.blocks!));
         v.preview = previewOf(rows[rows.length - 1].text);
@@ -285,7 +287,9 @@ export class ContextPager {
     const ctx = this.ctx(pid);
     if (ctx.dirty.length === 0) return 0;
     const rows = [];
+    const now = this.now();
     for (const p of ctx.dirty) {
+      if (p.createdAt === 0) p.createdAt = now;
       // a page swapped out since was written by swapOut already
       if (p.dirty && p.blocks) rows.push(toRow(p, p.blocks));
       p.dirty = false;
