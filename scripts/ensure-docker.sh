@@ -9,7 +9,7 @@
 set -euo pipefail
 
 log_file="${AIOS_DOCKERD_LOG:-/tmp/aios-dockerd.log}"
-wait_s="${AIOS_DOCKER_WAIT_S:-60}"
+wait_s="${AIOS_DOCKER_WAIT_S:-120}"
 
 engine_answers() { docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
 
@@ -45,9 +45,22 @@ if ((${#need_install[@]})); then
   apt-get install -y -qq $(printf '%s\n' "${need_install[@]}" | sort -u) >/dev/null
 fi
 
+# A live process exists and is not a zombie: PID 1 on these machines does not reap, so an engine
+# killed with its session lingers as <defunct>, and its pid files still name it.
+alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; [[ -n "$st" && "$st" != Z* ]]; }
+live_dockerd() { local p; for p in $(pgrep -x dockerd 2>/dev/null); do alive "$p" && return 0; done; return 1; }
+clear_stale_pidfile() {
+  local f=$1 p
+  [[ -f "$f" ]] || return 0
+  p=$(cat "$f" 2>/dev/null || true)
+  if [[ -z "$p" ]] || ! alive "$p"; then rm -f "$f"; fi
+}
+
 # dockerd might be alive but still starting (another run of this script); only start one
-# when no dockerd process exists.
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+# when no live dockerd process exists.
+if ! live_dockerd; then
+  clear_stale_pidfile /var/run/docker.pid
+  clear_stale_pidfile /var/run/docker/containerd/containerd.pid
   if [[ $(id -u) -ne 0 ]]; then
     echo "ensure-docker: need root to start dockerd (or start Docker yourself / set DOCKER_HOST)" >&2
     exit 1
