@@ -8,7 +8,8 @@ import type { ApprovalClient, Disposable, LlmProvider, Tool } from '../kernel/po
 import { recallTool } from '../kernel/recallTool';
 import { AgentMemories } from '../kernel/agentMemory';
 import { FileLeases, withFileLeases } from '../kernel/leases';
-import { Planner, type PlannerConfig } from '../kernel/planner';
+import { Planner } from '../kernel/planner';
+import type { PlannerConfig } from '../kernel/planTypes';
 import { withInputChecks } from '../kernel/plannerCatalog';
 import { planTool, reportResultTool } from '../kernel/plannerTool';
 import { TaskRouter } from '../kernel/router';

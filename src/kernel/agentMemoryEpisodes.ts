@@ -1,5 +1,5 @@
 /** Episodic memory: an agent's events of this run told as one line each. */
-import type { Episode } from './agentMemory';
+import type { Episode } from './memoryPort';
 import type { StoredEvent } from './events';
 
 /** An event as one line of an agent's story, or null for events not worth one. */

@@ -4,7 +4,8 @@
  */
 import type { Kernel } from './kernel';
 import { planSchema, type PlanInput } from './plannerDag';
-import { PlanError, type PlanOutcome, type Planner } from './planner';
+import type { Planner } from './planner';
+import { PlanError, type PlanOutcome } from './planTypes';
 import { ToolInputError, type Tool, type ToolContext, type ToolOutcome } from './ports';
 
 /** The `plan` tool. The parent waits (state waiting, reason tool) without a model slot while its children run. */

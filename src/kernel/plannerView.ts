@@ -5,7 +5,7 @@
  */
 import type { StoredEvent } from './events';
 import type { FailurePolicy, SubtaskStatus } from './plannerDag';
-import type { SubtaskResult } from './planner';
+import type { SubtaskResult } from './planTypes';
 import type { Pid } from './types';
 
 /** Where a plan stands. `interrupted`: the kernel stopped while it ran. */

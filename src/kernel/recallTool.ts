@@ -1,4 +1,4 @@
-import type { MemoryHit } from './agentMemory';
+import type { MemoryHit } from './memoryPort';
 import type { ContextPager } from './contextPager';
 import { blocksText } from './page';
 import { ToolInputError, type Tool, type ToolContext } from './ports';

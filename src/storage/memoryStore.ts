@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { memoryBytes, type LongTermMemoryStore, type MemoryHit, type MemoryQuery, type MemoryRecord, type NewMemory } from '../kernel/agentMemory';
+import { memoryBytes, type LongTermMemoryStore, type MemoryHit, type MemoryQuery, type MemoryRecord, type NewMemory } from '../kernel/memoryPort';
 import type { Pid } from '../kernel/types';
 import { STOPWORDS, tokenList } from '../kernel/routerText';
 

@@ -1,5 +1,6 @@
 /** remember: an agent stores a fact in its long-term memory (or the workspace's shared one). */
-import { MemoryQuotaError, type AgentMemories } from '../kernel/agentMemory';
+import type { AgentMemories } from '../kernel/agentMemory';
+import { MemoryQuotaError } from '../kernel/memoryPort';
 import type { Tool, ToolContext, ToolOutcome } from '../kernel/ports';
 
 interface RememberInput {
