@@ -1,18 +1,12 @@
-import type { KernelStore } from '../kernel/ports';
+import { lockHolder } from '../storage/kernelLock';
+import type { SqliteStore } from '../storage/sqliteStore';
 
 /**
- * The process id of another kernel still running on this database, or null. Two kernels on one
- * database would hand out the same pids and overwrite each other's agents, so a session refuses
- * to open while another one lives, and `aios kill` sends its kill through the live one.
+ * The process id of another kernel holding this database's lock (kernelLock.ts), or null. Two
+ * kernels on one database would hand out the same pids and overwrite each other's agents, so a
+ * session refuses to open while another one lives, and `aios kill` sends its kill through the live one.
  */
-export function liveKernel(store: Pick<KernelStore, 'queryEvents'>): number | null {
-  const last = store.queryEvents({ type: 'kernel.', limit: 1 })[0]?.event;
-  if (!last || last.type !== 'kernel.started' || last.processId === process.pid) return null;
-  try {
-    process.kill(last.processId, 0);
-    return last.processId;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? last.processId : null;
-  }
+export function liveKernel(store: Pick<SqliteStore, 'connection'>): number | null {
+  const holder = lockHolder(store.connection);
+  return holder && holder.processId !== process.pid ? holder.processId : null;
 }

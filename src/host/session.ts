@@ -24,11 +24,12 @@ import { AgentRuntime, type RuntimeConfig } from '../kernel/runtime';
 import type { SchedulerConfig } from '../kernel/scheduler';
 import type { AgentRecord, Pid } from '../kernel/types';
 import { createProvider, type ProviderFactoryOptions } from '../llm/factory';
+import { callPriceOf } from '../llm/prices';
 import type { SandboxOptions } from '../sandbox/config';
 import { createRunCommandTool } from '../sandbox/runCommandTool';
 import { DockerSandbox } from '../sandbox/sandbox';
 import { SqliteStore } from '../storage/sqliteStore';
-import { liveKernel } from './liveKernel';
+import { KernelLock } from '../storage/kernelLock';
 import { RulePolicy, type AskThreshold } from '../tools/policy';
 import { ReadLedger } from '../tools/readLedger';
 import { ToolRegistry } from '../tools/registry';
@@ -93,16 +94,15 @@ export class KernelSession {
   private readonly providers = new Map<string, { provider: LlmProvider; model: string }>();
   private readonly disposables: Disposable[] = [];
   private controlSeq = 0;
+  private readonly lock: KernelLock | undefined;
   private controlTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
   private constructor(private readonly options: SessionOptions) {
     this.store = SqliteStore.open(options.dbPath);
     try {
-      const other = liveKernel(this.store);
-      if (other !== null) {
-        throw new Error(`another AIOS kernel (process ${other}) is running on ${options.dbPath}: stop it first, or use another database (--db / aios.databasePath)`);
-      }
+      // held for the session's life: a second kernel on this database is refused, atomically
+      this.lock = KernelLock.claim(this.store.connection, options.dbPath, this.id, (why) => options.log?.(`kernel lock: ${why}`));
       this.kernel = new Kernel({ store: this.store, scheduler: options.scheduler, memory: options.memory });
       this.policy = new RulePolicy({ store: this.store, session: this.id, askAtOrAbove: options.askAtOrAbove });
       this.sandbox = options.sandbox === false ? null : new DockerSandbox({ ...options.sandbox, workspace: options.workspace, session: this.id }, options.log);
@@ -158,8 +158,10 @@ export class KernelSession {
         session: this.id,
         config: options.runtime,
         onText: options.onText,
+        price: (agent) => callPriceOf(this.providerFor(agent.model).model),
       });
     } catch (err) {
+      this.lock?.release();
       this.store.close();
       throw err;
     }
@@ -257,6 +259,7 @@ export class KernelSession {
       // emit outside a transaction only queues: write it before the file closes (else the next start looks like a crash)
       this.kernel.journal.flush();
     } finally {
+      this.lock?.release();
       this.store.close();
     }
   }

@@ -14,6 +14,8 @@ export type KernelEvent =
   | { type: 'agent.malformed'; pid: Pid; tool: string; error: string; consecutive: number }
   | { type: 'agent.loop'; pid: Pid; tool: string; repeats: number }
   | { type: 'budget.exceeded'; pid: Pid; budget: 'tokens' | 'dollars' | 'steps' | 'bytes'; used: number; limit: number }
+  /** agent pid has used 80 % or more of a budget; `by` is the descendant whose step crossed it (null: its own) */
+  | { type: 'agent.budget_warning'; pid: Pid; budget: 'tokens' | 'dollars' | 'steps'; used: number; limit: number; by: Pid | null }
   | { type: 'scheduler.dispatch'; pid: Pid; policy: string; waitedMs: number }
   | { type: 'scheduler.preempt'; pid: Pid; by: Pid | null; reason: 'priority' | 'slice' }
   | { type: 'scheduler.policy'; policy: string }
@@ -38,6 +40,8 @@ export type KernelEvent =
   | { type: 'plan.created'; pid: Pid; plan: string; onFailure: string; subtasks: Array<{ id: string; role: string; task: string; dependsOn: string[] }> }
   /** a subtask of the plan of agent pid changed status (running, done, failed, skipped, cancelled) */
   | { type: 'plan.subtask'; pid: Pid; plan: string; subtask: string; status: string; child: Pid | null; attempt: number; summary: string | null; artifacts: string[] }
+  /** a restored parent took over a child it had started before the kernel restarted, instead of starting another */
+  | { type: 'plan.adopted'; pid: Pid; plan: string; subtask: string; child: Pid; state: string }
   /** the plan of agent pid ended */
   | { type: 'plan.finished'; pid: Pid; plan: string; status: string; succeeded: number; failed: number; skipped: number }
   /** agent pid could not write a file another agent held the lease of */

@@ -12,6 +12,7 @@ import { checkPlan, PlanSchedule, type CheckedPlan, type SubtaskStatus } from '.
 import type { PlanStatus, PlanView, SubtaskView } from './plannerView';
 import { isTerminal } from './processTable';
 import type { RoleDefinition } from './routerRoles';
+import type { Disposable } from './ports';
 import type { AgentRecord, Budgets, Capability, Pid } from './types';
 
 /** What the planner is built from. */
@@ -55,9 +56,16 @@ export class Planner {
   private readonly childOf = new Map<Pid, { plan: string; index: number }>();
   private readonly reports = new Map<Pid, SubtaskResult>();
   private counter = 0;
+  private readonly watch: Disposable;
 
   constructor(private readonly deps: PlannerDeps) {
     this.config = { ...DEFAULT_PLANNER, ...deps.config };
+    // A child suspended by the kernel (a budget, a loop, memory) would leave its parent waiting
+    // forever: its subtask fails with the reason, and the plan's policy decides (retry, skip, fail).
+    this.watch = deps.kernel.subscribe('agent.state', (e) => {
+      if (e.event.type !== 'agent.state' || e.event.to !== 'suspended' || !this.childOf.has(e.event.pid)) return;
+      this.stopSuspended(e.event.pid);
+    });
   }
 
   /** Checks a plan for an agent (schema already checked by the tool registry): null, or the problem. */
@@ -190,6 +198,7 @@ export class Planner {
 
   /** Stops every running plan (the session is closing): children are killed, parents get an interrupted result. */
   dispose(): void {
+    this.watch.dispose();
     for (const plan of [...this.plans.values()]) plan.stop('interrupted', 'the kernel stopped while the plan ran; plan again to redo the unfinished subtasks');
   }
 
@@ -198,11 +207,23 @@ export class Planner {
     const subtask = plan.checked.subtasks[i];
     const parent = kernel.table.get(plan.parent);
     const role = this.deps.roles().find((r) => r.name === subtask.role);
+    const name = `${subtask.role}-${subtask.id}`.slice(0, 64);
+    const adopted = this.adoptable(plan, name, subtask.task);
+    if (adopted) {
+      // A restored parent repeats the step that made this plan: the child it started then is still here.
+      plan.agents[i].push(adopted.pid);
+      this.childOf.set(adopted.pid, { plan: plan.id, index: i });
+      kernel.journal.emit({ type: 'plan.adopted', pid: plan.parent, plan: plan.id, subtask: subtask.id, child: adopted.pid, state: adopted.state });
+      this.emitSubtask(plan, i);
+      void kernel.table.waitForExit(adopted.pid).then((a) => onExit(i, a.pid, () => this.collect(a)));
+      if (adopted.state === 'suspended') this.stopSuspended(adopted.pid);
+      return;
+    }
     let child: AgentRecord;
     try {
       child = this.deps.spawn({
         task: this.childTask(plan, i, parent),
-        name: `${subtask.role}-${subtask.id}`.slice(0, 64),
+        name,
         role: subtask.role,
         parent: plan.parent,
         priority: parent.priority,
@@ -254,6 +275,22 @@ export class Planner {
     }
     const why = `${child.state}${child.reason ? `: ${child.reason}` : ''}`;
     return { summary: reported ? `${reported.summary} (then ${why})` : why, artifacts, success: false };
+  }
+
+  /** A child of this parent from before a restart that runs (or ran) the same subtask and is in no live plan. */
+  private adoptable(plan: LivePlan, name: string, task: string): AgentRecord | undefined {
+    const taken = new Set([...this.childOf.keys()]);
+    return this.deps.kernel.table.children(plan.parent).find((c) =>
+      c.name === name && c.task.startsWith(task) && !taken.has(c.pid) && (c.state === 'done' || !isTerminal(c.state)));
+  }
+
+  /** A child the kernel suspended (not the developer, who may resume it) ends; its subtask fails with the reason. */
+  private stopSuspended(pid: Pid): void {
+    const agent = this.deps.kernel.table.find(pid);
+    if (!agent || agent.state !== 'suspended') return;
+    const reason = agent.reason ?? 'suspended';
+    if (/^suspended (by the developer|to free memory)/.test(reason)) return;
+    this.killChild(pid, `its subtask stopped because it was suspended: ${reason}`);
   }
 
   private killChild(pid: Pid, reason: string): void {

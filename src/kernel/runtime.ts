@@ -1,3 +1,4 @@
+import { BudgetGuard, type CallPrice } from './budgetGuard';
 import type { Kernel, KernelSpawnOptions } from './kernel';
 import { isTerminal } from './processTable';
 import {
@@ -34,6 +35,8 @@ export interface RuntimeDeps {
   config?: Partial<RuntimeConfig>;
   /** called with text as the model streams it (for live displays) */
   onText?: (pid: Pid, delta: string) => void;
+  /** the price of an agent's model (null: unknown, so a dollar budget cannot be kept and the call is refused) */
+  price?: (agent: AgentRecord) => CallPrice | null;
 }
 
 /** Per-agent counters the step loop keeps between steps. */
@@ -52,6 +55,8 @@ interface AgentLoopState {
 export class AgentRuntime {
   private readonly config: RuntimeConfig;
   private readonly caller: ToolCaller;
+  /** caps each call to what its agent (and its ancestors) have left */
+  readonly budgets: BudgetGuard;
   private readonly loops = new Map<Pid, AgentLoopState>();
   private readonly steps = new Set<Promise<void>>();
   private readonly subscriptions: Disposable[] = [];
@@ -62,6 +67,7 @@ export class AgentRuntime {
 
   constructor(private readonly deps: RuntimeDeps) {
     this.config = { ...DEFAULT_RUNTIME, ...deps.config };
+    this.budgets = new BudgetGuard(deps.kernel.table, deps.kernel.journal);
     this.caller = new ToolCaller({
       kernel: deps.kernel, tools: deps.tools, policy: deps.policy, approvals: deps.approvals,
       session: deps.session, approvalTimeoutMs: this.config.approvalTimeoutMs,
@@ -144,6 +150,16 @@ export class AgentRuntime {
     const prompt = kernel.pager.render(pid);
     const provider = this.deps.provider(agent);
     const tools = this.deps.tools.list().filter((t) => canUse(agent, t)).map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
+    // A budget is a promise: the call is capped (or refused) before it is made, never after.
+    const price = provider.scripted ? { input: 0, output: 0 } : this.deps.price?.(agent) ?? null;
+    const grant = this.budgets.grant(pid, prompt.tokens + Math.ceil(JSON.stringify(tools).length / 4), this.config.maxTokens, price);
+    if (!grant.ok) {
+      kernel.scheduler.stepDone(pid, 0, estimate);
+      kernel.journal.emit({ type: 'budget.exceeded', pid, budget: grant.budget, used: grant.used, limit: grant.limit });
+      kernel.suspend(pid, grant.reason);
+      return kernel.endStep(pid, 0, estimate);
+    }
+    const reserved = () => this.budgets.release(pid, grant.reservedTokens, grant.reservedDollars);
     let response: LlmResponse;
     try {
       response = await provider.call({
@@ -153,7 +169,7 @@ export class AgentRuntime {
         system: prompt.system,
         tools,
         messages: prompt.messages,
-        maxTokens: this.config.maxTokens,
+        maxTokens: grant.maxTokens,
         cache: prompt.cache,
         signal,
       }, {
@@ -161,6 +177,7 @@ export class AgentRuntime {
         onRetry: (info) => { if (info.status === 429) kernel.scheduler.pauseFor(info.retryAfterMs); },
       });
     } catch (err) {
+      reserved();
       kernel.scheduler.stepDone(pid, 0, estimate);
       if (signal.aborted || isTerminal(kernel.table.get(pid).state)) return kernel.endStep(pid, 0, estimate);
       if (err instanceof RateLimitedError) {
@@ -174,9 +191,13 @@ export class AgentRuntime {
     const used = u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
     // The model slot is free now: approvals and tools must not hold it.
     kernel.scheduler.stepDone(pid, used, estimate);
-    if (isTerminal(kernel.table.get(pid).state)) return kernel.endStep(pid, used, estimate);
-
-    kernel.table.addUsage(pid, { inputTokens: u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens, outputTokens: u.outputTokens, cacheReadTokens: u.cacheReadTokens, cacheWriteTokens: u.cacheWriteTokens, dollars: response.costUsd, steps: 1 });
+    if (isTerminal(kernel.table.get(pid).state)) {
+      reserved();
+      return kernel.endStep(pid, used, estimate);
+    }
+    // Usage is charged in the step's commit, with its pages and checkpoint: a crash before the
+    // commit leaves neither, and the restored agent repeats the step. Until then it stays reserved.
+    const usage = { inputTokens: u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens, outputTokens: u.outputTokens, cacheReadTokens: u.cacheReadTokens, cacheWriteTokens: u.cacheWriteTokens, dollars: response.costUsd, steps: 1 };
     kernel.pager.add(pid, { kind: 'message', role: 'assistant', blocks: response.content, tokens: u.outputTokens || undefined });
     const text = response.content.filter((b): b is Extract<LlmBlock, { type: 'text' }> => b.type === 'text').map((b) => b.text).join('\n');
     if (text) kernel.journal.emit({ type: 'agent.output', pid, text, scripted: response.scripted });
@@ -210,16 +231,26 @@ export class AgentRuntime {
     const loop = this.loop(pid);
     loop.malformed = malformedThisStep > 0 ? loop.malformed + 1 : 0;
     const current = kernel.table.get(pid);
-    kernel.journal.atomically(() => {
-      kernel.pager.flush(pid);
-      kernel.table.persist(pid);
-      kernel.store.putCheckpoint(pid, current.usage.steps, kernel.clock.now(), JSON.stringify({ usage: current.usage, pages: kernel.pager.metrics(pid) }));
-      kernel.journal.emit({
-        type: 'agent.step', pid, step: current.usage.steps, inputTokens: u.inputTokens, outputTokens: u.outputTokens,
-        cacheReadTokens: u.cacheReadTokens, cacheWriteTokens: u.cacheWriteTokens, dollars: response.costUsd,
-        durationMs: kernel.clock.now() - started, scripted: response.scripted,
+    const before = { ...current.usage };
+    try {
+      kernel.journal.atomically(() => {
+        kernel.table.addUsage(pid, usage);
+        kernel.pager.flush(pid);
+        kernel.table.persist(pid);
+        kernel.store.putCheckpoint(pid, current.usage.steps, kernel.clock.now(), JSON.stringify({ usage: current.usage, pages: kernel.pager.metrics(pid) }));
+        kernel.journal.emit({
+          type: 'agent.step', pid, step: current.usage.steps, inputTokens: u.inputTokens, outputTokens: u.outputTokens,
+          cacheReadTokens: u.cacheReadTokens, cacheWriteTokens: u.cacheWriteTokens, dollars: response.costUsd,
+          durationMs: kernel.clock.now() - started, scripted: response.scripted,
+        });
       });
-    });
+    } catch (err) {
+      Object.assign(current.usage, before); // not committed: not charged
+      throw err;
+    } finally {
+      reserved();
+    }
+    this.budgets.warn(pid);
 
     if (isTerminal(current.state)) return kernel.endStep(pid, used, estimate);
     if (loop.malformed >= this.config.maxMalformed) {

@@ -109,3 +109,12 @@ export function costOf(model: string, usage: LlmUsage): CallCost {
     usage.cacheReadTokens * price.cacheRead;
   return { usd: micro / 1_000_000, priced: true, warning: null };
 }
+
+/** The price a budget must assume for a call of this model: the long-prompt tier if it has one (the dearer); null when unknown. */
+export function callPriceOf(model: string): ModelPrice | null {
+  const entry = priceFor(model);
+  if (!entry) return null;
+  const long = entry.longPrompt?.price;
+  if (!long) return entry.price;
+  return { input: Math.max(entry.price.input, long.input), output: Math.max(entry.price.output, long.output), cacheWrite: Math.max(entry.price.cacheWrite, long.cacheWrite), cacheRead: Math.max(entry.price.cacheRead, long.cacheRead) };
+}

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { MEMORY_SCHEMA } from './schemaMemory';
+import { ROBUSTNESS_SCHEMA } from './schemaRobustness';
 import { SAFETY_SCHEMA } from './schemaSafety';
 
 /** Ordered SQL steps; the database's user_version is how many have been applied. */
@@ -144,6 +145,8 @@ export const MIGRATIONS: readonly string[] = [
   MEMORY_SCHEMA,
   // 3: safety layer (collector records, evaluations, configuration versions, proposals) — see schemaSafety.ts
   SAFETY_SCHEMA,
+  // 4: the single-kernel lock and the audit hash chain — see schemaRobustness.ts
+  ROBUSTNESS_SCHEMA,
 ];
 
 /** The schema version this build writes and understands. */

@@ -210,8 +210,11 @@ function buildMessage(body: Record<string, unknown>, turn: ServerTurn, cacheUsag
     blocks.push({ type: 'tool_use', id, name: call.name, json: call.rawInput ?? JSON.stringify(call.input ?? {}) });
   }
   const outChars = blocks.reduce((n, b) => n + (b.type === 'text' ? b.text.length : b.type === 'thinking' ? b.thinking.length : b.json.length), 0);
-  const usage = { ...cacheUsage, output_tokens: turn.outputTokens ?? Math.max(1, Math.ceil(outChars / 4)) };
-  const stopReason = turn.stopReason ?? (turn.toolCalls?.length ? 'tool_use' : 'end_turn');
+  // The real API never generates more than max_tokens: a longer answer stops there.
+  const wanted = turn.outputTokens ?? Math.max(1, Math.ceil(outChars / 4));
+  const limit = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : Infinity;
+  const usage = { ...cacheUsage, output_tokens: Math.min(wanted, limit) };
+  const stopReason = wanted > limit ? 'max_tokens' : turn.stopReason ?? (turn.toolCalls?.length ? 'tool_use' : 'end_turn');
   const model = String(body['model']);
   const id = `msg_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
   const content = blocks.map((b) => (b.type === 'tool_use' ? { type: 'tool_use', id: b.id, name: b.name, input: safeParse(b.json) } : b));
