@@ -14,7 +14,7 @@ export class AutoApprovals implements ApprovalClient {
 
   async ask(request: ApprovalRequest): Promise<ApprovalAnswer> {
     this.note(`${this.answer === 'approve' ? 'approved' : 'denied'} automatically: ${describe(request)}`);
-    return this.answer === 'approve' ? { decision: 'approve', remember: null } : { decision: 'deny', reason: 'denied by --deny-risky (or no terminal to ask on)' };
+    return this.answer === 'approve' ? { decision: 'approve', remember: null, by: 'auto' } : { decision: 'deny', reason: 'denied by --deny-risky (or no terminal to ask on)', by: 'auto' };
   }
 }
 

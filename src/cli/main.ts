@@ -20,6 +20,7 @@ import { createProvider } from '../llm/factory';
 import { SqliteRoutingLog } from '../storage/routingLog';
 import { loadWorkspaceRoles } from '../storage/routingRoles';
 import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
+import { auditCommand, AuditUsageError } from './auditCommand';
 import { progressLine, summaryTable } from './progress';
 import { Collector } from '../safety/collector';
 import { evaluate } from '../safety/evaluation';
@@ -44,6 +45,7 @@ usage:
   aios kill PID --db FILE                       kill an agent (and its children)
   aios eval --db FILE [--json] [--review]       scores, grades and health; review improvements
   aios route "<task>" [--json] [--workspace DIR] which agent role should take a task
+  aios audit verify --db FILE                   check the audit trail's hash chain
 
 Run 'aios <command> --help' for the options of a command.`,
   run: `aios run "<task>" --workspace DIR [options]
@@ -365,12 +367,13 @@ async function main(argv: string[]): Promise<number> {
     case 'kill': return kill(rest);
     case 'eval': return evalCommand(rest);
     case 'route': return route(rest);
+    case 'audit': return auditCommand(rest, (line) => process.stdout.write(`${line}\n`));
     case undefined: case '-h': case '--help': case 'help': return help('main');
-    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, eval or route (aios --help)`);
+    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, eval, route or audit (aios --help)`);
   }
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
   process.stderr.write(`aios: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = err instanceof UsageError ? 2 : 1;
+  process.exitCode = err instanceof UsageError || err instanceof AuditUsageError ? 2 : 1;
 });

@@ -1,3 +1,4 @@
+import type { DecisionActor } from './ports';
 import type { AgentState, Pid, Risk, WaitReason } from './types';
 
 /**
@@ -26,7 +27,7 @@ export type KernelEvent =
   | { type: 'tool.call'; pid: Pid; tool: string; callId: string; risk: Risk }
   | { type: 'tool.result'; pid: Pid; tool: string; callId: string; isError: boolean; durationMs: number }
   | { type: 'approval.requested'; pid: Pid; requestId: string; tool: string; risk: Risk; summary: string }
-  | { type: 'approval.decided'; pid: Pid; requestId: string; decision: 'allow' | 'deny'; actor: 'policy' | 'developer' | 'timeout'; rule: string | null }
+  | { type: 'approval.decided'; pid: Pid; requestId: string; decision: 'allow' | 'deny'; actor: DecisionActor; rule: string | null }
   | { type: 'task.status'; taskId: string; pid: Pid | null; status: string }
   | { type: 'kernel.error'; pid: Pid | null; where: string; message: string }
   | { type: 'kernel.started'; session: string; processId: number }

@@ -263,8 +263,14 @@ export type RuleScope = 'agent' | 'session' | 'always';
 
 /** The developer's answer. For edits, `files` may approve a subset (paths); absent means all. */
 export type ApprovalAnswer =
-  | { decision: 'approve'; remember: RuleScope | null; files?: string[] }
-  | { decision: 'deny'; reason: string | null };
+  | { decision: 'approve'; remember: RuleScope | null; files?: string[]; by?: AutoDecider }
+  | { decision: 'deny'; reason: string | null; by?: AutoDecider };
+
+/** Who answered an approval when no person did (audited as that actor): `auto` is --yes / --deny-risky. */
+export type AutoDecider = 'auto';
+
+/** Who decided a tool call, as audited: a person, or which automatic path. */
+export type DecisionActor = 'policy' | 'rule' | 'developer' | 'auto' | 'timeout' | 'kill';
 
 /** Who asks the developer: the CLI on a TTY, the extension in editor prompts. */
 export interface ApprovalClient {

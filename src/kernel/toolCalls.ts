@@ -1,7 +1,7 @@
 import type { Kernel } from './kernel';
 import {
   ToolInputError,
-  type ApprovalAnswer, type ApprovalClient, type ApprovalPolicy, type ApprovalRequest, type ApprovalSubject, type PolicyRequest,
+  type ApprovalAnswer, type ApprovalClient, type DecisionActor, type ApprovalPolicy, type ApprovalRequest, type ApprovalSubject, type PolicyRequest,
   type ProposedFile, type Tool, type ToolCatalog, type ToolContext, type ToolOutcome, type ToolSpec,
 } from './ports';
 import type { AgentRecord, Pid } from './types';
@@ -106,8 +106,10 @@ export class ToolCaller {
     const request: PolicyRequest = { pid: agent.pid, session, agentCapabilities: agent.capabilities, tool, input, subject };
     const decision = policy.decide(request, kernel.clock.now());
     if (decision.verdict !== 'ask') {
-      this.audit(agent.pid, `approval.${decision.verdict}`, 'policy', tool.name, { rule: decision.rule, reason: decision.reason, summary: subject.summary });
-      kernel.journal.emit({ type: 'approval.decided', pid: agent.pid, requestId: '-', decision: decision.verdict, actor: 'policy', rule: decision.rule });
+      // a standing rule the developer made is its own actor, not the default policy
+      const by: DecisionActor = decision.rule ? 'rule' : 'policy';
+      this.audit(agent.pid, `approval.${decision.verdict}`, by, tool.name, { rule: decision.rule, reason: decision.reason, summary: subject.summary });
+      kernel.journal.emit({ type: 'approval.decided', pid: agent.pid, requestId: '-', decision: decision.verdict, actor: by, rule: decision.rule });
       return decision.verdict === 'allow' ? true : `denied by policy: ${decision.reason}`;
     }
     const approval: ApprovalRequest = {
@@ -121,9 +123,10 @@ export class ToolCaller {
     };
     const answer = await this.ask(agent.pid, approval, signal);
     if (answer.decision === 'deny') {
-      const actor = answer.reason === TIMEOUT ? 'timeout' : 'developer';
+      const actor: DecisionActor = answer.reason === TIMEOUT ? 'timeout' : answer.reason === STOPPED ? 'kill' : answer.by ?? 'developer';
       this.audit(agent.pid, 'approval.deny', actor, tool.name, { request: approval.id, reason: answer.reason, summary: subject.summary });
       kernel.journal.emit({ type: 'approval.decided', pid: agent.pid, requestId: approval.id, decision: 'deny', actor, rule: null });
+      if (actor === 'kill') return 'not done: the agent was stopped while the approval was pending';
       return actor === 'timeout'
         ? `the developer did not answer within ${Math.round(this.deps.approvalTimeoutMs / 1000)} s, so this was not done`
         : `the developer denied this${answer.reason ? `: ${answer.reason}` : ''}. Do not retry the same action; ask or take another approach.`;
@@ -132,13 +135,14 @@ export class ToolCaller {
     if (answer.remember) {
       try {
         rule = policy.remember(request, answer.remember, kernel.clock.now()).id;
-        this.audit(agent.pid, 'rule.add', 'developer', tool.name, { rule, scope: answer.remember });
+        this.audit(agent.pid, 'rule.add', answer.by ?? 'developer', tool.name, { rule, scope: answer.remember });
       } catch (err) {
         this.audit(agent.pid, 'rule.refused', 'policy', tool.name, { reason: (err as Error).message });
       }
     }
-    this.audit(agent.pid, 'approval.allow', 'developer', tool.name, { request: approval.id, rule, files: answer.files ?? null, summary: subject.summary });
-    kernel.journal.emit({ type: 'approval.decided', pid: agent.pid, requestId: approval.id, decision: 'allow', actor: 'developer', rule });
+    const approver: DecisionActor = answer.by ?? 'developer';
+    this.audit(agent.pid, 'approval.allow', approver, tool.name, { request: approval.id, rule, files: answer.files ?? null, summary: subject.summary });
+    kernel.journal.emit({ type: 'approval.decided', pid: agent.pid, requestId: approval.id, decision: 'allow', actor: approver, rule });
     if (subset && answer.files) return answer.files;
     return true;
   }
@@ -161,7 +165,8 @@ export class ToolCaller {
       const timeout = new Promise<ApprovalAnswer>((resolve) => {
         timer = setTimeout(() => { controller.abort(); resolve({ decision: 'deny', reason: TIMEOUT }); }, approvalTimeoutMs);
       });
-      const aborted = new Promise<ApprovalAnswer>((resolve) => controller.signal.addEventListener('abort', () => resolve({ decision: 'deny', reason: TIMEOUT }), { once: true }));
+      // the agent was killed (or the kernel stopped) while the approval was pending: not a timeout
+      const aborted = new Promise<ApprovalAnswer>((resolve) => controller.signal.addEventListener('abort', () => resolve({ decision: 'deny', reason: signal.aborted ? STOPPED : TIMEOUT }), { once: true }));
       const answered = approvals.ask(request, controller.signal).catch((err: unknown): ApprovalAnswer => ({ decision: 'deny', reason: `the approval prompt failed: ${(err as Error).message}` }));
       return await Promise.race([answered, timeout, aborted]);
     } finally {
@@ -183,6 +188,7 @@ export class ToolCaller {
 }
 
 const TIMEOUT = 'no answer in time';
+const STOPPED = 'the agent was stopped while the approval was pending';
 
 /** Whether an agent's capabilities cover a tool's needs. */
 export function canUse(agent: AgentRecord, tool: Pick<Tool, 'capabilities'>): boolean {

@@ -5,6 +5,7 @@
  */
 import type { StoredEvent } from '../kernel/events';
 import type { Pid } from '../kernel/types';
+import type { DecisionActor } from '../kernel/ports';
 
 /** How a task ended, or that it has not. */
 export type TaskOutcome = 'running' | 'done' | 'failed' | 'killed' | 'suspended' | 'cancelled';
@@ -68,7 +69,7 @@ export interface ApprovalRecordRow {
   summary: string | null;
   decidedAt: number | null;
   decision: 'allow' | 'deny' | null;
-  actor: 'policy' | 'developer' | 'timeout' | null;
+  actor: DecisionActor | null;
   rule: string | null;
 }
 

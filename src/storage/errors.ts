@@ -36,6 +36,20 @@ export class CorruptDatabaseError extends StorageError {
   }
 }
 
+/** The -wal file is damaged: committed transactions after the damage would be lost by opening it. */
+export class WalDamagedError extends StorageError {
+  constructor(path: string, readonly frame: number, readonly offset: number, readonly lostCommits: number) {
+    super(
+      path,
+      `Database ${path}: its write-ahead log ${path}-wal is damaged at ${frame < 0 ? 'its header' : `frame ${frame} (byte ${offset})`}, ` +
+        `and ${lostCommits} committed transaction${lostCommits === 1 ? '' : 's'} after it cannot be read: opening it would silently lose them. ` +
+        'AIOS left both files untouched: copy the database and its -wal file somewhere safe, then restore from a backup, ' +
+        `or move ${path}-wal aside to open the database without those transactions`,
+    );
+    this.name = 'WalDamagedError';
+  }
+}
+
 /** Another connection held the write lock for longer than the busy timeout. */
 export class DatabaseLockedError extends StorageError {
   constructor(path: string, readonly waitedMs: number, options?: { cause?: unknown }) {

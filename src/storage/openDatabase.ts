@@ -3,9 +3,10 @@
  * check without writing a byte to them, then set the pragmas and migrate.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CorruptDatabaseError, SchemaTooNewError, StorageError, toStorageError } from './errors';
+import { CorruptDatabaseError, SchemaTooNewError, StorageError, toStorageError, WalDamagedError } from './errors';
+import { checkWal } from './walCheck';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations';
 
 /** Options of `SqliteStore.open`. */
@@ -32,11 +33,15 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   if (readonly && !existsSync(path)) {
     throw new StorageError(path, `Database ${path} does not exist, so it cannot be opened read-only: check aios.databasePath`);
   }
+  // Before any connection: the first one to open would replay the WAL up to the damage and
+  // checkpoint it, dropping the later commits for good.
+  const wal = onDisk ? checkWal(path) : null;
+  if (wal) throw new WalDamagedError(path, wal.frame, wal.offset, wal.lostCommits);
   // Existing files are checked through a read-only connection first: a read-write connection
   // could replay or checkpoint a WAL into a file we are about to call corrupt.
   const checked = onDisk && !readonly && hasContent(path) && probe(path, busyTimeoutMs);
   if (onDisk && !readonly) mkdirSync(dirname(path), { recursive: true });
-  const db = connect(path, { readonly, busyTimeoutMs });
+  const db = readonly ? connectForReading(path, busyTimeoutMs) : connect(path, { readonly, busyTimeoutMs });
   try {
     const version = checkVersion(db, path);
     if (!checked) checkIntegrity(db, path);
@@ -68,6 +73,30 @@ function connect(path: string, options: { readonly: boolean; busyTimeoutMs: numb
     return new Database(path, { readonly: options.readonly, fileMustExist: options.readonly, timeout: options.busyTimeoutMs });
   } catch (err) {
     throw toStorageError(err, path, options.busyTimeoutMs);
+  }
+}
+
+/**
+ * A read-only connection. SQLite reads a WAL-mode file through a `-shm` file it creates next to
+ * it; on read-only media (a folder we may not write) it cannot, so the file is read into memory
+ * and opened from there. That copy has no WAL to miss: a `-wal` file SQLite cannot read is refused.
+ */
+function connectForReading(path: string, busyTimeoutMs: number): Database.Database {
+  const db = connect(path, { readonly: true, busyTimeoutMs });
+  try {
+    db.pragma('user_version');
+    return db;
+  } catch (err) {
+    db.close();
+    const code = (err as { code?: string }).code ?? '';
+    if (code !== 'SQLITE_READONLY_DIRECTORY' && !code.startsWith('SQLITE_CANTOPEN')) throw toStorageError(err, path, busyTimeoutMs);
+    if (existsSync(`${path}-wal`)) {
+      throw new StorageError(path, `Database ${path} is on read-only media with a ${path}-wal file that SQLite cannot read there (it needs to create ${path}-shm): copy the folder to writable storage and open the copy`, { cause: err });
+    }
+    const image = readFileSync(path);
+    // bytes 18-19: the file's read/write format (2 = WAL); an in-memory image reads it as a rollback-journal file
+    if (image.length >= 20) image[18] = image[19] = 1;
+    return new Database(image, { readonly: true });
   }
 }
 

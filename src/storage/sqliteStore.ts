@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { eventPid, type KernelEvent, type StoredEvent } from '../kernel/events';
 import type { EventQuery, KernelStore, PageHit, PageRow, SnapshotRow, StandingRule } from '../kernel/ports';
 import type { AgentRecord, AuditEntry, Pid, TaskRecord, TaskStatus } from '../kernel/types';
+import { AuditAppender } from './auditChain';
 import { StorageError, toStorageError } from './errors';
 import { allWords, anyWord, ftsWords } from './ftsQuery';
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from './openDatabase';
@@ -24,6 +25,7 @@ export class SqliteStore implements KernelStore {
   }
 
   private readonly sql: Statements;
+  private audit: AuditAppender | undefined;
   /**
    * BEGIN IMMEDIATE takes the write lock up front, so waiting for another writer happens there
    * (bounded by the busy timeout) and not half-way through the body. Read-only: plain BEGIN.
@@ -167,8 +169,10 @@ export class SqliteStore implements KernelStore {
     return this.guard(() => this.sql.listRules.all());
   }
 
+  /** Appends to the audit hash chain (auditChain.ts), in the caller's transaction or its own. */
   appendAudit(entry: AuditEntry): void {
-    this.guard(() => this.sql.appendAudit.run(entry.at, entry.pid, entry.action, entry.actor, entry.subject, JSON.stringify(entry.detail)));
+    const row = { at: entry.at, pid: entry.pid, action: entry.action, actor: entry.actor, subject: entry.subject, detail: JSON.stringify(entry.detail) };
+    this.transaction(() => this.guard(() => (this.audit ??= new AuditAppender(this.db)).append(row)));
   }
 
   /** The latest `limit` entries, newest first. */

@@ -72,9 +72,6 @@ export function prepareStatements(db: Db) {
     deleteRule: db.prepare<[string]>('DELETE FROM rules WHERE id = ?'),
     listRules: db.prepare<[], StandingRule>(`SELECT ${RULE_COLUMNS} FROM rules ORDER BY created_at, id`),
 
-    appendAudit: db.prepare<[number, number | null, string, string, string, string]>(
-      'INSERT INTO audit (at, pid, action, actor, subject, detail) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
     queryAudit: db.prepare<[number], AuditDbRow>('SELECT at, pid, action, actor, subject, detail FROM audit ORDER BY seq DESC LIMIT ?'),
   };
 }

@@ -77,6 +77,9 @@ export class ToolRegistry implements ToolCatalog {
       const available = [...this.tools.keys()].sort().join(', ') || '(none)';
       return { ok: false, error: `unknown tool '${name}'; available tools: ${available}` };
     }
+    // Deeper than any schema needs: refused before the recursive validator (and JSON.stringify) see it.
+    const depth = nestingDepth(input, MAX_INPUT_DEPTH);
+    if (depth > MAX_INPUT_DEPTH) return { ok: false, error: `invalid input for ${name}: nested more than ${MAX_INPUT_DEPTH} levels deep; send a flat JSON object as the schema describes` };
     if (entry.validateInput(input)) return { ok: true, tool: entry.tool, input };
     return { ok: false, error: `invalid input for ${name}: ${describeErrors(entry.validateInput.errors ?? [])}` };
   }
@@ -130,4 +133,22 @@ function jsonType(value: unknown): string {
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number' && Number.isInteger(value)) return 'integer';
   return typeof value;
+}
+
+/** Tool inputs nest at most this deep (objects and arrays). */
+export const MAX_INPUT_DEPTH = 64;
+
+/** How deep a JSON value nests, counted without recursion and up to `limit + 1` at most. */
+export function nestingDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    const depth = d + 1;
+    if (depth > max) max = depth;
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth]);
+  }
+  return max;
 }

@@ -1,5 +1,6 @@
 /** search_text: lines of workspace text files that contain a string or match a regex. */
 import { stat } from 'node:fs/promises';
+import { RE2JS } from 're2js';
 import type { Tool } from '../kernel/ports';
 import { ToolInputError } from '../kernel/ports';
 import { decodeText, formatBytes, isBinary, readFileHead, splitLines } from './fileContent';
@@ -18,18 +19,20 @@ const DEFAULT_MAX_RESULTS = 50;
 const MAX_LINE_CHARS = 200;
 // Bounds the time one search can take on a huge tree.
 const MAX_FILES = 20000;
+const MAX_QUERY_CHARS = 1000;
 
 /** Creates the search_text tool. */
 export function searchTextTool(env: WorkspaceEnv): Tool {
   return {
     name: 'search_text',
     description:
-      'Search workspace text files for a string (case-sensitive), or a JavaScript regular expression when regex is true. ' +
+      'Search workspace text files for a string (case-sensitive), or a regular expression when regex is true ' +
+      '(RE2 syntax, like JavaScript without backreferences or lookaround; it runs in linear time). ' +
       'Returns matching lines as path:line: text. Binary files, .git and node_modules are skipped unless path points into them.',
     inputSchema: {
       type: 'object',
       properties: {
-        query: { type: 'string', minLength: 1, description: 'text to find (or a regex when regex is true)' },
+        query: { type: 'string', minLength: 1, maxLength: MAX_QUERY_CHARS, description: 'text to find (or a regex when regex is true)' },
         path: { type: 'string', description: 'workspace-relative file or directory to search (default: whole workspace)' },
         regex: { type: 'boolean', description: 'treat query as a regular expression (default false)' },
         max_results: { type: 'integer', minimum: 1, maximum: 500, description: `matching lines to return at most (default ${DEFAULT_MAX_RESULTS})` },
@@ -87,16 +90,20 @@ export function searchTextTool(env: WorkspaceEnv): Tool {
   };
 }
 
-/** A line predicate for the query; ToolInputError for a bad regex. */
-function lineMatcher(input: SearchTextInput): (line: string) => boolean {
+/**
+ * A line predicate for the query; ToolInputError for a bad regex. A model-supplied pattern runs on
+ * RE2 (linear time in the line's length): a backtracking engine would let `(a+)+$` freeze the kernel.
+ */
+export function lineMatcher(input: SearchTextInput): (line: string) => boolean {
   if (!input.regex) return (line) => line.includes(input.query);
-  let pattern: RegExp;
+  let pattern: RE2JS;
   try {
-    pattern = new RegExp(input.query);
+    pattern = RE2JS.compile(input.query);
   } catch (err) {
-    throw new ToolInputError(`query is not a valid regular expression (${(err as Error).message}); fix it, or set regex to false to search for the literal text`);
+    const why = (err as Error).message.replace(/^error parsing regexp: /, '');
+    throw new ToolInputError(`query is not a regular expression this search supports (${why}); it uses RE2 syntax: no backreferences (\\1) or lookaround ((?=…), (?<=…)). Rewrite it, or set regex to false to search for the literal text`);
   }
-  return (line) => pattern.test(line);
+  return (line) => pattern.matcher(line).find();
 }
 
 /** The regular files to search: the file itself, or every file under the directory. */
