@@ -303,6 +303,8 @@ export interface ToolContext {
    * or the developer approved. The caller applies them and reports conflicts.
    */
   proposeChanges(files: ProposedFile[], summary: string): Promise<{ approved: string[] }>;
+  /** Puts one more action (e.g. running a command again) through policy and the developer; true when approved. */
+  confirm?(tool: ToolSpec, subject: ApprovalSubject): Promise<boolean>;
 }
 
 /** A validated tool call ready to run once the policy allows it. */

@@ -15,6 +15,15 @@ export const APPLY_CHANGES: ToolSpec = {
   capabilities: ['fs.write'],
 };
 
+/** The pseudo-tool under which running a command again (after it ran out of memory) is approved: always asked. */
+export const RETRY_COMMAND: ToolSpec = {
+  name: 'retry_command',
+  description: 'run a sandboxed command again after it failed',
+  inputSchema: { type: 'object' },
+  risk: 'critical',
+  capabilities: ['exec'],
+};
+
 /** What the tool-call path needs. */
 export interface ToolCallDeps {
   kernel: Kernel;
@@ -94,6 +103,7 @@ export class ToolCaller {
         if (Array.isArray(verdict)) return { approved: verdict };
         return { approved: [] };
       },
+      confirm: async (tool: ToolSpec, subject: ApprovalSubject) => (await this.authorize(agent, tool, { summary: subject.summary }, subject, signal)) === true,
     };
   }
 

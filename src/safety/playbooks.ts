@@ -77,7 +77,7 @@ export const DEFAULT_PLAYBOOKS: readonly Playbook[] = [
   },
   {
     id: 'sandbox_oom.retry',
-    description: 'A sandboxed command ran out of memory: run it once more with twice the memory, at most 1 GiB.',
+    description: 'A sandboxed command ran out of memory: ask the developer to run it once more with twice the memory (at most 1 GiB), saying it is a retry and why.',
     on: 'sandbox.exec',
     where: { killed: 'oom' },
     inline: true,

@@ -44,6 +44,12 @@ export class WatchedSandbox implements CommandSandbox {
     const retry = this.deps.react(event).find((f) => f.outcome === 'retry');
     const bytes = retry ? Number(retry.detail.memoryBytes) : NaN;
     if (!retry || !this.deps.memory || !(bytes > 0)) return first;
+    // A command may change files: it runs again only if the developer says so, told it is a retry and why.
+    const why = `this command ran out of memory at ${mib(memory ?? 0)}; the retry would run it once more with ${mib(bytes)}`;
+    if (!options?.confirmRetry || !(await options.confirmRetry(why).catch(() => false))) {
+      const note = `ran out of memory at ${mib(memory ?? 0)}; not run again: ${options?.confirmRetry ? 'the retry was not approved' : 'no one could be asked to approve a retry'}`;
+      return { ...first, message: first.message ? `${note}; ${first.message}` : note };
+    }
     const control = this.deps.memory;
     await control.setMemoryLimit(pid, bytes);
     try {

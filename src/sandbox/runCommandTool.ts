@@ -6,6 +6,7 @@
 import { posix } from 'node:path';
 import { quote } from 'shell-quote';
 import { ToolInputError, type Tool, type ToolOutcome } from '../kernel/ports';
+import { RETRY_COMMAND } from '../kernel/toolCalls';
 import type { StagedChange } from './changeSet';
 import type { ExecResult } from './exec';
 import { resolveCwd, WORKSPACE_MOUNT, type SandboxExecOptions } from './sandbox';
@@ -73,7 +74,9 @@ export function createRunCommandTool(sandbox: CommandSandbox, options: RunComman
         subject: { kind: 'command', summary, command: commandText, cwd },
         async run(): Promise<ToolOutcome> {
           const before = await sandbox.snapshot(context.pid);
-          const result = await sandbox.exec(context.pid, input.command, { cwd, timeoutMs: input.timeout_ms, signal: context.signal, network: options.network ?? false });
+          const confirm = context.confirm?.bind(context);
+          const confirmRetry = confirm && ((why: string) => confirm(RETRY_COMMAND, { kind: 'command', summary: `RETRY: ${why}. Run it again?`, command: commandText, cwd }));
+          const result = await sandbox.exec(context.pid, input.command, { cwd, timeoutMs: input.timeout_ms, signal: context.signal, network: options.network ?? false, confirmRetry });
           const changed = await sandbox.changes(context.pid, { since: before });
           let applied: string[] = [];
           let conflicts: { path: string; reason: string }[] = [];

@@ -33,6 +33,8 @@ export interface SandboxExecOptions {
   signal?: AbortSignal;
   /** attach the configured network. Only for agents holding the high-risk `net` capability. */
   network?: boolean;
+  /** asks the developer before the command runs again (a retry after running out of memory); absent: never retried */
+  confirmRetry?: (why: string) => Promise<boolean>;
 }
 
 /** A started container and its staging layer. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelSession } from '../../src/host/session';
 import { Kernel } from '../../src/kernel/kernel';
+import type { ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
 import { SafetyStore } from '../../src/storage/safetyStore';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { chownTree, ensureSandboxImage, requireDocker } from '../support/docker';
@@ -92,7 +93,7 @@ describe('reactor playbooks on a real kernel', function () {
       await session.close();
     }
   });
-  it('retries a command that ran out of memory once with more memory, within the cap (real engine)', async function () {
+  it('asks the developer, saying it is a retry and why, then retries a command that ran out of memory once with more memory (real engine)', async function () {
     this.timeout(120_000);
     const docker = await requireDocker(this);
     await ensureSandboxImage(docker);
@@ -100,7 +101,9 @@ describe('reactor playbooks on a real kernel', function () {
     const hungry = 'node -e "const a = []; for (let i = 0; i < 300; i++) a.push(Buffer.alloc(1 << 20, 1)); console.log(\'fits now\')"';
     const f = fixture([{ text: 'Building.', tool_calls: [{ name: 'run_command', input: { command: hungry, timeout_ms: 60_000 } }] }, { text: 'Built.' }]);
     if (process.getuid?.() === 0) chownTree(f.ws, 1000, 1000);
-    const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: approveAll, controlPollMs: 0, safety: { heartbeat: false } });
+    const asked: ApprovalRequest[] = [];
+    const recording: ApprovalClient = { ask: async (r) => { asked.push(r); return { decision: 'approve', remember: null }; } };
+    const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: recording, controlPollMs: 0, safety: { heartbeat: false } });
     try {
       const pid = session.spawn({ task: 'build something big', model: f.model }).pid;
       await session.runtime.idle();
@@ -111,8 +114,34 @@ describe('reactor playbooks on a real kernel', function () {
       const result = session.store.listPages(pid).map((p) => p.text).join('\n');
       assert.match(result, /fits now/);
       assert.match(result, /ran out of memory at 256 MiB; retried once with 512 MiB/);
+      const retry = asked.find((r) => r.tool === 'retry_command');
+      assert.ok(retry, `the retry was asked: ${asked.map((r) => r.tool).join(', ')}`);
+      assert.equal(retry.risk, 'critical');
+      assert.match(retry.subject.summary, /^RETRY: this command ran out of memory at 256 MiB; the retry would run it once more with 512 MiB\. Run it again\?$/);
       const fired = session.store.queryEvents({ type: 'reactor.fired', limit: 5 }).map((e) => e.event);
       assert.ok(fired.some((e) => e.type === 'reactor.fired' && e.playbook === 'sandbox_oom.retry'), JSON.stringify(fired));
+    } finally {
+      await session.close();
+    }
+  });
+  it('does not run an out-of-memory command again when the developer denies the retry (real engine)', async function () {
+    this.timeout(120_000);
+    const docker = await requireDocker(this);
+    await ensureSandboxImage(docker);
+    // ~300 MiB: over the default 256 MiB limit, under the retry's 512 MiB
+    const hungry = 'node -e "const a = []; for (let i = 0; i < 300; i++) a.push(Buffer.alloc(1 << 20, 1)); console.log(\'fits now\')"';
+    const f = fixture([{ text: 'Building.', tool_calls: [{ name: 'run_command', input: { command: hungry, timeout_ms: 60_000 } }] }, { text: 'Built.' }]);
+    if (process.getuid?.() === 0) chownTree(f.ws, 1000, 1000);
+    const denyRetry: ApprovalClient = { ask: async (r) => (r.tool === 'retry_command' ? { decision: 'deny', reason: 'not again' } : { decision: 'approve', remember: null }) };
+    const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: denyRetry, controlPollMs: 0, safety: { heartbeat: false } });
+    try {
+      const pid = session.spawn({ task: 'build something big', model: f.model }).pid;
+      await session.runtime.idle();
+      await session.safety.settle();
+      const execs = session.store.queryEvents({ type: 'sandbox.exec', pid, limit: 10 }).map((e) => e.event);
+      assert.deepEqual(execs.map((e) => e.type === 'sandbox.exec' && e.killed), ['oom'], 'run once, not again');
+      const result = session.store.listPages(pid).map((p) => p.text).join('\n');
+      assert.match(result, /ran out of memory at 256 MiB; not run again: the retry was not approved/);
     } finally {
       await session.close();
     }
