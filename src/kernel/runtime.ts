@@ -1,4 +1,5 @@
 import { BudgetGuard, type CallPrice } from './budgetGuard';
+import { keepRejectedSmall } from './rejectedInput';
 import type { Kernel, KernelSpawnOptions } from './kernel';
 import { isTerminal } from './processTable';
 import {
@@ -198,7 +199,7 @@ export class AgentRuntime {
     // Usage is charged in the step's commit, with its pages and checkpoint: a crash before the
     // commit leaves neither, and the restored agent repeats the step. Until then it stays reserved.
     const usage = { inputTokens: u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens, outputTokens: u.outputTokens, cacheReadTokens: u.cacheReadTokens, cacheWriteTokens: u.cacheWriteTokens, dollars: response.costUsd, steps: 1 };
-    kernel.pager.add(pid, { kind: 'message', role: 'assistant', blocks: response.content, tokens: u.outputTokens || undefined });
+    kernel.pager.add(pid, { kind: 'message', role: 'assistant', blocks: keepRejectedSmall(response.content, this.deps.tools), tokens: u.outputTokens || undefined });
     const text = response.content.filter((b): b is Extract<LlmBlock, { type: 'text' }> => b.type === 'text').map((b) => b.text).join('\n');
     if (text) kernel.journal.emit({ type: 'agent.output', pid, text, scripted: response.scripted });
 
@@ -276,7 +277,12 @@ export class AgentRuntime {
   /** Counts identical consecutive calls; returns the tool name once the limit is reached. */
   private trackLoop(pid: Pid, call: RequestedCall): string | null {
     const s = this.loop(pid);
-    const key = `${call.name} ${JSON.stringify(call.input)}`;
+    let key: string;
+    try {
+      key = `${call.name} ${JSON.stringify(call.input)}`;
+    } catch {
+      key = `${call.name} (input too deep to compare)`; // refused by validation anyway
+    }
     s.repeats = key === s.lastCall ? s.repeats + 1 : 1;
     s.lastCall = key;
     return s.repeats >= this.config.loopRepeats ? call.name : null;
