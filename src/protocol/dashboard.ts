@@ -156,6 +156,19 @@ export interface DashboardData {
   reactor: FiringView[];
   proposals: ProposalView[];
   config: ConfigView;
+  /** the audit trail's hash chain, checked when this was computed (absent: not checked) */
+  audit?: AuditView;
+}
+
+/** Whether the audit trail's hash chain verifies (`aios audit verify`). */
+export interface AuditView {
+  ok: boolean;
+  /** chained entries that verify (before the first broken one) */
+  entries: number;
+  /** the first broken entry (null when intact, or when the head is what is broken) */
+  brokenAt: number | null;
+  /** what is wrong, in words; null when intact */
+  problem: string | null;
 }
 
 /** Extension → webview. */

@@ -5,7 +5,7 @@
 import type { KernelStore } from '../kernel/ports';
 import type { AgentRecord } from '../kernel/types';
 import type {
-  ApprovalsView, DashboardData, FiringView, ProposalView, SegmentKind, TimelineView, UsageView,
+  ApprovalsView, AuditView, DashboardData, FiringView, ProposalView, SegmentKind, TimelineView, UsageView,
 } from '../protocol/dashboard';
 import { baseConfig, type ConfigVersion, type Firing, type GateResult, type HealthSample, type Proposal, type ProposalStatus } from './config';
 import { health, scoreAgents, scoreTasks, type EvaluationSource } from './evaluation';
@@ -19,6 +19,8 @@ export interface DashboardSource extends EvaluationSource {
   approvalCounts(): ApprovalCount[];
   recentApprovals(limit: number): ApprovalRecordRow[];
   cacheTotals(): { inputTokens: number; cacheReadTokens: number; scriptedSteps: number };
+  /** the audit hash chain's state (absent: the dashboard shows none) */
+  auditState?(): AuditView;
   firings(limit: number): Firing[];
   healthSamples(from: number, to: number, limit?: number): HealthSample[];
   proposals(statuses?: readonly ProposalStatus[], limit?: number): Proposal[];
@@ -77,6 +79,7 @@ export function dashboardData(stores: { safety: DashboardSource; kernel: Pick<Ke
     cache: { inputTokens: cache.inputTokens, cacheReadTokens: cache.cacheReadTokens, ratio: cache.inputTokens > 0 ? cache.cacheReadTokens / cache.inputTokens : 0 },
     reactor: s.firings(20).map((f): FiringView => ({ at: f.at, playbook: f.playbook, pid: f.pid, action: f.action, outcome: f.outcome, message: f.message })),
     proposals,
+    audit: s.auditState?.(),
     config: { version: active?.version ?? null, sliceSteps: config.sliceSteps, roleContextTokens: { ...config.roleContextTokens }, approvalRules: config.approvalRules.length },
   };
 }

@@ -65,7 +65,7 @@ function render(data: DashboardData): void {
   const page = h('main', {},
     header,
     notice ? h('div', { class: 'notice', role: 'status' }, notice) : null,
-    h('div', { class: 'grid three' }, healthCard(data.health), cacheCard(data.cache), approvalsCard(data.approvals)),
+    h('div', { class: 'grid three' }, healthCard(data.health), cacheCard(data.cache), approvalsCard(data.approvals, data.audit)),
     h('div', { class: 'grid two' },
       card('Tokens over time (cumulative, per agent)', 'tokens', data.usage.times.length ? tokensHost : h('p', { class: 'muted' }, 'No model calls yet.')),
       card('Dollars over time (cumulative, per agent)', 'dollars', !data.usage.times.length ? h('p', { class: 'muted' }, 'No model calls yet.')

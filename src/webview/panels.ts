@@ -2,7 +2,7 @@
  * The dashboard's non-chart sections: health gauge and components, tables of agents and tasks,
  * approvals, cache reads, reactor firings and improvement proposals.
  */
-import type { ApprovalsView, CacheView, DashboardData, FiringView, GradeName, HealthView, ProposalView } from '../protocol/dashboard';
+import type { ApprovalsView, AuditView, CacheView, DashboardData, FiringView, GradeName, HealthView, ProposalView } from '../protocol/dashboard';
 import { clock, h, int, svg, usd } from './dom';
 
 /** A titled card. */
@@ -71,7 +71,7 @@ export function cacheCard(cache: CacheView): HTMLElement {
 }
 
 /** Decisions by who made them, and the latest requests to the developer. */
-export function approvalsCard(a: ApprovalsView): HTMLElement {
+export function approvalsCard(a: ApprovalsView, audit?: AuditView): HTMLElement {
   const stat = (label: string, value: number, id: string, cls = '') => h('div', { class: `stat ${cls}` }, h('div', { class: 'stat-value', 'data-testid': id }, int(value)), h('div', { class: 'stat-label' }, label));
   return card('Approvals', 'approvals',
     h('div', { class: 'stats' },
@@ -87,6 +87,7 @@ export function approvalsCard(a: ApprovalsView): HTMLElement {
         h('span', { class: `pill ${r.decision === 'deny' ? 'pill-bad' : r.decision === 'allow' ? 'pill-good' : ''}` }, r.decision),
         ` ${clock(r.at)} agent ${r.pid} ${r.tool} (${r.risk}): ${r.summary}`)))
       : h('p', { class: 'muted' }, 'No request has reached you yet.'),
+    audit ? auditLine(audit) : null,
   );
 }
 
@@ -144,4 +145,11 @@ function button(label: string, kind: 'primary' | 'secondary', onClick: () => voi
     onClick();
   });
   return b;
+}
+
+/** One line on the audit trail's hash chain: intact, or where it breaks (what `aios audit verify` says). */
+function auditLine(a: AuditView): HTMLElement {
+  return a.ok
+    ? h('p', { class: 'muted', 'data-testid': 'audit-state' }, `Audit trail: ${int(a.entries)} entries, hash chain intact.`)
+    : h('p', { class: 'warn', 'data-testid': 'audit-state' }, `Audit trail BROKEN${a.brokenAt !== null ? ` at entry ${a.brokenAt}` : ''}: ${a.problem ?? ''} Run aios audit verify for details.`);
 }

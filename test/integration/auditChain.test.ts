@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { SafetyStore } from '../../src/storage/safetyStore';
+import { SqliteStore } from '../../src/storage/sqliteStore';
 import { tempDir } from '../support/storageFixtures';
 
 const CLI = resolve(__dirname, '../../src/cli/main.ts');
@@ -84,6 +86,17 @@ describe('audit hash chain and aios audit verify (real CLI, real SQLite)', funct
     const r = aios(['audit', 'verify', '--db', path]);
     assert.equal(r.code, 1);
     assert.match(r.out, new RegExp(`BROKEN at entry ${target}: entry ${target} .* does not match its hash`));
+    // the dashboard shows the same state
+    for (const [file, ok] of [[db, true], [path, false]] as const) {
+      const store = SqliteStore.open(file, { readonly: true });
+      try {
+        const audit = new SafetyStore(store).auditState();
+        assert.equal(audit.ok, ok);
+        if (!ok) assert.equal(audit.brokenAt, target);
+      } finally {
+        store.close();
+      }
+    }
   });
 
   it('names the entry after a deleted one', () => {

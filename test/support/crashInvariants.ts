@@ -17,7 +17,8 @@ export type Committed = Map<number, Set<number>>;
 export type Violation = string;
 
 /** Runs the crash runner; `killWhen` sees each line and says when to SIGKILL (never: runs to its end). */
-export function runRunner(args: string[], killWhen: (line: string, lines: string[]) => boolean, timeoutMs = 30_000): Promise<{ lines: string[]; killed: boolean }> {
+export function runRunner(args: string[], killWhen: (line: string, lines: string[]) => boolean, options: { timeoutMs?: number; delayMs?: number } = {}): Promise<{ lines: string[]; killed: boolean }> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CRASH_RUNNER, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -33,7 +34,8 @@ export function runRunner(args: string[], killWhen: (line: string, lines: string
         lines.push(line);
         if (!killed && killWhen(line, lines)) {
           killed = true;
-          child.kill('SIGKILL');
+          if (options.delayMs) setTimeout(() => child.kill('SIGKILL'), options.delayMs);
+          else child.kill('SIGKILL');
         }
       }
     });
@@ -42,6 +44,7 @@ export function runRunner(args: string[], killWhen: (line: string, lines: string
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (signal === 'SIGKILL') return resolve({ lines, killed: true });
+      if (killed && code === 0) return resolve({ lines, killed: false }); // it finished before a delayed kill landed
       if (code !== 0) return reject(new Error(`runner exited with ${code}: ${err.slice(-2000)}`));
       resolve({ lines, killed: false });
     });
