@@ -172,8 +172,9 @@ export function timeline(s: Pick<DashboardSource, 'statesBetween' | 'windowCount
 export function approvals(counts: readonly ApprovalCount[], recent: readonly ApprovalRecordRow[]): ApprovalsView {
   const count = (actor: string, decision: string) => counts.filter((c) => c.actor === actor && c.decision === decision).reduce((n, c) => n + c.count, 0);
   return {
-    allowedByPolicy: count('policy', 'allow'),
-    deniedByPolicy: count('policy', 'deny'),
+    // the developer's standing rules and automatic answers (--yes) are the policy's, not "you" in person
+    allowedByPolicy: count('policy', 'allow') + count('rule', 'allow') + count('auto', 'allow'),
+    deniedByPolicy: count('policy', 'deny') + count('rule', 'deny') + count('auto', 'deny') + count('kill', 'deny'),
     allowedByDeveloper: count('developer', 'allow'),
     deniedByDeveloper: count('developer', 'deny'),
     timedOut: count('timeout', 'deny'),

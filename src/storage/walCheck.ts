@@ -45,7 +45,8 @@ function scanWal(dbPath: string): WalDamage | null {
     readSync(fd, header, 0, HEADER, 0);
     const magic = header.readUInt32BE(0);
     if (magic !== 0x377f0682 && magic !== 0x377f0683) return size > HEADER ? { frame: -1, offset: 0, lostCommits: 1 } : null;
-    const bigEndian = magic === 0x377f0682;
+    // the magic's low bit says the byte order of the checksums (1: big-endian)
+    const bigEndian = (magic & 1) === 1;
     const pageSize = header.readUInt32BE(8) || 65536;
     const salt1 = header.readUInt32BE(16);
     const salt2 = header.readUInt32BE(20);
