@@ -29,6 +29,7 @@ import type { SandboxOptions } from '../sandbox/config';
 import { createRunCommandTool } from '../sandbox/runCommandTool';
 import { DockerSandbox } from '../sandbox/sandbox';
 import { SqliteStore } from '../storage/sqliteStore';
+import { SqliteLedgerStore } from '../storage/ledgerStore';
 import { KernelLock } from '../storage/kernelLock';
 import { RulePolicy, type AskThreshold } from '../tools/policy';
 import { ReadLedger } from '../tools/readLedger';
@@ -78,7 +79,7 @@ export class KernelSession {
   readonly registry = new ToolRegistry();
   readonly policy: RulePolicy;
   readonly runtime: AgentRuntime;
-  readonly ledger = new ReadLedger();
+  readonly ledger: ReadLedger;
   /** file leases: one writer per file at a time */
   readonly leases: FileLeases;
   /** agents' working, episodic and long-term memory */
@@ -104,6 +105,7 @@ export class KernelSession {
       // held for the session's life: a second kernel on this database is refused, atomically
       this.lock = KernelLock.claim(this.store.connection, options.dbPath, this.id, (why) => options.log?.(`kernel lock: ${why}`));
       this.kernel = new Kernel({ store: this.store, scheduler: options.scheduler, memory: options.memory });
+      this.ledger = new ReadLedger(new SqliteLedgerStore(this.store.connection));
       this.policy = new RulePolicy({ store: this.store, session: this.id, askAtOrAbove: options.askAtOrAbove });
       this.sandbox = options.sandbox === false ? null : new DockerSandbox({ ...options.sandbox, workspace: options.workspace, session: this.id }, options.log);
       this.safety = new SafetyLayer({

@@ -1,4 +1,4 @@
-/** Schema step 4: one kernel per database, and a tamper-evident audit trail (issue 11). */
+/** Schema step 4: one kernel per database, a tamper-evident audit trail, reads that survive a restart (issue 11). */
 export const ROBUSTNESS_SCHEMA = `
   -- At most one row: the kernel that owns this database. Claimed in one IMMEDIATE transaction,
   -- kept fresh by a heartbeat, deleted on a clean stop (kernelLock.ts).
@@ -15,6 +15,15 @@ export const ROBUSTNESS_SCHEMA = `
   -- Entries written before this step have no hash; the chain starts after them.
   ALTER TABLE audit ADD COLUMN prev_hash TEXT;
   ALTER TABLE audit ADD COLUMN hash TEXT;
+
+  -- Which file versions each live agent has read (tools/readLedger.ts), so an agent restored after
+  -- a crash can still edit a file it read before it.
+  CREATE TABLE read_ledger (
+    pid INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (pid, path)
+  ) WITHOUT ROWID;
 
   -- The chain's head, so deleting the newest entries is noticed too.
   CREATE TABLE audit_head (

@@ -8,8 +8,18 @@ import type { Pid } from '../kernel/types';
 export class ReadLedger {
   private readonly byPid = new Map<Pid, Map<string, string>>();
 
+  /** With a store, what agents read survives a kernel restart (a restored agent may edit what it read before). */
+  constructor(private readonly store?: LedgerStore) {
+    for (const r of store?.all() ?? []) this.remember(r.pid, r.path, r.hash);
+  }
+
   /** Notes that `pid` has seen `path` with this content hash. */
   record(pid: Pid, path: string, hash: string): void {
+    this.remember(pid, path, hash);
+    this.store?.put(pid, path, hash);
+  }
+
+  private remember(pid: Pid, path: string, hash: string): void {
     let files = this.byPid.get(pid);
     if (!files) this.byPid.set(pid, (files = new Map()));
     files.set(path, hash);
@@ -23,5 +33,13 @@ export class ReadLedger {
   /** Drops everything about an agent (call when it ends). */
   forget(pid: Pid): void {
     this.byPid.delete(pid);
+    this.store?.drop(pid);
   }
+}
+
+/** Where the ledger keeps its entries. */
+export interface LedgerStore {
+  all(): Array<{ pid: Pid; path: string; hash: string }>;
+  put(pid: Pid, path: string, hash: string): void;
+  drop(pid: Pid): void;
 }
