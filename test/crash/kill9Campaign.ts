@@ -87,6 +87,7 @@ async function main(): Promise<void> {
         byPhase[phase]++;
         const problems = checkDatabase(world.db, world.committed);
         if (problems.length) violations.push({ kill: kills, phase, problems });
+        process.stderr.write(`kill ${kills}/${target} in ${phase}: ${problems.length ? problems.join('; ') : 'ok'}\n`);
       } else {
         finishedRuns++;
         const problems = checkDatabase(world.db, world.committed);

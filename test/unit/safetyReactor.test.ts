@@ -145,7 +145,7 @@ describe('WatchedSandbox', () => {
     };
   }
 
-  it('reports every command and retries an OOM once with the memory the reactor grants, then restores the limit', async () => {
+  it('asks before it retries an OOM once with the memory the reactor grants (saying it is a retry and why), then restores the limit', async () => {
     const { fx, reactor } = setup();
     const inner = sandbox([result('oom', 137), result(null, 0)]);
     const limits: number[] = [];
@@ -154,7 +154,9 @@ describe('WatchedSandbox', () => {
       emit: (e) => fx.emit(e), react: (e) => reactor.handle(e, 'inline'), defaultMemoryBytes: limit,
       memory: { memoryLimit: () => limit, setMemoryLimit: async (_pid, bytes) => { limits.push(bytes); limit = bytes; } },
     });
-    const r = await watched.exec(5, 'node build.js');
+    const asked: string[] = [];
+    const r = await watched.exec(5, 'node build.js', { confirmRetry: async (why) => { asked.push(why); return true; } });
+    assert.deepEqual(asked, ['this command ran out of memory at 256 MiB; the retry would run it once more with 512 MiB']);
     assert.equal(r.exitCode, 0);
     assert.equal(inner.calls, 2);
     assert.match(r.message ?? '', /ran out of memory at 256 MiB; retried once with 512 MiB/);
@@ -162,6 +164,23 @@ describe('WatchedSandbox', () => {
     const execs = fx.emitted.filter((e) => e.type === 'sandbox.exec');
     assert.deepEqual(execs.map((e) => e.type === 'sandbox.exec' && [e.killed, e.memoryBytes]), [['oom', 256 * 2 ** 20], [null, 512 * 2 ** 20]]);
     assert.equal(fx.firings[0].outcome, 'retry');
+  });
+
+  it('does not run an OOM command again when the retry is denied, or when no one can be asked', async () => {
+    for (const confirmRetry of [async () => false, undefined]) {
+      const { fx, reactor } = setup();
+      const inner = sandbox([result('oom', 137), result(null, 0)]);
+      let limit = 256 * 2 ** 20;
+      const watched = new WatchedSandbox(inner, {
+        emit: (e) => fx.emit(e), react: (e) => reactor.handle(e, 'inline'), defaultMemoryBytes: limit,
+        memory: { memoryLimit: () => limit, setMemoryLimit: async (_pid, bytes) => { limit = bytes; } },
+      });
+      const r = await watched.exec(5, 'node build.js', { confirmRetry });
+      assert.equal(inner.calls, 1, 'run once');
+      assert.equal(r.exitCode, 137);
+      assert.match(r.message ?? '', confirmRetry ? /not run again: the retry was not approved/ : /not run again: no one could be asked/);
+      assert.equal(limit, 256 * 2 ** 20, 'the limit was never raised');
+    }
   });
 
   it('does not retry when the sandbox cannot change its memory, and the firing says why', async () => {

@@ -176,7 +176,7 @@ describe('workspace tools', () => {
       assert.equal((await ws.call('search_text', { query: 'foo\\d{2}', regex: true, path: 'src' })).content, '1 matching line in 1 file\nsrc/a.ts:2: foo22');
       assert.equal((await ws.call('search_text', { query: 'foo', path: 'node_modules' })).content, '1 matching line in 1 file\nnode_modules/x/i.js:1: foo3');
       assert.equal((await ws.call('search_text', { query: 'zzz' })).content, 'no matches for "zzz" in . (1 file searched)');
-      assert.match(await ws.refusal('search_text', { query: '(', regex: true }), /not a valid regular expression.*set regex to false/);
+      assert.match(await ws.refusal('search_text', { query: '(', regex: true }), /not a regular expression this search supports.*set regex to false/);
     });
 
     it('stops at max_results and says there is more', async () => {
