@@ -66,6 +66,9 @@ const LOCAL_WINDOWS: Record<string, number> = {
   'gpt-oss:20b': 131_072,
 };
 
+/** Claude models offered in the Spawn picker and by `aios models` (any id can be typed). */
+export const CLAUDE_PICKER_MODELS: readonly string[] = ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-haiku-4-5'];
+
 /** Claude's context windows (prices.ts has the prices). */
 export const CLAUDE_WINDOW = 200_000;
 

@@ -4,7 +4,7 @@
  * with our own retry loop (every 429 reaches the scheduler through `onRetry`), a timeout per
  * attempt, abort on kill, and cost from the model table.
  */
-import OpenAI from 'openai';
+import OpenAI, { APIConnectionTimeoutError } from 'openai';
 import type { Clock, LlmObserver, LlmProvider, LlmRequest, LlmResponse, LlmUsage } from '../kernel/ports';
 import { RateLimitedError, systemClock } from '../kernel/ports';
 import { abortError, isAbortError, realSleep, throwIfAborted, type Sleep } from './abort';
@@ -32,7 +32,10 @@ export interface OpenAiCompatOptions {
   retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
   /** used when a request's maxTokens is not positive (default 8192) */
   defaultMaxTokens?: number;
-  /** per HTTP attempt, until the whole answer has arrived (default 10 minutes) */
+  /**
+   * The longest the endpoint may stay silent in one attempt: before the answer starts, and between
+   * two chunks of it (default 5 minutes). A stalled stream fails instead of holding its LLM slot.
+   */
   timeoutMs?: number;
   headers?: Record<string, string>;
   clock?: Clock;
@@ -40,6 +43,8 @@ export interface OpenAiCompatOptions {
   random?: () => number;
   log?: ProviderLog;
 }
+
+const DEFAULT_TIMEOUT_MS = 300_000;
 
 /** Thrown by `call` when the endpoint needs a key and none was found. */
 export class MissingEndpointKeyError extends Error {
@@ -69,7 +74,7 @@ export class OpenAiCompatProvider implements LlmProvider {
       apiKey: options.apiKey ?? 'no-key',
       baseURL: options.baseURL,
       maxRetries: 0,
-      timeout: options.timeoutMs ?? 600_000,
+      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       defaultHeaders: options.headers,
       organization: null,
       project: null,
@@ -92,17 +97,20 @@ export class OpenAiCompatProvider implements LlmProvider {
     for (let retry = 0; ; retry++) {
       throwIfAborted(request.signal);
       let streamedText = false;
+      const attempt = new SilenceTimer(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, request.signal);
       try {
-        const stream = await this.client.chat.completions.create(params, { signal: request.signal ?? null });
-        const chat = await collectChat(stream, (delta) => {
+        const stream = await this.client.chat.completions.create(params, { signal: attempt.signal });
+        const chat = await collectChat(attempt.watch(stream), (delta) => {
           streamedText = true;
           observer.onText?.(delta);
         });
         // The SDK ends a stream quietly when its signal aborts: a cut-off answer must not pass as whole.
         throwIfAborted(request.signal);
+        if (attempt.timedOut) throw new APIConnectionTimeoutError();
         return this.toResponse(request, chat);
-      } catch (error) {
-        if (request.signal?.aborted || isAbortError(error)) throw abortError();
+      } catch (caught) {
+        const error = attempt.timedOut ? new APIConnectionTimeoutError() : caught;
+        if (request.signal?.aborted || (!attempt.timedOut && isAbortError(error))) throw abortError();
         const failure = classifyOpenAiFailure(error, request.model, this.label, clock);
         const wait = failure.retryAfterMs ?? backoffMs(retry + 1, this.policy, this.options.random ?? Math.random);
         // Text already shown cannot be taken back: a stream that failed midway is not retried.
@@ -111,6 +119,8 @@ export class OpenAiCompatProvider implements LlmProvider {
         this.log('warn', `${failure.message} (retry ${retry + 1} of ${this.policy.maxRetries} in ${wait} ms)`);
         observer.onRetry?.({ status: failure.status, retryAfterMs: wait, attempt: retry + 1 });
         await sleep(wait, request.signal);
+      } finally {
+        attempt.dispose();
       }
     }
   }
@@ -139,5 +149,41 @@ export class OpenAiCompatProvider implements LlmProvider {
     const message = redact(failure.message, this.options.apiKey);
     if (failure.status === 429 && failure.retryable) return new RateLimitedError(wait, message);
     return new Error(message);
+  }
+}
+
+/**
+ * One attempt's abort signal: aborts when the caller's does, or when the endpoint has been silent
+ * for `ms` (before the answer, or between chunks). One timer, re-armed per chunk.
+ */
+class SilenceTimer {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly onAbort = () => this.controller.abort();
+  timedOut = false;
+
+  constructor(ms: number, private readonly outer: AbortSignal | undefined) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, ms);
+    outer?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Passes the chunks through, re-arming the timer on each. */
+  async *watch<T>(chunks: AsyncIterable<T>): AsyncIterable<T> {
+    for await (const chunk of chunks) {
+      this.timer.refresh();
+      yield chunk;
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.onAbort);
   }
 }

@@ -34,7 +34,7 @@ function advice(status: number, model: string, where: EndpointLabel): string {
 export function classifyOpenAiFailure(error: unknown, model: string, where: EndpointLabel, clock: Clock): CallFailure {
   const at = `${where.name} at ${where.baseUrl}`;
   if (error instanceof APIConnectionTimeoutError) {
-    return { status: 0, retryable: true, retryAfterMs: null, message: `${at} did not answer in time: check that the server runs and the network, or raise the provider timeout` };
+    return { status: 0, retryable: false, retryAfterMs: null, message: `${at} did not answer in time: check that the server runs and the network, or raise the provider timeout` };
   }
   if (error instanceof APIConnectionError) {
     const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
