@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { toExtension, toHost } from '../protocol/hostMethods';
+import { toExtensionModels } from '../protocol/modelMethods';
+import { readCredentials } from './credentials';
+import { bindLmBridge } from './lmBridge';
 import type { NoticeView } from '../protocol/hostTypes';
 import { ActivationTiming } from './activationTiming';
 import { ApprovalCenter } from './approvals/approvalCenter';
@@ -63,6 +66,8 @@ export function activate(context: vscode.ExtensionContext): void {
       connection.onRequest(toExtension.chooseRole, async (p) => ({ choice: await chooseRole(p) })),
       connection.onNotification(toExtension.approvalClosed, ({ id, reason }) => center.closed(id, reason)),
       connection.onRequest(toExtension.secret, async () => ({ value: (await context.secrets.get(API_KEY_SECRET)) ?? null })),
+      connection.onRequest(toExtensionModels.credentials, () => readCredentials(context.secrets, settings.models)),
+      ...bindLmBridge(connection, log),
       connection.onNotification(toExtension.changed, ({ events, dropped }) => state.changed(events, dropped)),
       connection.onNotification(toExtension.imageBuildProgress, ({ line }) => imageProgress.report?.(line)),
     ],
@@ -138,7 +143,7 @@ export function activate(context: vscode.ExtensionContext): void {
       log,
     }),
     ...registerApprovalCommands({ center, supervisor, state, log }),
-    ...registerKernelCommands({ supervisor, state, secrets: context.secrets, log, imageProgress }),
+    ...registerKernelCommands({ supervisor, state, secrets: context.secrets, log, imageProgress, settings: () => settings }),
   );
 
   subs.push(vscode.workspace.onDidChangeConfiguration((e) => {

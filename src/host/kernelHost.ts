@@ -14,7 +14,7 @@ import {
   toExtension, toHost, type ConfigureParams, type InitializeParams, type InitializeResult, type RouteParams, type RouteResult, type SchedulerSettings, type SpawnParams,
 } from '../protocol/hostMethods';
 import type { AgentView, SchedulerView, StateSnapshot } from '../protocol/hostTypes';
-import { configuredModels, EMPTY_MODEL_SETTINGS, type CatalogContext } from '../llm/modelCatalog';
+import { configuredModels, EMPTY_MODEL_SETTINGS, resolveModel, type CatalogContext } from '../llm/modelCatalog';
 import { CLAUDE_PICKER_MODELS } from '../llm/modelTable';
 import { toExtensionModels, toHostModels, type Credentials } from '../protocol/modelMethods';
 import { ApprovalBridge } from './approvalBridge';
@@ -186,6 +186,13 @@ export class KernelHost {
       approvals: this.bridge?.list() ?? [],
       sandbox: this.probe?.status ?? { status: 'disabled' },
       roles: s.routing.roles.map((r) => ({ name: r.name, description: r.description, capabilities: r.capabilities ? [...r.capabilities] : null })),
+      billing: (model) => {
+        try {
+          return resolveModel(model, this.models!).billing;
+        } catch {
+          return 'unknown';
+        }
+      },
     });
   }
 
