@@ -1,6 +1,6 @@
 /** Model specs, the model catalog (prices, windows, keys), spawn admission, model settings and the picker rows. */
 import assert from 'node:assert/strict';
-import { configuredModels, EMPTY_MODEL_SETTINGS, NO_CREDENTIALS, refuseSpawn, resolveModel, type CatalogContext } from '../../src/llm/modelCatalog';
+import { configuredModels, EMPTY_MODEL_SETTINGS, refuseSpawn, resolveModel, type CatalogContext } from '../../src/llm/modelCatalog';
 import { parseModelSpec } from '../../src/llm/modelSpec';
 import { CLAUDE_PICKER_MODELS } from '../../src/llm/modelTable';
 import { costOf } from '../../src/llm/prices';
