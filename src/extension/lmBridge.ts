@@ -57,7 +57,8 @@ async function chat(connection: MessageConnection, p: LmChatParams, rpcToken: Rp
   const source = new vscode.CancellationTokenSource();
   const sub = rpcToken.onCancellationRequested(() => source.cancel());
   try {
-    const messages = [vscode.LanguageModelChatMessage.User(p.system), ...p.messages.map((m) => toChatMessage(api, m.role, m.parts))];
+    // vscode.lm has no system role: the system prompt goes first, as user text
+    const messages = [...(p.system ? [vscode.LanguageModelChatMessage.User(p.system)] : []), ...p.messages.map((m) => toChatMessage(api, m.role, m.parts))];
     const options = { tools: p.tools, justification: 'AIOS agents work on this workspace with the model you chose' } as vscode.LanguageModelChatRequestOptions;
     const response = await model.sendRequest(messages, options, source.token);
     const parts: LmChatResult['parts'] = [];
