@@ -89,7 +89,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const statusBar = new StatusBar();
   subs.push(statusBar);
   const updateStatus = () => {
-    statusBar.update({ host: supervisor.status, snapshot: state.snapshot, pending: center.list().length, hasApiKey });
+    // a real model is the default when Claude has a key or aios.model names one
+    const realDefault = hasApiKey || Boolean(settings.model && !settings.model.startsWith('scripted:'));
+    statusBar.update({ host: supervisor.status, snapshot: state.snapshot, pending: center.list().length, hasApiKey: realDefault });
     approvals.view.badge = center.list().length ? { value: center.list().length, tooltip: `${center.list().length} pending approval(s)` } : undefined;
   };
   subs.push(

@@ -28,7 +28,7 @@ export function statusText(s: StatusInput): { text: string; tooltip: string; war
   const tooltip = [
     `AIOS: ${running} running, ${live.length} live, ${agents.length - live.length} finished agent(s)`,
     `${s.pending} approval request(s) pending: click to open the Approvals view`,
-    scripted ? 'Scripted: agents use the offline scripted model, which replays scripts; no LLM is called. Set an API key (AIOS: Set API Key) to use Claude.' : null,
+    scripted ? 'Scripted: agents use the offline scripted model, which replays scripts; no LLM is called. Set an API key (AIOS: Set API Key) to use Claude, or set aios.model to another model (OpenRouter, Ollama, Copilot…).' : null,
   ].filter(Boolean).join('\n');
   return { text: parts.join('  '), tooltip, warning: s.pending > 0 };
 }

@@ -53,7 +53,7 @@ const PROVIDERS: Provider[] = [
     name: 'openai-compatible',
     async start() {
       const server = await startOpenAiServer({ apiKey: 'sk-parity-0123456789' });
-      server.push(...CONVERSATION.map((t, i) => ({ text: t.text, toolCalls: t.calls.map((c, j) => ({ id: `call_${i}_${j}`, name: c.name, input: c.input })), completionTokens: 20 })));
+      server.push(...CONVERSATION.map((t, i) => ({ text: t.text, toolCalls: t.calls.map((c, j) => ({ id: `toolu_${i}_${j}`, name: c.name, input: c.input })), completionTokens: 20 })));
       return {
         spec: 'openai:gpt-4.1',
         session: { providers: { env: { OPENAI_API_KEY: 'sk-parity-0123456789', OPENAI_BASE_URL: server.url } } },
@@ -71,7 +71,7 @@ const PROVIDERS: Provider[] = [
           const t = CONVERSATION[n] ?? { text: 'no more', calls: [] };
           const i = n++;
           onText(t.text);
-          const parts: LmChatResult['parts'] = [{ type: 'text', text: t.text }, ...t.calls.map((c, j) => ({ type: 'toolCall' as const, callId: `lm_${i}_${j}`, name: c.name, input: c.input }))];
+          const parts: LmChatResult['parts'] = [{ type: 'text', text: t.text }, ...t.calls.map((c, j) => ({ type: 'toolCall' as const, callId: `toolu_${i}_${j}`, name: c.name, input: c.input }))];
           return { model: 'copilot-gpt-4o', parts, inputTokens: Math.ceil(JSON.stringify(p).length / 4), outputTokens: 20 };
         },
       };
