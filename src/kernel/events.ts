@@ -44,6 +44,17 @@ export type KernelEvent =
   | { type: 'lease.conflict'; pid: Pid; path: string; holder: Pid; waitedMs: number }
   /** a long-term memory was stored (pid null: by code, not an agent) */
   | { type: 'memory.stored'; pid: Pid | null; memory: number; shared: boolean; bytes: number }
+  // Talking to agents (docs/transcript.md)
+  /** the developer sent an agent a message; it enters the context at the next step boundary (`newTurn`: it restarts a finished agent) */
+  | { type: 'message.queued'; pid: Pid; messageId: string; text: string; newTurn: boolean }
+  /** a queued message became a user page of the agent's context */
+  | { type: 'message.delivered'; pid: Pid; messageId: string; pageId: number }
+  /** the agent asked the developer a question (ask_developer) and waits, holding no model slot */
+  | { type: 'question.asked'; pid: Pid; questionId: string; text: string }
+  /** the question was answered (or dropped: `answer` null when the agent stopped first) */
+  | { type: 'question.answered'; pid: Pid; questionId: string; answer: string | null }
+  /** the developer raised a budget of the agent */
+  | { type: 'budget.raised'; pid: Pid; budget: 'tokens' | 'dollars' | 'steps' | 'bytes'; from: number | null; to: number }
   // Safety layer (src/safety, docs/safety.md)
   /** a sandboxed command ended; `killed` says why it was stopped (`error`: the sandbox itself failed) */
   | { type: 'sandbox.exec'; pid: Pid; exitCode: number | null; killed: 'timeout' | 'oom' | 'aborted' | 'error' | null; durationMs: number; memoryBytes: number | null }
