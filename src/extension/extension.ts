@@ -26,6 +26,7 @@ import { createAgentsView } from './views/agentsView';
 import { createApprovalsView } from './views/approvalsView';
 import { createMemoryView } from './views/memoryView';
 import { createToolsView } from './views/toolsView';
+import { registerTranscripts } from './transcript/registerTranscripts';
 
 export function activate(context: vscode.ExtensionContext): void {
   const activatedAt = Date.now();
@@ -47,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // are read lazily: `state` and `center` exist before the first host starts.
   let state: KernelState;
   let center: ApprovalCenter;
+  let transcripts: ReturnType<typeof registerTranscripts>;
   const supervisor = new HostSupervisor({
     hostScript: context.asAbsolutePath(join('dist', 'host.js')),
     log,
@@ -65,11 +67,15 @@ export function activate(context: vscode.ExtensionContext): void {
       connection.onRequest(toExtension.secret, async () => ({ value: (await context.secrets.get(API_KEY_SECRET)) ?? null })),
       connection.onNotification(toExtension.changed, ({ events, dropped }) => state.changed(events, dropped)),
       connection.onNotification(toExtension.imageBuildProgress, ({ line }) => imageProgress.report?.(line)),
+      connection.onNotification(toExtension.transcript, ({ pid, ops }) => transcripts.panels.ops(pid, ops)),
+      connection.onNotification(toExtension.questionAsked, (q) => void transcripts.notices.question(q)),
     ],
   });
   state = new KernelState(supervisor, log);
   center = new ApprovalCenter(supervisor, state, workspaceRoot, log);
   subs.push(supervisor, state, center);
+  transcripts = registerTranscripts({ extensionUri: context.extensionUri, supervisor, state, center, workspaceRoot, log });
+  subs.push(...transcripts.disposables);
   // Start the host first: forking it and opening the database is the slow part of activation.
   if (folder) void supervisor.start({ takeOver: true });
   else log.info('no folder is open: the kernel host starts when you open one');

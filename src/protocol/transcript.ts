@@ -182,7 +182,9 @@ export type TranscriptToWebview =
   | { type: 'open'; view: TranscriptView }
   | { type: 'ops'; ops: TranscriptOp[] }
   /** a sentence for the developer under the message box (sent, refused, an error) */
-  | { type: 'notice'; level: 'info' | 'error'; text: string }
+  | { type: 'notice'; level: 'info' | 'error'; text: string; raise: BudgetName | null }
+  /** the message was taken: the box is cleared and `text` says what happens next */
+  | { type: 'sent'; text: string }
   /** the host is gone or restarting: the tab shows it and waits */
   | { type: 'offline'; text: string };
 
