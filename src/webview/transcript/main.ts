@@ -24,6 +24,8 @@ declare global {
     /** set after each `open` render: its duration in ms, and after each `ops` batch */
     aiosTranscriptRendered?: { ms: number; entries: number };
     aiosTranscriptOps?: { ms: number; batches: number };
+    /** entries rendered on open (the benchmark sets it very high to measure a whole-page render) */
+    aiosTranscriptWindow?: number;
   }
 }
 
@@ -38,11 +40,19 @@ const box = h('textarea', { rows: 3, 'aria-label': 'Message to the agent', place
 const sendButton = h('button', { type: 'button', class: 'button' }, 'Send');
 const footer = h('footer', { class: 'composer' }, box, h('div', { class: 'composer-row' }, sendButton, h('span', { class: 'muted hint' }, 'Ctrl+Enter sends')), notice);
 
+/** Entries rendered when a tab opens; older ones come on "Show earlier" (a long transcript opens as fast as a short one). */
+const WINDOW = (): number => window.aiosTranscriptWindow ?? 150;
+const order: string[] = [];
+const data = new Map<string, TranscriptEntry>();
 const elements = new Map<string, HTMLElement>();
+/** index in `order` of the first rendered entry */
+let first = 0;
 let strip: TranscriptStrip | null = null;
 let batches = 0;
+const earlier = h('button', { type: 'button', class: 'link earlier' }, '');
+earlier.addEventListener('click', () => showEarlier());
 
-app.replaceChildren(stripHost, list, footer);
+app.replaceChildren(stripHost, earlier, list, footer);
 
 function submit(): void {
   const text = box.value.trim();
@@ -74,15 +84,47 @@ function setStrip(s: TranscriptStrip): void {
   document.title = s.name;
 }
 
+function updateEarlier(): void {
+  earlier.hidden = first === 0;
+  earlier.textContent = `Show ${Math.min(first, WINDOW() * 2)} earlier of ${first} entries`;
+}
+
+/** Renders entries [from, to) of `order` into a fragment. */
+function renderRange(from: number, to: number): DocumentFragment {
+  const fragment = document.createDocumentFragment();
+  for (let i = from; i < to; i++) {
+    const el = renderEntry(data.get(order[i])!, send);
+    elements.set(order[i], el);
+    fragment.append(el);
+  }
+  return fragment;
+}
+
+function showEarlier(): void {
+  const from = Math.max(0, first - WINDOW() * 2);
+  const el = document.scrollingElement ?? document.documentElement;
+  const before = el.scrollHeight;
+  list.prepend(renderRange(from, first));
+  first = from;
+  updateEarlier();
+  el.scrollTop += el.scrollHeight - before;
+}
+
 function upsert(entry: TranscriptEntry): void {
-  const el = renderEntry(entry, send);
+  const known = data.has(entry.id);
+  data.set(entry.id, entry);
+  if (!known) order.push(entry.id);
   const old = elements.get(entry.id);
+  if (!old && known) return; // older than the rendered window: rendered with its latest data when shown
+  const el = renderEntry(entry, send);
   if (old) old.replaceWith(el);
   else list.append(el);
   elements.set(entry.id, el);
 }
 
 function append(id: string, text: string): void {
+  const entry = data.get(id);
+  if (entry?.kind === 'model') entry.text += text;
   const el = elements.get(id);
   if (!el) return;
   let target = el.querySelector('.model-text');
@@ -117,13 +159,15 @@ window.addEventListener('message', (event: MessageEvent<TranscriptToWebview>) =>
     case 'open': {
       const t0 = performance.now();
       elements.clear();
-      const fragment = document.createDocumentFragment();
+      data.clear();
+      order.length = 0;
       for (const entry of m.view.entries) {
-        const el = renderEntry(entry, send);
-        elements.set(entry.id, el);
-        fragment.append(el);
+        order.push(entry.id);
+        data.set(entry.id, entry);
       }
-      list.replaceChildren(fragment);
+      first = Math.max(0, order.length - WINDOW());
+      list.replaceChildren(renderRange(first, order.length));
+      updateEarlier();
       setStrip(m.view.strip);
       window.scrollTo(0, document.body.scrollHeight);
       window.aiosTranscriptRendered = { ms: performance.now() - t0, entries: m.view.entries.length };
