@@ -251,7 +251,21 @@ export class KernelSession {
         const agent = this.kernel.table.find(e.event.pid);
         if (agent && !['done', 'failed', 'killed'].includes(agent.state)) this.kernel.kill(e.event.pid, e.event.reason);
       }
+      if (e.event.type === 'control.message') this.controlMessage(e.event);
     }
+  }
+
+  /** A message `aios send` wrote for this kernel; a refusal is recorded for the sender to read. */
+  private controlMessage(m: { pid: Pid; messageId: string; text: string }): void {
+    let reason: string | null = null;
+    try {
+      const r = this.kernel.table.find(m.pid) ? this.conversation.send(m.pid, m.text, m.messageId) : null;
+      if (!r) reason = `no agent ${m.pid}`;
+      else if (r.outcome === 'budget') reason = `its ${r.violation.budget} budget is spent (${r.violation.used} of ${r.violation.limit}): raise it in the transcript tab first`;
+    } catch (err) {
+      reason = (err as Error).message;
+    }
+    if (reason) this.kernel.journal.emit({ type: 'message.refused', pid: m.pid, messageId: m.messageId, reason });
   }
 
   /** Stops the loop and closes the database. Agents left live are restored by the next session. */

@@ -35,13 +35,12 @@ export class Conversation implements Disposable {
   }
 
   /** Sends the developer's message to agent `pid`. Throws for an empty message or a killed agent. */
-  send(pid: Pid, text: string): SendOutcome {
+  send(pid: Pid, text: string, messageId: string = randomUUID()): SendOutcome {
     const { kernel } = this;
     const body = text.trim();
     if (!body) throw new InvalidArgumentError('the message is empty: type what the agent should know or do');
     if (body.length > MAX_MESSAGE_CHARS) throw new InvalidArgumentError(`the message has ${body.length} characters; the limit is ${MAX_MESSAGE_CHARS}: shorten it or put the details in a file and name it`);
     const agent = kernel.table.get(pid);
-    const messageId = randomUUID();
     switch (agent.state) {
       case 'killed':
         throw new InvalidArgumentError(`agent ${pid} (${agent.name}) was killed: it cannot take messages; spawn a new agent for the task`);

@@ -31,6 +31,10 @@ export type KernelEvent =
   | { type: 'kernel.stopped'; session: string }
   /** written by another process (`aios kill`) for the kernel that owns the database */
   | { type: 'control.kill'; pid: Pid; reason: string }
+  /** written by another process (`aios send`): a developer message for an agent of the running kernel */
+  | { type: 'control.message'; pid: Pid; messageId: string; text: string }
+  /** the running kernel could not deliver a `control.message` (a spent budget, a killed agent) */
+  | { type: 'message.refused'; pid: Pid; messageId: string; reason: string }
   // Routing, planning, leases, agent memory (docs/routing.md)
   /** the router (or the model, or the developer) chose a role; `decision` is the routing_decisions row */
   | { type: 'route.decided'; pid: Pid | null; decision: number | null; role: string; tier: string; confidence: number }
