@@ -65,7 +65,7 @@ export function raiseBanner(s: TranscriptStrip, budget: BudgetName, send: Send, 
   });
   raise.textContent = `Raise ${resumeLabel}`;
   return h('div', { class: 'banner bad', 'data-testid': 'budget-suspended' },
-    `The ${budget} budget is spent (${budgetText(use, budget === 'dollars' ? usd : int)}). Raise it by `, input, ' ', raise, ' ',
+    `The ${budget} budget is spent: ${budgetText(use, budget === 'dollars' ? usd : int)}. Raise it by `, input, ' ', raise, ' ',
     button('Stop', () => send({ type: 'stop' }), 'secondary'));
 }
 
