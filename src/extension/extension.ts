@@ -122,6 +122,7 @@ export function activate(context: vscode.ExtensionContext): void {
     load: async () => (await supervisor.whenRunning()).connection.sendRequest(toHost.dashboard),
     onDidChange: (listener, thisArg, disposables) => state.onDidReceiveEvents(() => listener.call(thisArg, undefined), undefined, disposables),
     decide: async (id, decision) => (await (await supervisor.whenRunning()).connection.sendRequest(toHost.decideProposal, { id, decision })).message,
+    openAgent: (pid) => transcripts.panels.open(pid),
   });
   subs.push(dashboards, vscode.commands.registerCommand(Commands.openDashboard, () => dashboards.open()));
   subs.push(state.onDidReceiveEvents((events) => {

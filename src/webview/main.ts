@@ -85,6 +85,12 @@ function render(data: DashboardData): void {
   document.body.dataset.rendered = String(data.generatedAt);
 }
 
+// An agent's name opens its transcript.
+app.addEventListener('click', (e) => {
+  const pid = (e.target as HTMLElement).closest<HTMLElement>('[data-open-agent]')?.dataset.openAgent;
+  if (pid) send({ type: 'openAgent', pid: Number(pid) });
+});
+
 window.addEventListener('message', (event: MessageEvent<DashboardToWebview>) => {
   const m = event.data;
   switch (m.type) {

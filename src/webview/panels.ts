@@ -93,7 +93,7 @@ export function approvalsCard(a: ApprovalsView): HTMLElement {
 /** Agents with their scores. */
 export function agentsCard(data: DashboardData): HTMLElement {
   const rows = data.agents.map((a) => h('tr', { 'data-pid': a.pid },
-    h('td', { class: 'num' }, a.pid), h('td', {}, a.name), h('td', {}, a.role), h('td', {}, h('span', { class: `state state-${a.state}` }, a.state)),
+    h('td', { class: 'num' }, a.pid), h('td', {}, h('button', { type: 'button', class: 'link', 'data-open-agent': a.pid, title: `Open the transcript of ${a.name}` }, a.name)), h('td', {}, a.role), h('td', {}, h('span', { class: `state state-${a.state}` }, a.state)),
     h('td', { class: 'num', 'data-field': 'score' }, a.score.toFixed(1)), h('td', {}, gradeBadge(a.grade)),
     h('td', { class: 'num', 'data-field': 'steps' }, a.steps), h('td', { class: 'num', 'data-field': 'tokens' }, int(a.tokens)), h('td', { class: 'num', 'data-field': 'dollars' }, usd(a.dollars)),
   ));
