@@ -203,6 +203,25 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     assert.ok(storedTranscript(session.store, pid).view().entries.some((e) => e.kind === 'status' && /steps budget raised from 1 to 2/.test(e.text)));
   });
 
+  it('Suspend on a long call says "suspending after this step" at once; aborting the call suspends it now', async () => {
+    const w = setup();
+    const session = KernelSession.open({ dbPath: w.db, workspace: w.ws, approvals: new Developer(), sandbox: false, controlPollMs: 0 });
+    sessions.push(session);
+    const service = new TranscriptService({ kernel: session.kernel, approval: () => undefined, channel: { send: () => {}, question: () => {} } });
+    const pid = session.spawn({ task: 'think', model: w.script({ turns: [{ text: 'Thinking for a minute.', latency_ms: 60_000 }] }) }).pid;
+    await until(session, 'the call in flight', () => session.kernel.table.get(pid).state === 'running');
+    service.openTranscript(pid);
+    assert.equal(session.kernel.suspend(pid), 'step_end');
+    const strip = service.openTranscript(pid).strip;
+    assert.equal(strip.suspending, true, 'the strip says so before the step ends');
+    assert.equal(strip.state, 'running');
+    assert.equal(session.kernel.abortInFlight(pid, 'the developer aborted the call in flight'), true);
+    await until(session, 'the suspension', () => session.kernel.table.get(pid).state === 'suspended', 2000);
+    assert.equal(session.kernel.table.get(pid).usage.steps, 0, 'nothing of the aborted call was kept');
+    assert.equal(service.openTranscript(pid).strip.suspending, false);
+    service.dispose();
+  });
+
   it('ask_developer waits without a model slot until the developer answers', async () => {
     const w = setup();
     const questions: QuestionView[] = [];
