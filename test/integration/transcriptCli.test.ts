@@ -7,6 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { KernelSession } from '../../src/host/session';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { formatEntry, formatStrip } from '../../src/transcript/format';
 import { storedTranscript } from '../../src/transcript/load';
@@ -74,5 +76,26 @@ describe('aios logs / aios send (real CLI, real SQLite, scripted model)', functi
     const none = aios(['logs', '7', '--db', f.db]);
     assert.equal(none.code, 1);
     assert.match(none.err, /no agent 7/);
+  });
+
+  it('send goes through a running kernel (the editor\'s) and waits until it took the message', async () => {
+    const f = fixture(TURNS.filter((t) => !t.tool_calls));
+    const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: { ask: async () => ({ decision: 'deny', reason: null }) }, sandbox: false, controlPollMs: 50 });
+    try {
+      const pid = session.spawn({ task: 'read', model: f.model }).pid;
+      await session.runtime.idle();
+      assert.equal(session.kernel.table.get(pid).state, 'done');
+      const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'send', String(pid), 'one more thing', '--db', f.db], { env: { ...process.env, ANTHROPIC_API_KEY: '' } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 0, out);
+      assert.match(out, /takes a new turn with your message \(kernel process \d+\)/);
+      await session.runtime.idle();
+      assert.equal(session.kernel.table.get(pid).usage.steps, 2, 'the running kernel ran the new turn');
+    } finally {
+      await session.close();
+    }
   });
 });
