@@ -77,6 +77,9 @@ describe('agent transcripts in code-server', function () {
     await spawnFromPalette('Fix the greeting typo in src/greet.js', 'coder', 'coder');
     await agentRow('coder-1', /scripted/);
     await openFromAgentsView('coder-1');
+    // The edit's diff editor still opens (in front of the tab): look at it, then back to the transcript.
+    await wb().page.locator('.tabs-container .tab', { hasText: 'greet.js' }).first().waitFor({ state: 'visible' });
+    await wb().page.locator('.tabs-container .tab', { hasText: 'coder-1' }).first().click();
     const t = tab();
     await t.locator('[data-testid=scripted]').waitFor({ state: 'visible' });
     await t.locator('.entry-model', { hasText: '[scripted] Looking at the project layout.' }).waitFor({ state: 'visible' });
