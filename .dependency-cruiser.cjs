@@ -1,5 +1,6 @@
 // The folder arrows of docs/architecture.md, checked by CI (`npm run lint:deps`):
-//   extension → protocol ← host → kernel ← (storage, llm, tools, sandbox, safety)
+//   extension → protocol ← host → session → kernel ← (storage, llm, tools, sandbox, safety)
+//                                  cli  ↗
 // A wrong-way import fails the build. Imports that predate the check and are scheduled to go are
 // listed in .dependency-cruiser-known-violations.json (`--ignore-known`); nothing new may join them.
 const layer = (name) => `^src/${name}/`;
@@ -47,6 +48,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/(host|cli|extension|webview)/' },
       to: { path: '^src/(host|cli|extension|webview)/' },
+    },
+    {
+      name: 'session-is-the-composition-root',
+      comment: 'src/session wires one kernel session for the host, the CLI, tests and benchmarks; the parts it wires do not know it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(session|host|cli)/' },
+      to: { path: '^src/session/' },
     },
     {
       name: 'cli-not-host',

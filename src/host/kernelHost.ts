@@ -18,7 +18,7 @@ import { ApprovalBridge } from './approvalBridge';
 import { ChangeNotifier } from './changeNotifier';
 import { describeRuntime, explainNativeModuleError } from './nativeModule';
 import { SandboxProbe } from './sandboxProbe';
-import { KernelSession } from './session';
+import { KernelSession } from '../session/kernelSession';
 import { buildSnapshot, toAgentView } from './snapshot';
 
 /** Error codes the extension can tell apart. */
