@@ -14,19 +14,17 @@ import {
   toExtension, toHost, type ConfigureParams, type InitializeParams, type InitializeResult, type RouteParams, type RouteResult, type SchedulerSettings, type SpawnParams,
 } from '../protocol/hostMethods';
 import type { AgentView, SchedulerView, StateSnapshot } from '../protocol/hostTypes';
+import { HostErrorCode } from '../protocol/errorCodes';
 import { ApprovalBridge } from './approvalBridge';
+import { withKernelErrorCodes } from './kernelErrors';
 import { ChangeNotifier } from './changeNotifier';
 import { describeRuntime, explainNativeModuleError } from './nativeModule';
 import { SandboxProbe } from './sandboxProbe';
 import { KernelSession } from '../session/kernelSession';
 import { buildSnapshot, toAgentView } from './snapshot';
 
-/** Error codes the extension can tell apart. */
-export const HostErrorCodes = {
-  notInitialized: -32002,
-  /** the session cannot open (native module, database); restarting will not help */
-  cannotStart: -32050,
-} as const;
+/** Error codes the extension can tell apart (one table, in the protocol). */
+export const HostErrorCodes = HostErrorCode;
 
 /** A kernel host bound to one connection. */
 export class KernelHost {
@@ -42,7 +40,7 @@ export class KernelHost {
 
   /** Registers every handler; call before `connection.listen()`. */
   register(): void {
-    const c = this.connection;
+    const c = withKernelErrorCodes(this.connection);
     c.onRequest(toHost.initialize, (p) => this.initialize(p));
     c.onRequest(toHost.state, () => this.snapshot());
     c.onRequest(toHost.spawn, (p) => this.spawn(p));
