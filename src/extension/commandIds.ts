@@ -25,6 +25,8 @@ export const Commands = {
 export const ContextKeys = {
   hostStatus: 'aios.hostStatus',
   hasWorkspace: 'aios.hasWorkspace',
+  /** true once the views have the kernel's state (the welcome views say "Starting…" until then) */
+  stateReady: 'aios.stateReady',
 } as const;
 
 /** The SecretStorage key of the Anthropic API key. */

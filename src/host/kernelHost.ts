@@ -20,6 +20,7 @@ import { describeRuntime, explainNativeModuleError } from './nativeModule';
 import { SandboxProbe } from './sandboxProbe';
 import { KernelSession } from './session';
 import { buildSnapshot, toAgentView } from './snapshot';
+import { plural } from '../protocol/plural';
 
 /** Error codes the extension can tell apart. */
 export const HostErrorCodes = {
@@ -148,7 +149,7 @@ export class KernelHost {
     this.probe = new SandboxProbe(session.sandbox, params.workspace, params.sandbox, () => notifier.touch(), this.log);
     void this.probe.check();
     const restored = session.kernel.table.list().filter((a) => !isTerminal(a.state)).length;
-    this.log(`session ${session.id} open on ${params.dbPath}: ${restored} live agent(s) restored; ${describeRuntime()}`);
+    this.log(`session ${session.id} open on ${params.dbPath}: ${plural(restored, 'live agent')} restored; ${describeRuntime()}`);
     return { processId: process.pid, session: session.id, restoredAgents: restored, runtime: describeRuntime() };
   }
 

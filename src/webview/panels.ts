@@ -4,6 +4,7 @@
  */
 import type { ApprovalsView, CacheView, DashboardData, FiringView, GradeName, HealthView, ProposalView } from '../protocol/dashboard';
 import { clock, h, int, svg, usd } from './dom';
+import { plural } from '../protocol/plural';
 
 /** A titled card. */
 export function card(title: string, id: string, ...body: Array<Node | null>): HTMLElement {
@@ -45,7 +46,7 @@ export function healthCard(health: HealthView): HTMLElement {
     h('span', { class: 'component-penalty', 'data-field': 'penalty' }, c.penalty > 0 ? `−${c.penalty}` : '0'),
   ));
   return card('System health', 'health',
-    h('div', { class: 'health-top' }, gauge(health.score, health.threshold), h('div', { class: 'health-grade' }, gradeBadge(health.grade), h('span', { class: 'muted' }, `${health.history.length} heartbeat sample(s)`))),
+    h('div', { class: 'health-top' }, gauge(health.score, health.threshold), h('div', { class: 'health-grade' }, gradeBadge(health.grade), h('span', { class: 'muted' }, plural(health.history.length, 'heartbeat sample')))),
     h('ul', { class: 'components' }, ...rows),
   );
 }

@@ -12,6 +12,7 @@ import {
   CLAUDE_MODELS, defaultModel, parseTokenBudget, roleCapabilities, ROLES, validateModel, validatePriority, validateRole, validateTask, validateTokenBudget,
 } from '../spawnInput';
 import { AgentNode } from '../views/agentsView';
+import { plural } from '../../protocol/plural';
 
 /** What the agent commands use. */
 export interface AgentCommandDeps {
@@ -48,7 +49,7 @@ export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable
       const agent = await targetAgent(deps, arg, ['new', 'ready', 'running', 'waiting', 'suspended'], 'Kill which agent? (its child agents stop too)');
       if (!agent) return;
       const { killed } = await (await requireHost(deps.supervisor)).connection.sendRequest(toHost.kill, { pid: agent.pid });
-      deps.log.info(`killed ${agent.name}${killed.length > 1 ? ` and ${killed.length - 1} child agent(s)` : ''}`);
+      deps.log.info(`killed ${agent.name}${killed.length > 1 ? ` and ${plural(killed.length - 1, 'child agent')}` : ''}`);
       deps.state.refresh();
     }),
     run(Commands.reniceAgent, async (arg) => {
