@@ -88,12 +88,8 @@ export class KernelHost {
       const session = this.session;
       this.session = null;
       if (!session) return;
-      let timer: NodeJS.Timeout | undefined;
-      const closed = session.close().then(() => true);
-      const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
-      const inTime = await Promise.race([closed, late]);
-      clearTimeout(timer);
-      this.log(inTime ? 'session closed' : `session close still waiting for a step in flight after ${graceMs} ms: exiting anyway (the step reruns from its checkpoint)`);
+      const inTime = await session.close(graceMs);
+      this.log(inTime ? 'session closed' : `session closed after ${graceMs} ms with a step still in flight (a model call or an unanswered approval): it reruns from its checkpoint next time`);
     })();
     return this.closing;
   }

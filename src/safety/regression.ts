@@ -34,7 +34,7 @@ export interface ReplaySession {
   readonly runtime: { idle(): Promise<void> };
   readonly kernel: { kill(pid: number, reason?: string): number[] };
   readonly safety: { flush(): void; taskScore(taskId: string): TaskScore | undefined; useConfig(config: TunableConfig): void };
-  close(): Promise<void>;
+  close(): Promise<unknown>;
 }
 
 /** Opens a replay session on a temporary database and workspace, approving whatever asks. */
