@@ -9,6 +9,10 @@ export const Commands = {
   approve: 'aios.approve',
   deny: 'aios.deny',
   alwaysAllow: 'aios.alwaysAllow',
+  /** the same three answers as text buttons in the proposal's diff editor title (no icon: VS Code shows the title) */
+  approveShown: 'aios.approveShown',
+  alwaysAllowShown: 'aios.alwaysAllowShown',
+  denyShown: 'aios.denyShown',
   openApproval: 'aios.openApproval',
   removeRule: 'aios.removeRule',
   setApiKey: 'aios.setApiKey',
