@@ -74,7 +74,7 @@ function render(data: DashboardData): void {
         : dollarsHost)),
     card('Scheduler timeline', 'timeline', h('div', { class: 'legend' }, ...swatches, hidden),
       data.timeline.lanes.length ? timelineHost : h('p', { class: 'muted' }, 'No agent ran in this window.')),
-    h('div', { class: 'grid two' }, agentsCard(data), tasksCard(data)),
+    h('div', { class: 'grid tables' }, agentsCard(data), tasksCard(data)),
     h('div', { class: 'grid two' }, reactorCard(data.reactor), proposalsCard(data.proposals, configLine, (id, decision) => send({ type: 'decide', id, decision }))),
   );
   app.replaceChildren(page);

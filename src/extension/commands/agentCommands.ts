@@ -60,7 +60,7 @@ export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable
       const agent = await targetAgent(deps, arg, ['new', 'ready', 'running', 'waiting', 'suspended'], 'Change the priority of which agent?');
       if (!agent) return;
       const text = await vscode.window.showInputBox({
-        title: `AIOS: Renice ${agent.name}`,
+        title: `AIOS: Change the priority of ${agent.name}`,
         prompt: 'New priority: 0 is the most urgent, 99 the least',
         value: String(agent.priority),
         validateInput: validatePriority,
