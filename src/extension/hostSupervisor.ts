@@ -10,6 +10,7 @@ import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseEr
 import { toHost, type InitializeParams, type InitializeResult } from '../protocol/hostMethods';
 import { HostErrorCode } from '../protocol/errorCodes';
 import { RestartPolicy } from './restartPolicy';
+import { plural } from '../protocol/plural';
 
 /** Where the host is in its life. */
 export type HostStatus = 'starting' | 'running' | 'restarting' | 'stopped' | 'failed';
@@ -143,7 +144,7 @@ export class HostSupervisor implements vscode.Disposable {
       const info = await connection.sendRequest(toHost.initialize, await this.options.initializeParams());
       if (gen !== this.generation) return;
       this.host = { connection, info, child };
-      this.options.log.info(`kernel host ${info.processId} ready in ${Date.now() - started} ms on ${info.runtime}: session ${info.session}, ${info.restoredAgents} live agent(s) restored`);
+      this.options.log.info(`kernel host ${info.processId} ready in ${Date.now() - started} ms on ${info.runtime}: session ${info.session}, ${plural(info.restoredAgents, 'live agent')} restored`);
       this.setStatus('running');
     } catch (err) {
       if (gen !== this.generation) return;

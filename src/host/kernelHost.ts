@@ -22,6 +22,7 @@ import { describeRuntime, explainNativeModuleError } from './nativeModule';
 import { SandboxProbe } from './sandboxProbe';
 import { KernelSession } from '../session/kernelSession';
 import { buildSnapshot, toAgentView } from './snapshot';
+import { plural } from '../protocol/plural';
 
 /** Error codes the extension can tell apart (one table, in the protocol). */
 export const HostErrorCodes = HostErrorCode;
@@ -85,12 +86,8 @@ export class KernelHost {
       const session = this.session;
       this.session = null;
       if (!session) return;
-      let timer: NodeJS.Timeout | undefined;
-      const closed = session.close().then(() => true);
-      const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
-      const inTime = await Promise.race([closed, late]);
-      clearTimeout(timer);
-      this.log(inTime ? 'session closed' : `session close still waiting for a step in flight after ${graceMs} ms: exiting anyway (the step reruns from its checkpoint)`);
+      const inTime = await session.close(graceMs);
+      this.log(inTime ? 'session closed' : `session closed after ${graceMs} ms with a step still in flight (a model call or an unanswered approval): it reruns from its checkpoint next time`);
     })();
     return this.closing;
   }
@@ -146,7 +143,7 @@ export class KernelHost {
     this.probe = new SandboxProbe(session.sandbox, params.workspace, params.sandbox, () => notifier.touch(), this.log);
     void this.probe.check();
     const restored = session.kernel.table.list().filter((a) => !isTerminal(a.state)).length;
-    this.log(`session ${session.id} open on ${params.dbPath}: ${restored} live agent(s) restored; ${describeRuntime()}`);
+    this.log(`session ${session.id} open on ${params.dbPath}: ${plural(restored, 'live agent')} restored; ${describeRuntime()}`);
     return { processId: process.pid, session: session.id, restoredAgents: restored, runtime: describeRuntime() };
   }
 
