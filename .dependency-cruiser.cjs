@@ -13,7 +13,7 @@ module.exports = {
       comment: 'The kernel is a library with no I/O: storage, models, tools and sandboxes reach it through ports it defines.',
       severity: 'error',
       from: { path: layer('kernel') },
-      to: { path: '^src/', pathNot: layer('kernel') },
+      to: { path: '^src/', pathNot: [layer('kernel'), layer('text')] },
     },
     ...services.map((name) => ({
       name: `${name}-not-siblings`,
@@ -23,18 +23,25 @@ module.exports = {
       to: { path: `^src/(${[...services.filter((s) => s !== name), 'host', 'cli', 'extension', 'webview', 'protocol'].join('|')})/` },
     })),
     {
+      name: 'text-is-a-leaf',
+      comment: 'src/text holds pure display helpers (escaping, plurals) that every folder may use; it imports nothing of ours.',
+      severity: 'error',
+      from: { path: layer('text') },
+      to: { path: '^src/', pathNot: layer('text') },
+    },
+    {
       name: 'protocol-is-a-leaf',
       comment: 'The protocol is imported by both ends; it imports nothing of ours.',
       severity: 'error',
       from: { path: layer('protocol') },
-      to: { path: '^src/', pathNot: layer('protocol') },
+      to: { path: '^src/', pathNot: [layer('protocol'), layer('text')] },
     },
     {
       name: 'ui-only-through-protocol',
       comment: 'The extension and the webviews talk to the kernel only through the typed protocol.',
       severity: 'error',
       from: { path: '^src/(extension|webview)/' },
-      to: { path: '^src/', pathNot: ['^src/protocol/', '^src/extension/', '^src/webview/'] },
+      to: { path: '^src/', pathNot: ['^src/protocol/', '^src/text/', '^src/extension/', '^src/webview/'] },
     },
     {
       name: 'webview-not-extension',

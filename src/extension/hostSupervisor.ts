@@ -10,7 +10,7 @@ import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseEr
 import { toHost, type InitializeParams, type InitializeResult } from '../protocol/hostMethods';
 import { HostErrorCode } from '../protocol/errorCodes';
 import { RestartPolicy } from './restartPolicy';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** Where the host is in its life. */
 export type HostStatus = 'starting' | 'running' | 'restarting' | 'stopped' | 'failed';

@@ -22,7 +22,7 @@ import { describeRuntime, explainNativeModuleError } from './nativeModule';
 import { SandboxProbe } from './sandboxProbe';
 import { KernelSession } from '../session/kernelSession';
 import { buildSnapshot, toAgentView } from './snapshot';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** Error codes the extension can tell apart (one table, in the protocol). */
 export const HostErrorCodes = HostErrorCode;

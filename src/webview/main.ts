@@ -8,7 +8,7 @@ import type { DashboardData, DashboardToWebview, WebviewToDashboard } from '../p
 import { laneColors, timelineChart, usageChart } from './charts';
 import { clock, h } from './dom';
 import { agentsCard, applyWidths, approvalsCard, cacheCard, card, healthCard, proposalsCard, reactorCard, tasksCard } from './panels';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** What the page talks to: VS Code's webview API, or a test harness that provides the same call. */
 interface Host {

@@ -4,7 +4,7 @@
  */
 import type { ApprovalsView, CacheView, DashboardData, FiringView, GradeName, HealthView, ProposalView } from '../protocol/dashboard';
 import { clock, h, int, svg, usd } from './dom';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** A titled card. */
 export function card(title: string, id: string, ...body: Array<Node | null>): HTMLElement {

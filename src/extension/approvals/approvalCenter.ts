@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { toHost, type ApprovalCloseReason } from '../../protocol/hostMethods';
 import type { ApprovalAnswerView, ApprovalView, ProposedFileView, StateSnapshot } from '../../protocol/hostTypes';
-import { plural } from '../../protocol/plural';
+import { plural } from '../../text/plural';
 import { approvalHeadline } from '../format';
 import type { HostSupervisor } from '../hostSupervisor';
 import type { KernelState } from '../kernelState';

@@ -12,7 +12,7 @@ import {
   CLAUDE_MODELS, defaultModel, parseTokenBudget, roleCapabilities, ROLES, validateModel, validatePriority, validateRole, validateTask, validateTokenBudget,
 } from '../spawnInput';
 import { AgentNode } from '../views/agentsView';
-import { plural } from '../../protocol/plural';
+import { plural } from '../../text/plural';
 
 /** What the agent commands use. */
 export interface AgentCommandDeps {
