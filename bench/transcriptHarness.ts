@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import type { Page } from 'playwright-core';
-import { KernelSession } from '../src/host/session';
+import { KernelSession } from '../src/session/kernelSession';
 import type { Script } from '../src/llm/scriptFile';
 
 const ROOT = join(__dirname, '..');

@@ -2,7 +2,7 @@
  * What `aios run` prints when a tool call returns: a command's exit code and output (capped), or
  * why a call failed or was refused. Everything is escaped: tool output can hold terminal escapes.
  */
-import { escapeControl } from '../protocol/displayText';
+import { escapeControl } from '../text/displayText';
 import { formatEntry } from '../transcript/format';
 import { resultView } from '../transcript/toolText';
 

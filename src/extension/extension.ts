@@ -22,6 +22,7 @@ import { KernelState } from './kernelState';
 import { PROPOSED_SCHEME } from './proposedPaths';
 import { classifyChange, initializeParams, readSettings, type AiosSettings } from './settingsModel';
 import { StatusBar } from './statusBar';
+import { plural } from './statusText';
 import { createAgentsView } from './views/agentsView';
 import { createApprovalsView } from './views/approvalsView';
 import { createMemoryView } from './views/memoryView';
@@ -91,10 +92,15 @@ export function activate(context: vscode.ExtensionContext): void {
   subs.push(statusBar);
   const updateStatus = () => {
     statusBar.update({ host: supervisor.status, snapshot: state.snapshot, pending: center.list().length, hasApiKey });
-    approvals.view.badge = center.list().length ? { value: center.list().length, tooltip: `${center.list().length} pending approval(s)` } : undefined;
+    approvals.view.badge = center.list().length ? { value: center.list().length, tooltip: plural(center.list().length, 'approval request') + ' waiting for you' } : undefined;
   };
+  let stateReady = false;
   subs.push(
     state.onDidChange((snapshot) => {
+      if (stateReady !== Boolean(snapshot)) {
+        stateReady = Boolean(snapshot);
+        void vscode.commands.executeCommand('setContext', ContextKeys.stateReady, stateReady);
+      }
       agents.provider.update(snapshot, state.lastTiming?.manual ?? false);
       const names = snapshot ? snapshot.agents.filter((a) => a.state !== 'done' && a.state !== 'failed' && a.state !== 'killed').map((a) => [a.pid, a.name]) : null;
       memory.provider.refreshIfChanged(JSON.stringify(snapshot ? [snapshot.memory, names] : null));

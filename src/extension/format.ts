@@ -121,6 +121,38 @@ export function approvalHeadline(a: ApprovalView): string {
   return truncate(a.subject.summary.replace(/\s+/g, ' '), 120);
 }
 
+/** Lines added and removed in a unified diff: "+3 −1". */
+export function diffSize(diff: string): string {
+  let added = 0;
+  let removed = 0;
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('+') && !line.startsWith('+++')) added++;
+    else if (line.startsWith('-') && !line.startsWith('---')) removed++;
+  }
+  return `+${added} −${removed}`;
+}
+
+/** The Approvals row's description: who asks, the risk, how long ago. */
+export function approvalDescription(a: ApprovalView, now: number): string {
+  return `${a.agentName} · ${a.risk} risk · ${formatAge(now - a.createdAt)}`;
+}
+
+/** The Approvals row's hover (Markdown): agent, tool, risk and the size of what it would change. */
+export function approvalTooltip(a: ApprovalView): string {
+  const s = a.subject;
+  const what = s.kind === 'edit'
+    ? s.files.map((f) => `${f.status} \`${escapeMarkdown(f.path)}\` (${diffSize(f.diff)} lines${f.after !== null ? `, ${formatBytes(Buffer.byteLength(f.after))} after` : ', binary'})`)
+    : s.kind === 'command' ? [`\`${escapeMarkdown(truncate(s.command, 300))}\` in \`${escapeMarkdown(s.cwd)}\``]
+      : [escapeMarkdown(truncate(s.summary, 300))];
+  return [
+    `**${escapeMarkdown(a.agentName)}** (pid ${a.pid}) asks to use \`${a.tool}\` · ${a.risk} risk`,
+    '',
+    ...what,
+    '',
+    'Click to review it; Approve and Deny are on the right.',
+  ].join('  \n');
+}
+
 /** Codicon for a pending approval's kind. */
 export function approvalIcon(a: ApprovalView): string {
   return a.subject.kind === 'edit' ? 'diff' : a.subject.kind === 'command' ? 'terminal' : 'tools';

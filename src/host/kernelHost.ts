@@ -14,21 +14,20 @@ import {
   toExtension, toHost, type ConfigureParams, type InitializeParams, type InitializeResult, type RouteParams, type RouteResult, type SchedulerSettings, type SpawnParams,
 } from '../protocol/hostMethods';
 import type { AgentView, SchedulerView, StateSnapshot } from '../protocol/hostTypes';
+import { HostErrorCode } from '../protocol/errorCodes';
 import { ApprovalBridge } from './approvalBridge';
+import { withKernelErrorCodes } from './kernelErrors';
 import { ChangeNotifier } from './changeNotifier';
 import { describeRuntime, explainNativeModuleError } from './nativeModule';
 import { SandboxProbe } from './sandboxProbe';
-import { KernelSession } from './session';
+import { KernelSession } from '../session/kernelSession';
 import { buildSnapshot, toAgentView } from './snapshot';
 import { registerTranscriptHandlers } from './transcriptHandlers';
 import { TranscriptService } from './transcripts';
+import { plural } from '../text/plural';
 
-/** Error codes the extension can tell apart. */
-export const HostErrorCodes = {
-  notInitialized: -32002,
-  /** the session cannot open (native module, database); restarting will not help */
-  cannotStart: -32050,
-} as const;
+/** Error codes the extension can tell apart (one table, in the protocol). */
+export const HostErrorCodes = HostErrorCode;
 
 /** A kernel host bound to one connection. */
 export class KernelHost {
@@ -45,7 +44,7 @@ export class KernelHost {
 
   /** Registers every handler; call before `connection.listen()`. */
   register(): void {
-    const c = this.connection;
+    const c = withKernelErrorCodes(this.connection);
     c.onRequest(toHost.initialize, (p) => this.initialize(p));
     c.onRequest(toHost.state, () => this.snapshot());
     c.onRequest(toHost.spawn, (p) => this.spawn(p));
@@ -96,12 +95,8 @@ export class KernelHost {
       const session = this.session;
       this.session = null;
       if (!session) return;
-      let timer: NodeJS.Timeout | undefined;
-      const closed = session.close().then(() => true);
-      const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
-      const inTime = await Promise.race([closed, late]);
-      clearTimeout(timer);
-      this.log(inTime ? 'session closed' : `session close still waiting for a step in flight after ${graceMs} ms: exiting anyway (the step reruns from its checkpoint)`);
+      const inTime = await session.close(graceMs);
+      this.log(inTime ? 'session closed' : `session closed after ${graceMs} ms with a step still in flight (a model call or an unanswered approval): it reruns from its checkpoint next time`);
     })();
     return this.closing;
   }
@@ -167,7 +162,7 @@ export class KernelHost {
     this.probe = new SandboxProbe(session.sandbox, params.workspace, params.sandbox, () => notifier.touch(), this.log);
     void this.probe.check();
     const restored = session.kernel.table.list().filter((a) => !isTerminal(a.state)).length;
-    this.log(`session ${session.id} open on ${params.dbPath}: ${restored} live agent(s) restored; ${describeRuntime()}`);
+    this.log(`session ${session.id} open on ${params.dbPath}: ${plural(restored, 'live agent')} restored; ${describeRuntime()}`);
     return { processId: process.pid, session: session.id, restoredAgents: restored, runtime: describeRuntime() };
   }
 

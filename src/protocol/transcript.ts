@@ -2,7 +2,7 @@
  * An agent's transcript on the wire: what the transcript tab, `aios logs` and the kernel host
  * exchange. Entries are derived from the kernel's own events and pages (src/transcript), so the
  * same transcript comes back after a host restart. Every string that came from a model is raw
- * here; the renderers escape it (src/protocol/displayText.ts).
+ * here; the renderers escape it (src/text/displayText.ts).
  */
 import type { AgentStateName, JsonValue, RiskLevel } from './hostTypes';
 

@@ -3,7 +3,7 @@
  * tab. Every string that came from a model or a tool is escaped, so a model cannot move the
  * cursor, erase a line or fake a prompt on the developer's terminal.
  */
-import { escapeControl, escapeControlKeepLines } from '../protocol/displayText';
+import { escapeControl, escapeControlKeepLines } from '../text/displayText';
 import type { BudgetUseView, ToolResultView, TranscriptEntry, TranscriptStrip } from '../protocol/transcript';
 
 /** 12,345 */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KernelSession } from '../../src/host/session';
+import { KernelSession } from '../../src/session/kernelSession';
 import { TranscriptService } from '../../src/host/transcripts';
 import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
 import type { Script } from '../../src/llm/scriptFile';

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
-import { KernelSession } from '../../src/host/session';
+import { KernelSession } from '../../src/session/kernelSession';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { formatEntry, formatStrip } from '../../src/transcript/format';
 import { storedTranscript } from '../../src/transcript/load';

@@ -3,7 +3,7 @@
  * the notification, or in the transcript), and a budget at 80 % (once per agent and budget).
  */
 import * as vscode from 'vscode';
-import { escapeControl } from '../../protocol/displayText';
+import { escapeControl } from '../../text/displayText';
 import type { StateSnapshot } from '../../protocol/hostTypes';
 import type { QuestionView } from '../../protocol/transcript';
 import { budgetWarnings } from './transcriptText';

@@ -1,7 +1,7 @@
 /** Sentences and checks of the transcript tab that need no VS Code (unit-tested). */
 import type { AgentView } from '../../protocol/hostTypes';
 import { BUDGET_WARNING, type BudgetName, type SendResultView } from '../../protocol/transcript';
-import { escapeControl } from '../../protocol/displayText';
+import { escapeControl } from '../../text/displayText';
 
 /** What happened to a message, for the line under the message box. */
 export function sendResultText(r: SendResultView, agentName: string): string {

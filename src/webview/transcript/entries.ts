@@ -2,7 +2,7 @@
  * One transcript entry as DOM. Text from a model or a tool goes in as escaped text nodes (never
  * HTML); long output is capped with a "Show all" that reveals the rest in place.
  */
-import { escapeControl, escapeControlKeepLines } from '../../protocol/displayText';
+import { escapeControl, escapeControlKeepLines } from '../../text/displayText';
 import type { ToolResultView, TranscriptEntry, WebviewToTranscript } from '../../protocol/transcript';
 import { int, OUTPUT_LINES, stateText } from '../../transcript/format';
 import { h, type Child } from '../dom';

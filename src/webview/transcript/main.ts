@@ -5,7 +5,7 @@
  * state, so VS Code restores the tab after a reload.
  */
 import type { BudgetName, TranscriptEntry, TranscriptOp, TranscriptStrip, TranscriptToWebview, WebviewToTranscript } from '../../protocol/transcript';
-import { escapeControlKeepLines } from '../../protocol/displayText';
+import { escapeControlKeepLines } from '../../text/displayText';
 import { h } from '../dom';
 import { renderEntry } from './entries';
 import { raiseBanner, renderStrip } from './strip';

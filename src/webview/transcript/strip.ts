@@ -4,7 +4,7 @@
  * now (suspend, abort the call in flight, resume, raise a spent budget, stop). Figures are
  * formatted by the same functions as `aios logs`, so they match to the token and the cent.
  */
-import { escapeControl } from '../../protocol/displayText';
+import { escapeControl } from '../../text/displayText';
 import type { BudgetName, BudgetUseView, TranscriptStrip } from '../../protocol/transcript';
 import { budgetText, int, usd } from '../../transcript/format';
 import { h } from '../dom';

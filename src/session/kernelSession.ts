@@ -268,19 +268,27 @@ export class KernelSession {
     if (reason) this.kernel.journal.emit({ type: 'message.refused', pid: m.pid, messageId: m.messageId, reason });
   }
 
-  /** Stops the loop and closes the database. Agents left live are restored by the next session. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Stops the loop and closes the database. Agents left live are restored by the next session.
+   * A requested stop is a clean stop: `kernel.stopped` is written even when a step is still in
+   * flight after `graceMs` (a model call, an approval nobody answered), and the database is closed
+   * so that step can commit nothing more; it reruns from its checkpoint next time. Resolves true
+   * when everything stopped within the grace.
+   */
+  async close(graceMs = Infinity): Promise<boolean> {
+    if (this.closed) return true;
     this.closed = true;
+    const deadline = Date.now() + graceMs;
     if (this.controlTimer) clearInterval(this.controlTimer);
     // a parent waiting for its plan would keep its step (and stop()) waiting forever
     this.planner.dispose();
     this.questions.dispose();
     this.conversation.dispose();
-    await this.runtime.stop();
+    const stepsStopped = await settlesWithin(this.runtime.stop(), graceMs);
     this.safety.dispose();
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
-    await this.sandbox?.dispose().catch((err: Error) => this.options.log?.(`sandbox: ${err.message}`));
+    const sandbox = this.sandbox?.dispose().catch((err: Error) => this.options.log?.(`sandbox: ${err.message}`));
+    const sandboxStopped = await settlesWithin(sandbox ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
     try {
       this.kernel.journal.emit({ type: 'kernel.stopped', session: this.id });
       // emit outside a transaction only queues: write it before the file closes (else the next start looks like a crash)
@@ -288,5 +296,19 @@ export class KernelSession {
     } finally {
       this.store.close();
     }
+    return stepsStopped && sandboxStopped;
   }
+}
+
+/** Whether `promise` settles within `ms` (always, for Infinity); it keeps running either way. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms === Infinity) {
+    await promise.catch(() => undefined);
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = await Promise.race([promise.then(() => true, () => true), late]);
+  clearTimeout(timer);
+  return settled;
 }
