@@ -17,6 +17,8 @@ import type { QuestionView, TranscriptEntry, TranscriptOp } from '../../src/prot
 import { formatEntry, formatStrip } from '../../src/transcript/format';
 import { storedTranscript } from '../../src/transcript/load';
 import { SqliteStore } from '../../src/storage/sqliteStore';
+import { Kernel } from '../../src/kernel/kernel';
+import { Conversation } from '../../src/kernel/conversation';
 
 /** Answers approvals when told to; records what was asked. */
 class Developer implements ApprovalClient {
@@ -220,6 +222,31 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     assert.equal(session.kernel.table.get(pid).usage.steps, 0, 'nothing of the aborted call was kept');
     assert.equal(service.openTranscript(pid).strip.suspending, false);
     service.dispose();
+  });
+
+  it('a message queued when the kernel died is delivered by the next kernel, once', () => {
+    const w = setup();
+    const first = SqliteStore.open(w.db);
+    const pid = new Kernel({ store: first }).spawn({ task: 'work' }).pid;
+    // The previous kernel took the message mid-step and died before the step ended.
+    first.appendEvent({ type: 'message.queued', pid, messageId: 'm-1', text: 'use the helper', newTurn: false }, Date.now());
+    first.close();
+    const store = SqliteStore.open(w.db);
+    try {
+      const kernel = new Kernel({ store });
+      kernel.restore();
+      const conversation = new Conversation(kernel, () => {});
+      assert.equal(conversation.restore(), 1);
+      assert.equal(conversation.restore(), 0, 'delivered once');
+      kernel.journal.flush();
+      const texts = kernel.pager.pages(pid).flatMap((p) => p.blocks ?? []).filter((b) => b.type === 'text').map((b) => (b.type === 'text' ? b.text : ''));
+      assert.equal(texts.filter((t) => t.includes('use the helper')).length, 1);
+      const entries = storedTranscript(store, pid).view().entries;
+      assert.ok(entries.some((e) => e.kind === 'message' && e.text === 'use the helper' && e.delivered));
+      conversation.dispose();
+    } finally {
+      store.close();
+    }
   });
 
   it('ask_developer waits without a model slot until the developer answers', async () => {
