@@ -6,7 +6,7 @@
 import { configuredModels, EMPTY_MODEL_SETTINGS, NO_CREDENTIALS, resolveModel, type CatalogContext } from '../llm/modelCatalog';
 import { CLAUDE_PICKER_MODELS } from '../llm/modelTable';
 import { probeModels, type Reachability } from '../llm/probe';
-import { escapeControl } from '../protocol/displayText';
+import { escapeControl } from '../text/displayText';
 
 export const MODELS_HELP = `aios models [SPEC...] [--json] [--offline]
 

@@ -5,7 +5,7 @@
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { Clock } from '../kernel/ports';
-import { escapeControl } from '../protocol/displayText';
+import { escapeControl } from '../text/displayText';
 import type { CallFailure } from './anthropicErrors';
 import { IncompleteChatError, MalformedChunkError } from './openaiStream';
 import { isRetryableStatus, retryAfterFromHeaders } from './retryPolicy';

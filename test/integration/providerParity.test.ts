@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KernelSession } from '../../src/host/session';
+import { KernelSession } from '../../src/session/kernelSession';
 import type { ApprovalClient } from '../../src/kernel/ports';
 import type { Budgets, ContextBudget } from '../../src/kernel/types';
 import { EMPTY_MODEL_SETTINGS } from '../../src/llm/modelCatalog';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KernelSession, type SessionOptions } from '../../src/host/session';
+import { KernelSession, type SessionOptions } from '../../src/session/kernelSession';
 import type { ApprovalClient } from '../../src/kernel/ports';
 import { EMPTY_MODEL_SETTINGS } from '../../src/llm/modelCatalog';
 import type { Credentials, ModelSettings } from '../../src/protocol/modelMethods';
