@@ -3,7 +3,7 @@ import { isTerminal } from '../kernel/processTable';
 import type { StandingRule, ToolSpec } from '../kernel/ports';
 import type { Kernel } from '../kernel/kernel';
 import type { AgentRecord } from '../kernel/types';
-import { EMPTY_MODEL_SETTINGS, NO_CREDENTIALS, resolveModel } from '../llm/modelCatalog';
+import { tableBilling } from '../llm/modelCatalog';
 import { parseModelSpec } from '../llm/modelSpec';
 import type { AgentView, ApprovalView, MemoryView, RoleView, RuleView, SandboxStatusView, SchedulerView, StateSnapshot, ToolView } from '../protocol/hostTypes';
 
@@ -64,15 +64,6 @@ export function toAgentViewWith(a: AgentRecord, billing: (model: string) => NonN
     updatedAt: a.updatedAt,
     result: a.result,
   };
-}
-
-/** How a model's spending is counted, from the built-in tables (no settings): unknown when unsure. */
-export function tableBilling(model: string): NonNullable<AgentView['billing']> {
-  try {
-    return resolveModel(model, { settings: EMPTY_MODEL_SETTINGS, credentials: NO_CREDENTIALS, env: {} }).billing;
-  } catch {
-    return 'unknown';
-  }
 }
 
 /** Whether a model setting names the offline scripted model (the process table's default 'scripted' included). */

@@ -159,6 +159,16 @@ export function configuredModels(ctx: CatalogContext, claudeModels: readonly str
   return list;
 }
 
+/** How `model` is billed by the built-in tables alone (no settings); a setting that does not parse is `unknown`. */
+export function tableBilling(model: string): Billing {
+  if (model.trim() === 'scripted') return 'scripted';
+  try {
+    return resolveModel(model, { settings: EMPTY_MODEL_SETTINGS, credentials: NO_CREDENTIALS, env: {} }).billing;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** The Anthropic key: SecretStorage first, then ANTHROPIC_API_KEY. */
 export function anthropicKey(ctx: CatalogContext): string | null {
   return ctx.credentials.keys['anthropic']?.trim() || ctx.env['ANTHROPIC_API_KEY']?.trim() || null;
