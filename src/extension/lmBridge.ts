@@ -93,6 +93,7 @@ function toChatMessage(api: ToolCapableApi, role: 'user' | 'assistant', parts: L
     if (part.type === 'toolCall') return new api.LanguageModelToolCallPart(part.callId, part.name, part.input);
     return new api.LanguageModelToolResultPart(part.callId, [new api.LanguageModelTextPart(part.isError ? `Error: ${part.text}` : part.text)]);
   });
-  const make = role === 'user' ? vscode.LanguageModelChatMessage.User : vscode.LanguageModelChatMessage.Assistant;
-  return (make as unknown as (content: unknown[]) => vscode.LanguageModelChatMessage)(content);
+  // 1.90's typings take only strings; the editors this runs on (1.95+, checked above) take parts
+  const asParts = content as unknown as string;
+  return role === 'user' ? vscode.LanguageModelChatMessage.User(asParts) : vscode.LanguageModelChatMessage.Assistant(asParts);
 }
