@@ -4,8 +4,9 @@
  * chat requests with tools over the real JSON-RPC protocol. The fake answers as vscode.lm does
  * (streamed text parts, tool call parts, no usage: tokens come from countTokens) and rejects what
  * it rejects (a tool result that answers no tool call, a tool name vscode.lm refuses).
- * code-server 4.100 offers no finalized API for a test extension to register a chat model
- * (registerLanguageModelChatProvider came in VS Code 1.104), hence the fake extension side.
+ * code-server 4.100 lets an extension register a chat model only through the proposed
+ * `chatProvider` API (vscode.lm.registerChatModelProvider, behind --enable-proposed-api; the
+ * finalized registerLanguageModelChatProvider came later), so the extension side is a fake here.
  */
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
