@@ -20,7 +20,7 @@ import { createProvider } from '../llm/factory';
 import { SqliteRoutingLog } from '../storage/routingLog';
 import { loadWorkspaceRoles } from '../storage/routingRoles';
 import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
-import { modelsCommand, MODELS_HELP } from './modelsCommand';
+import { modelsCli, MODELS_HELP } from './modelsCommand';
 import { progressLine, summaryTable } from './progress';
 import { CliUsageError, LOGS_HELP, logsCommand } from './logsCommand';
 import { SEND_HELP, sendCommand } from './sendCommand';
@@ -382,11 +382,7 @@ async function main(argv: string[]): Promise<number> {
     case 'kill': return kill(rest);
     case 'eval': return evalCommand(rest);
     case 'route': return route(rest);
-    case 'models': {
-      const { values, positionals } = parse(rest, { json: { type: 'boolean' }, offline: { type: 'boolean' } }, 'models');
-      if (values.help) return help('models');
-      return modelsCommand(positionals, { json: values.json === true, offline: values.offline === true }, (line) => process.stdout.write(`${line}\n`));
-    }
+    case 'models': return modelsCli(rest);
     case 'logs': return logsCommand(rest);
     case 'send': return sendCommand(rest);
     case undefined: case '-h': case '--help': case 'help': return help('main');
