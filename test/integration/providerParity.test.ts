@@ -94,8 +94,8 @@ async function run(provider: Provider, dir: string, budgets: Partial<Budgets>, c
   const ws = join(dir, provider.name);
   mkdirSync(ws, { recursive: true });
   // two files whose contents alone overflow the small context: the pager must evict
-  writeFileSync(join(ws, 'notes-a.txt'), Array.from({ length: 400 }, (_, i) => `a line ${i} ${'x'.repeat(20)}`).join('\n'));
-  writeFileSync(join(ws, 'notes-b.txt'), Array.from({ length: 400 }, (_, i) => `b line ${i} ${'y'.repeat(20)}`).join('\n'));
+  writeFileSync(join(ws, 'notes-a.txt'), Array.from({ length: 250 }, (_, i) => `a line ${i} ${'x'.repeat(20)}`).join('\n'));
+  writeFileSync(join(ws, 'notes-b.txt'), Array.from({ length: 250 }, (_, i) => `b line ${i} ${'y'.repeat(20)}`).join('\n'));
   writeFileSync(join(ws, 'README.md'), '# parity\n');
   const started = await provider.start();
   const session = KernelSession.open({ dbPath: join(ws, 'aios.db'), workspace: ws, approvals: deny, sandbox: false, controlPollMs: 0, ...started.session });
