@@ -29,6 +29,9 @@ describe('agent transcripts in code-server', function () {
   /** The visible webview's page (VS Code nests it in two iframes). */
   const tab = (): FrameLocator => wb().page.locator('iframe.webview').filter({ visible: true }).contentFrame().locator('iframe').contentFrame();
 
+  /** The editor tab of an agent's transcript (titled `name (state)`; the diff of its proposal names it too). */
+  const transcriptTab = (name: string) => wb().page.locator(`.tabs-container .tab[aria-label^=${JSON.stringify(`${name} (`)}]`).first();
+
   async function spawnFromPalette(task: string, role: string, script: string): Promise<void> {
     await wb().runCommand('AIOS: Spawn Agent');
     await wb().quickInput(task);
@@ -48,7 +51,7 @@ describe('agent transcripts in code-server', function () {
   /** Opens an agent's transcript by clicking its row in the Agents view. */
   async function openFromAgentsView(name: string): Promise<void> {
     await wb().page.locator('.pane-body .monaco-list-row').filter({ has: wb().page.getByText(name, { exact: true }) }).first().click();
-    await wb().page.locator('.tabs-container .tab', { hasText: name }).first().waitFor({ state: 'visible' });
+    await transcriptTab(name).waitFor({ state: 'visible' });
     await tab().locator('.strip .name', { hasText: name }).waitFor({ state: 'visible' });
   }
 
@@ -79,7 +82,7 @@ describe('agent transcripts in code-server', function () {
     await openFromAgentsView('coder-1');
     // The edit's diff editor still opens (in front of the tab): look at it, then back to the transcript.
     await wb().page.locator('.tabs-container .tab', { hasText: 'greet.js' }).first().waitFor({ state: 'visible' });
-    await wb().page.locator('.tabs-container .tab', { hasText: 'coder-1' }).first().click();
+    await transcriptTab('coder-1').click();
     const t = tab();
     await t.locator('[data-testid=scripted]').waitFor({ state: 'visible' });
     await t.locator('.entry-model', { hasText: '[scripted] Looking at the project layout.' }).waitFor({ state: 'visible' });
@@ -150,7 +153,7 @@ describe('agent transcripts in code-server', function () {
     const t = tab();
     await t.locator('.strip .name').waitFor({ state: 'visible', timeout: 60_000 });
     await t.locator('.entry-tool', { hasText: 'run_command' }).locator('[data-testid=exit-code]').waitFor({ state: 'visible' });
-    await wb().page.locator('.tabs-container .tab', { hasText: 'coder-1' }).first().click();
+    await transcriptTab('coder-1').click();
     await tab().locator('.entry-result', { hasText: 'Checked: src/greet.js' }).waitFor({ state: 'visible' });
     await wb().screenshot('06-after-reload');
   });
