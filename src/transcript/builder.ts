@@ -229,7 +229,7 @@ export class TranscriptBuilder {
       case 'agent.state':
         return this.state(e, at, stored.seq, exceeded);
       default:
-        return [];
+        return this.budgetWarning(e as unknown as { type: string; budget?: BudgetName; used?: number; limit?: number }, at, stored.seq);
     }
   }
 
@@ -250,6 +250,15 @@ export class TranscriptBuilder {
     if (e.to === 'failed') return this.put({ kind: 'result', id, at, text: e.reason ?? 'failed', scripted: this.isScripted(), failed: true });
     if (e.to === 'killed') return this.put({ kind: 'status', id, at, state: 'killed', budget: null, text: `Killed${e.reason ? `: ${e.reason}` : ''}` });
     return [];
+  }
+
+  /**
+   * `agent.budget_warning` (80 % of a budget, emitted by the kernel's budget guard of issue 11):
+   * read by name so this builds before and after that event lands in the union.
+   */
+  private budgetWarning(e: { type: string; budget?: BudgetName; used?: number; limit?: number }, at: number, seq: number): TranscriptOp[] {
+    if (e.type !== 'agent.budget_warning' || !e.budget || e.used === undefined || e.limit === undefined) return [];
+    return this.put({ kind: 'status', id: `s-${seq}`, at, state: null, budget: e.budget, text: `${e.budget} at ${Math.floor((e.used / e.limit) * 100)} % of the budget: ${formatBudget(e.budget, e.used)} of ${formatBudget(e.budget, e.limit)}` });
   }
 
   private isScripted(): boolean {
