@@ -36,7 +36,7 @@ const send = (m: WebviewToTranscript) => host.postMessage(m);
 const stripHost = h('div', { class: 'strip-host' });
 const list = h('main', { class: 'entries', 'aria-live': 'polite' });
 const notice = h('div', { class: 'notice', role: 'status' });
-const box = h('textarea', { rows: 3, 'aria-label': 'Message to the agent', placeholder: 'Message the agent' });
+const box = h('textarea', { rows: 2, 'aria-label': 'Message to the agent', placeholder: 'Message the agent' });
 const sendButton = h('button', { type: 'button', class: 'button' }, 'Send');
 const footer = h('footer', { class: 'composer' }, box, h('div', { class: 'composer-row' }, sendButton, h('span', { class: 'muted hint' }, 'Ctrl+Enter sends')), notice);
 
