@@ -97,7 +97,8 @@ export type TranscriptEntry =
   | (EntryBase & { kind: 'question'; questionId: string; text: string; answer: string | null })
   /** a lifecycle change worth a line: suspended, resumed, failed, killed, a budget raised */
   | (EntryBase & { kind: 'status'; state: AgentStateName | null; text: string; budget: BudgetName | null })
-  | (EntryBase & { kind: 'result'; text: string; scripted: boolean; failed: boolean });
+  /** `step`: the step whose text is this result (the tab does not repeat it), null when it is not a step's text */
+  | (EntryBase & { kind: 'result'; text: string; scripted: boolean; failed: boolean; step: number | null });
 
 /** The context window of an agent. */
 export interface ContextUseView {

@@ -246,8 +246,11 @@ export class TranscriptBuilder {
     if ((e.from === 'done' || e.from === 'failed') && e.to === 'ready') {
       return this.put({ kind: 'status', id, at, state: 'ready', budget: null, text: 'New turn' });
     }
-    if (e.to === 'done') return this.put({ kind: 'result', id, at, text: this.lastText || this.deps.agent().result || '(no final answer)', scripted: this.isScripted(), failed: false });
-    if (e.to === 'failed') return this.put({ kind: 'result', id, at, text: e.reason ?? 'failed', scripted: this.isScripted(), failed: true });
+    if (e.to === 'done') {
+      const step = this.lastText && this.byId.has(modelEntryId(this.steps)) ? this.steps : null;
+      return this.put({ kind: 'result', id, at, text: this.lastText || this.deps.agent().result || '(no final answer)', scripted: this.isScripted(), failed: false, step });
+    }
+    if (e.to === 'failed') return this.put({ kind: 'result', id, at, text: e.reason ?? 'failed', scripted: this.isScripted(), failed: true, step: null });
     if (e.to === 'killed') return this.put({ kind: 'status', id, at, state: 'killed', budget: null, text: `Killed${e.reason ? `: ${e.reason}` : ''}` });
     return [];
   }
