@@ -60,8 +60,14 @@ export class TranscriptBuilder {
   }
 
   /** Everything now. */
-  view(): TranscriptView {
-    return { strip: this.strip(), entries: this.order.map((id) => this.byId.get(id)!) };
+  view(newest = Infinity): TranscriptView {
+    const from = Math.max(0, this.order.length - newest);
+    return { strip: this.strip(), entries: this.entries(from, this.order.length), earlier: from };
+  }
+
+  /** Entries [from, to) in order. */
+  entries(from: number, to: number): TranscriptEntry[] {
+    return this.order.slice(Math.max(0, from), Math.max(0, to)).map((id) => this.byId.get(id)!);
   }
 
   strip(): TranscriptStrip {

@@ -58,7 +58,7 @@ describe('transcript tab in Chromium (standalone harness)', function () {
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error' && !/favicon|404/.test(m.text())) errors.push(m.text()); });
     await openHarness(page, harness.url);
-    const view: TranscriptView = { strip, entries };
+    const view: TranscriptView = { strip, entries, earlier: 0 };
     await postAndPaint(page, { type: 'open', view });
   });
 
@@ -109,5 +109,16 @@ describe('transcript tab in Chromium (standalone harness)', function () {
     assert.equal(await page.getAttribute('[data-id="m-1"]', 'data-marker'), 'kept');
     assert.equal(await page.textContent('[data-id="t-c1"] [data-state]'), 'approved by you');
     assert.equal(await page.textContent('[data-id="m-2"] .model-text'), 'Running \\e[31mtests');
+  });
+
+  it('opens with the newest entries and fetches earlier ones on request, above what is shown', async () => {
+    const many: TranscriptEntry[] = Array.from({ length: 10 }, (_, i) => ({ kind: 'status', id: `s-${i}`, at: 0, state: null, budget: null, text: `line ${i}` }));
+    await postAndPaint(page, { type: 'open', view: { strip, entries: many.slice(6), earlier: 6 } });
+    const button = page.getByRole('button', { name: 'Show 6 earlier of 6 entries' });
+    await button.click();
+    assert.deepEqual((await sent()).at(-1), { type: 'earlier', before: 6 });
+    await postAndPaint(page, { type: 'earlier', from: 0, entries: many.slice(0, 6) });
+    assert.deepEqual(await page.locator('.entries .entry').evaluateAll((els) => els.map((e) => e.textContent)), many.map((e) => (e.kind === 'status' ? e.text : '')));
+    assert.equal(await button.isHidden(), true);
   });
 });
