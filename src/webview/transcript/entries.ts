@@ -4,7 +4,7 @@
  */
 import { escapeControl, escapeControlKeepLines } from '../../text/displayText';
 import type { ToolResultView, TranscriptEntry, WebviewToTranscript } from '../../protocol/transcript';
-import { int, OUTPUT_LINES, stateText } from '../../transcript/format';
+import { int, OUTPUT_LINES, stateText } from '../../protocol/transcriptFormat';
 import { h, type Child } from '../dom';
 
 /** Posts a message to the extension. */

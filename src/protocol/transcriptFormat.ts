@@ -4,7 +4,7 @@
  * cursor, erase a line or fake a prompt on the developer's terminal.
  */
 import { escapeControl, escapeControlKeepLines } from '../text/displayText';
-import type { BudgetUseView, ToolResultView, TranscriptEntry, TranscriptStrip } from '../protocol/transcript';
+import type { BudgetUseView, ToolResultView, TranscriptEntry, TranscriptStrip } from './transcript';
 
 /** 12,345 */
 export function int(n: number): string {
