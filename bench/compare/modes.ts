@@ -10,7 +10,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KernelSession } from '../../src/host/session';
+import { KernelSession } from '../../src/session/kernelSession';
 import type { LlmMessage, LlmRequest, LlmToolSpec } from '../../src/kernel/ports';
 import { AnthropicProvider } from '../../src/llm/anthropic';
 import { taskText } from './endpoint';

@@ -247,7 +247,7 @@ describe('AnthropicProvider against the local Messages API server', () => {
     });
 
     it("keeps an agent's real prompt prefix stable from step to step, so each step reads the previous one's cache", async () => {
-      const { KernelSession } = await import('../../src/host/session');
+      const { KernelSession } = await import('../../src/session/kernelSession');
       const { mkdtempSync, writeFileSync, mkdirSync } = await import('node:fs');
       const { join } = await import('node:path');
       const { tmpdir } = await import('node:os');

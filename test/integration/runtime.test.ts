@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
 import type { Script } from '../../src/llm/scriptFile';
-import { KernelSession } from '../../src/host/session';
+import { KernelSession } from '../../src/session/kernelSession';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { until, within } from '../support/waits';
 
