@@ -138,10 +138,13 @@ export async function startMessagesServer(options: MessagesServerOptions = {}): 
     if (invalid) return sendError(res, 400, 'invalid_request_error', invalid);
     if (!options.admit) return answer(request, request.body, res, fault);
     const body = request.body;
-    void options.admit(request).then((refusal) => {
-      if (refusal) sendError(res, refusal.status, errorTypeOf(refusal.status), refusal.message, refusal.headers);
-      else answer(request, body, res, fault);
-    });
+    void options.admit(request).then(
+      (refusal) => {
+        if (refusal) sendError(res, refusal.status, errorTypeOf(refusal.status), refusal.message, refusal.headers);
+        else answer(request, body, res, fault);
+      },
+      (error: unknown) => sendError(res, 400, 'invalid_request_error', `test server: ${(error as Error).message}`),
+    );
   }
 
   function answer(request: RecordedRequest, body: Record<string, unknown>, res: ServerResponse, fault: Fault | undefined): void {
