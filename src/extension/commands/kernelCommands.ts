@@ -21,17 +21,21 @@ export interface KernelCommandDeps {
 }
 
 export function registerKernelCommands(deps: KernelCommandDeps): vscode.Disposable[] {
-  const guard = (id: string, fn: () => Promise<void>) => guardedCommand(deps.log, id, fn);
+  const guard = (id: string, fn: (...args: unknown[]) => Promise<void>) => guardedCommand(deps.log, id, fn);
+  const checkKey = (v: string) => (v.trim().length < 20 ? 'That does not look like an API key (Anthropic keys start with sk-ant-)' : null);
   return [
-    guard(Commands.setApiKey, async () => {
-      const key = await vscode.window.showInputBox({
+    // A key passed as the argument (a keybinding, a test) is stored without the prompt.
+    guard(Commands.setApiKey, async (arg) => {
+      const key = typeof arg === 'string' ? arg : await vscode.window.showInputBox({
         title: 'AIOS: Set API Key',
         prompt: 'Anthropic API key. It is kept in VS Code SecretStorage, never in settings or logs.',
         password: true,
         ignoreFocusOut: true,
-        validateInput: (v) => (v.trim().length < 20 ? 'That does not look like an API key (Anthropic keys start with sk-ant-)' : null),
+        validateInput: checkKey,
       });
       if (key === undefined) return;
+      const problem = checkKey(key);
+      if (problem) throw new Error(`${problem}; the key was not saved`);
       await deps.secrets.store(API_KEY_SECRET, key.trim());
       deps.log.info('API key stored in SecretStorage; restarting the kernel host so new agents can use Claude');
       await deps.supervisor.restart('a new API key');
