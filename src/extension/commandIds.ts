@@ -23,6 +23,7 @@ export const Commands = {
   restartKernel: 'aios.restartKernel',
   showApprovals: 'aios.showApprovals',
   openDashboard: 'aios.openDashboard',
+  openAgent: 'aios.openAgent',
 } as const;
 
 /** The `when`-clause context keys the extension sets. */

@@ -28,6 +28,7 @@ import type { NodeTreeProvider } from './views/nodeTree';
 import { createApprovalsView } from './views/approvalsView';
 import { createMemoryView } from './views/memoryView';
 import { createToolsView } from './views/toolsView';
+import { registerTranscripts } from './transcript/registerTranscripts';
 
 /**
  * What `activate` returns: the parts the extension-host tests (test/vscode) look at. Not a
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
   // are read lazily: `state` and `center` exist before the first host starts.
   let state: KernelState;
   let center: ApprovalCenter;
+  let transcripts: ReturnType<typeof registerTranscripts>;
   const supervisor = new HostSupervisor({
     hostScript: context.asAbsolutePath(join('dist', 'host.js')),
     log,
@@ -80,11 +82,15 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
       connection.onRequest(toExtension.secret, async () => ({ value: (await context.secrets.get(API_KEY_SECRET)) ?? null })),
       connection.onNotification(toExtension.changed, ({ events, dropped }) => state.changed(events, dropped)),
       connection.onNotification(toExtension.imageBuildProgress, ({ line }) => imageProgress.report?.(line)),
+      connection.onNotification(toExtension.transcript, ({ pid, ops }) => transcripts.panels.ops(pid, ops)),
+      connection.onNotification(toExtension.questionAsked, (q) => void transcripts.notices.question(q)),
     ],
   });
   state = new KernelState(supervisor, log);
   center = new ApprovalCenter(supervisor, state, workspaceRoot, log);
   subs.push(supervisor, state, center);
+  transcripts = registerTranscripts({ extensionUri: context.extensionUri, supervisor, state, center, workspaceRoot, log });
+  subs.push(...transcripts.disposables);
   // Start the host first: forking it and opening the database is the slow part of activation.
   if (folder) void supervisor.start({ takeOver: true });
   else log.info('no folder is open: the kernel host starts when you open one');
@@ -136,6 +142,7 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
     load: async () => (await supervisor.whenRunning()).connection.sendRequest(toHost.dashboard),
     onDidChange: (listener, thisArg, disposables) => state.onDidReceiveEvents(() => listener.call(thisArg, undefined), undefined, disposables),
     decide: async (id, decision) => (await (await supervisor.whenRunning()).connection.sendRequest(toHost.decideProposal, { id, decision })).message,
+    openAgent: (pid) => transcripts.panels.open(pid),
   });
   subs.push(dashboards, vscode.commands.registerCommand(Commands.openDashboard, () => dashboards.open()));
   subs.push(state.onDidReceiveEvents((events) => {

@@ -1,5 +1,6 @@
 /** How AIOS values read in the views: numbers, sizes, states. Plain logic, no `vscode`. */
 import type { AgentStateName, AgentView, ApprovalView, MemoryAccountView } from '../protocol/hostTypes';
+import { budgetBadge } from './transcript/transcriptText';
 
 /** 1234 → "1,234"; 45600 → "45.6k"; 500000 → "500k"; 2500000 → "2.5M". */
 export function formatTokens(n: number): string {
@@ -76,7 +77,7 @@ export function stateLabel(agent: Pick<AgentView, 'state' | 'waitReason'>): stri
 
 /** The Agents view description: "running · p50 · step 3 · scripted". */
 export function agentDescription(a: AgentView): string {
-  return [stateLabel(a), `p${a.priority}`, `step ${a.usage.steps}`, a.scripted ? 'scripted' : null].filter(Boolean).join(' · ');
+  return [stateLabel(a), `p${a.priority}`, `step ${a.usage.steps}`, a.scripted ? 'scripted' : null, budgetBadge(a)].filter(Boolean).join(' · ');
 }
 
 /** `agent.<state>`: `when` clauses in package.json pick the actions each state allows. */

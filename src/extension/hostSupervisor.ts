@@ -8,14 +8,14 @@ import { createInterface } from 'node:readline';
 import * as vscode from 'vscode';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { toHost, type InitializeParams, type InitializeResult } from '../protocol/hostMethods';
+import { HostErrorCode } from '../protocol/errorCodes';
 import { RestartPolicy } from './restartPolicy';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** Where the host is in its life. */
 export type HostStatus = 'starting' | 'running' | 'restarting' | 'stopped' | 'failed';
 
 /** Error code of the host when its session cannot open (see host/kernelHost.ts); restarting will not help. */
-const CANNOT_START = -32050;
 
 /** What the supervisor needs from the extension. */
 export interface HostSupervisorOptions {
@@ -148,7 +148,7 @@ export class HostSupervisor implements vscode.Disposable {
       this.setStatus('running');
     } catch (err) {
       if (gen !== this.generation) return;
-      if (err instanceof ResponseError && err.code === CANNOT_START) {
+      if (err instanceof ResponseError && err.code === HostErrorCode.cannotStart) {
         this.stopping = true; // this exit is expected
         this.kill(child);
         await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));

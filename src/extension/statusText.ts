@@ -2,7 +2,7 @@
 import type { AgentView, StateSnapshot } from '../protocol/hostTypes';
 import { isLive, stateLabel } from './format';
 import type { HostStatus } from './hostSupervisor';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** What the item shows. */
 export interface StatusInput {

@@ -11,7 +11,7 @@ import { baseConfig, type ConfigVersion, type Firing, type GateResult, type Heal
 import { health, scoreAgents, scoreTasks, type EvaluationSource } from './evaluation';
 import { proposalView } from './gates';
 import type { ApprovalCount, ApprovalRecordRow, StateRecordRow, UsagePoint } from './records';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** What the dashboard reads from the safety tables (SafetyStore implements it). */
 export interface DashboardSource extends EvaluationSource {

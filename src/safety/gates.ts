@@ -7,7 +7,7 @@ import type { ToolSpec } from '../kernel/ports';
 import type { Risk } from '../kernel/types';
 import type { ProposalView } from '../protocol/dashboard';
 import { changeKey, describeChange, type GateCheck, type GateResult, type GlobalCaps, type Proposal, type TunableConfig } from './config';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 const RISK_ORDER: Record<Risk, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 

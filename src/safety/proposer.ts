@@ -8,7 +8,7 @@
  */
 import type { Risk } from '../kernel/types';
 import { changeKey, describeChange, type Evidence, type GlobalCaps, type ProposalChange, type RuleTarget, type TunableConfig } from './config';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** What the proposer reads (SafetyStore implements it). */
 export interface ProposerSource {

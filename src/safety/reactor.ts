@@ -8,7 +8,7 @@ import type { Pid } from '../kernel/types';
 import type { EventSource } from './collector';
 import type { Firing } from './config';
 import { DEFAULT_PLAYBOOKS, type Playbook } from './playbooks';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** What a suspension did. */
 export type SuspendResult = 'suspended' | 'at_step_end' | 'already_suspended' | 'ended' | 'unknown';

@@ -12,7 +12,7 @@ import type { ApprovalClient, LlmBlock, PageRow } from '../kernel/ports';
 import type { AgentRecord, Budgets } from '../kernel/types';
 import type { GateCheck, GateResult, TunableConfig } from './config';
 import type { TaskScore } from './evaluation';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** One evaluation task: a task, the files it works on, and the scripted model's answers. */
 export interface EvalTask {

@@ -11,7 +11,7 @@ import type { ExecResult } from './exec';
 import { resolveCwd, WORKSPACE_MOUNT, type SandboxExecOptions } from './sandbox';
 import type { UpperSnapshot } from './staging';
 import type { Pid } from '../kernel/types';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** The part of DockerSandbox the tool uses (a fake in unit tests). */
 export interface CommandSandbox {

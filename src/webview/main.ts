@@ -8,7 +8,7 @@ import type { DashboardData, DashboardToWebview, WebviewToDashboard } from '../p
 import { laneColors, timelineChart, usageChart } from './charts';
 import { clock, h } from './dom';
 import { agentsCard, applyWidths, approvalsCard, cacheCard, card, healthCard, proposalsCard, reactorCard, tasksCard } from './panels';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** What the page talks to: VS Code's webview API, or a test harness that provides the same call. */
 interface Host {
@@ -85,6 +85,12 @@ function render(data: DashboardData): void {
   window.aiosDashboardRendered = { ms: performance.now() - t0, at: Date.now() };
   document.body.dataset.rendered = String(data.generatedAt);
 }
+
+// An agent's name opens its transcript.
+app.addEventListener('click', (e) => {
+  const pid = (e.target as HTMLElement).closest<HTMLElement>('[data-open-agent]')?.dataset.openAgent;
+  if (pid) send({ type: 'openAgent', pid: Number(pid) });
+});
 
 window.addEventListener('message', (event: MessageEvent<DashboardToWebview>) => {
   const m = event.data;

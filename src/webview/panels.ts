@@ -4,7 +4,7 @@
  */
 import type { ApprovalsView, CacheView, DashboardData, FiringView, GradeName, HealthView, ProposalView } from '../protocol/dashboard';
 import { clock, h, int, svg, usd } from './dom';
-import { plural } from '../protocol/plural';
+import { plural } from '../text/plural';
 
 /** A titled card. */
 export function card(title: string, id: string, ...body: Array<Node | null>): HTMLElement {
@@ -104,7 +104,7 @@ export function decisionLabel(decision: string, actor: string): string {
 /** Agents with their scores. */
 export function agentsCard(data: DashboardData): HTMLElement {
   const rows = data.agents.map((a) => h('tr', { 'data-pid': a.pid },
-    h('td', { class: 'num' }, a.pid), h('td', { class: 'text' }, a.name), h('td', { class: 'text' }, a.role), h('td', {}, h('span', { class: `state state-${a.state}` }, a.state)),
+    h('td', { class: 'num' }, a.pid), h('td', { class: 'text' }, h('button', { type: 'button', class: 'link', 'data-open-agent': a.pid, title: `Open the transcript of ${a.name}` }, a.name)), h('td', { class: 'text' }, a.role), h('td', {}, h('span', { class: `state state-${a.state}` }, a.state)),
     h('td', { class: 'num', 'data-field': 'score' }, a.score.toFixed(1)), h('td', {}, gradeBadge(a.grade)),
     h('td', { class: 'num', 'data-field': 'steps' }, a.steps), h('td', { class: 'num', 'data-field': 'tokens' }, int(a.tokens)), h('td', { class: 'num', 'data-field': 'dollars' }, usd(a.dollars)),
   ));

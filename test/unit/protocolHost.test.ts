@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import { HostErrorCode } from '../../src/protocol/errorCodes';
 import { toExtension, toHost, type InitializeParams, type SpawnParams } from '../../src/protocol/hostMethods';
 import type { AgentView, ApprovalAnswerView, ApprovalView, EventView, StateSnapshot } from '../../src/protocol/hostTypes';
 import { SqliteStore } from '../../src/storage/sqliteStore';
@@ -193,11 +194,12 @@ describe('protocol: the kernel host over JSON-RPC', function () {
     assert.deepEqual((await host.state()).approvals, []);
   });
 
-  it('reports kernel errors as JSON-RPC errors with the kernel message', async () => {
+  it('reports kernel errors as JSON-RPC errors with the kernel message and the code from the protocol table', async () => {
     host = HostUnderTest.start();
-    await assert.rejects(host.state(), (err: ResponseError<void>) => err.code === -32002 && /initialize first/.test(err.message));
+    await assert.rejects(host.state(), (err: ResponseError<void>) => err.code === HostErrorCode.notInitialized && /initialize first/.test(err.message));
     await host.connection.sendRequest(toHost.initialize, params(workspace, dbPath));
-    await assert.rejects(host.connection.sendRequest(toHost.kill, { pid: 99 }), /no agent with pid 99/);
+    await assert.rejects(host.connection.sendRequest(toHost.kill, { pid: 99 }),
+      (err: ResponseError<unknown>) => err.code === HostErrorCode.noSuchAgent && /no agent with pid 99/.test(err.message) && (err.data as { kernelCode: string }).kernelCode === 'no_such_agent');
     await assert.rejects(host.connection.sendRequest(toHost.spawn, spawn('coder', 'missing-script')), /missing-script/);
     await assert.rejects(host.connection.sendRequest(toHost.spawn, spawn('coder', 'coder', { priority: 120 })), /priority/i);
   });

@@ -6,14 +6,15 @@
 import * as vscode from 'vscode';
 import { toHost, type ApprovalCloseReason } from '../../protocol/hostMethods';
 import type { ApprovalAnswerView, ApprovalView, ProposedFileView, StateSnapshot } from '../../protocol/hostTypes';
-import { plural } from '../../protocol/plural';
+import { Commands } from '../commandIds';
+import { plural } from '../../text/plural';
 import { approvalHeadline } from '../format';
 import type { HostSupervisor } from '../hostSupervisor';
 import type { KernelState } from '../kernelState';
 import { PROPOSED_SCHEME, proposedPath } from '../proposedPaths';
 
 /** Button labels, shared by notifications, modals and tests. */
-export const ApprovalChoice = { approve: 'Approve', deny: 'Deny', always: 'Always Allow for Agent', review: 'Review…' } as const;
+export const ApprovalChoice = { approve: 'Approve', deny: 'Deny', always: 'Always Allow for Agent', review: 'Review…', openAgent: 'Open Agent' } as const;
 
 export class ApprovalCenter implements vscode.Disposable {
   private readonly pending = new Map<string, ApprovalView>();
@@ -124,9 +125,14 @@ export class ApprovalCenter implements vscode.Disposable {
       if (view.subject.kind === 'edit') await this.showDiff(view, true);
       const choices: string[] = view.subject.kind === 'edit' ? [ApprovalChoice.approve, ApprovalChoice.deny] : [ApprovalChoice.review, ApprovalChoice.approve, ApprovalChoice.deny];
       if (view.rememberable) choices.push(ApprovalChoice.always);
+      choices.push(ApprovalChoice.openAgent);
       const message = `AIOS: ${view.agentName} asks to ${view.tool === 'apply_changes' ? 'apply ' : ''}${approvalHeadline(view)} · ${view.risk} risk`;
       const choice = await vscode.window.showInformationMessage(message, ...choices);
       if (!choice) return;
+      if (choice === ApprovalChoice.openAgent) {
+        await vscode.commands.executeCommand(Commands.openAgent, view.pid);
+        return;
+      }
       if (!this.pending.has(view.id)) {
         void vscode.window.showInformationMessage(this.staleMessage(view.id, view));
         return;

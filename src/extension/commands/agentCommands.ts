@@ -12,7 +12,7 @@ import {
   CLAUDE_MODELS, defaultModel, parseTokenBudget, roleCapabilities, ROLES, validateModel, validatePriority, validateRole, validateTask, validateTokenBudget,
 } from '../spawnInput';
 import { AgentNode } from '../views/agentsView';
-import { plural } from '../../protocol/plural';
+import { plural } from '../../text/plural';
 
 /** What the agent commands use. */
 export interface AgentCommandDeps {
@@ -35,8 +35,14 @@ export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable
     run(Commands.suspendAgent, async (arg) => {
       const agent = await targetAgent(deps, arg, ['new', 'ready', 'running', 'waiting'], 'Suspend which agent?');
       if (!agent) return;
-      const { when } = await (await requireHost(deps.supervisor)).connection.sendRequest(toHost.suspend, { pid: agent.pid });
-      if (when === 'step_end') void vscode.window.showInformationMessage(`${agent.name} will be suspended when its current step ends.`);
+      const host = await requireHost(deps.supervisor);
+      const { when } = await host.connection.sendRequest(toHost.suspend, { pid: agent.pid });
+      deps.state.refresh();
+      if (when !== 'step_end') return;
+      const abort = 'Abort the Call in Flight';
+      if ((await vscode.window.showInformationMessage(`${agent.name}: suspending after this step.`, abort)) !== abort) return;
+      const { aborted } = await (await requireHost(deps.supervisor)).connection.sendRequest(toHost.abortStep, { pid: agent.pid });
+      if (!aborted) void vscode.window.showInformationMessage(`${agent.name} had no call in flight any more.`);
       deps.state.refresh();
     }),
     run(Commands.resumeAgent, async (arg) => {

@@ -4,7 +4,7 @@ import type { MemoryAccountView, MemoryView } from '../../protocol/hostTypes';
 import { formatBytes, formatPercent, formatTokens, memoryAccountDescription, pressureIcon } from '../format';
 import type { KernelState } from '../kernelState';
 import { NodeTreeProvider, themeIcon, type TreeNode } from './nodeTree';
-import { plural } from '../../protocol/plural';
+import { plural } from '../../text/plural';
 
 class GlobalMemoryNode implements TreeNode {
   constructor(private readonly memory: MemoryView) {}
