@@ -9,8 +9,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Kernel } from '../kernel/kernel';
 import type { ApprovalClient } from '../kernel/ports';
 import type { Budgets } from '../kernel/types';
-import { liveKernel } from '../host/liveKernel';
-import { KernelSession } from '../host/session';
+import { liveKernel } from '../session/liveKernel';
+import { KernelSession } from '../session/kernelSession';
 import { SqliteStore } from '../storage/sqliteStore';
 import { TaskRouter } from '../kernel/router';
 import { mergeRoles } from '../kernel/routerRoles';
@@ -21,7 +21,11 @@ import { SqliteRoutingLog } from '../storage/routingLog';
 import { loadWorkspaceRoles } from '../storage/routingRoles';
 import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
 import { auditCommand, AuditUsageError } from './auditCommand';
+import { modelsCli, MODELS_HELP } from './modelsCommand';
 import { progressLine, summaryTable } from './progress';
+import { CliUsageError, LOGS_HELP, logsCommand } from './logsCommand';
+import { SEND_HELP, sendCommand } from './sendCommand';
+import { toolResultLines } from './toolOutput';
 import { Collector } from '../safety/collector';
 import { evaluate } from '../safety/evaluation';
 import { evaluationJson, formatEvaluation, reviewOnTerminal, safetyLine, type ReviewAnswer } from '../safety/evalReport';
@@ -36,6 +40,8 @@ import { createWorkspaceTools } from '../tools/workspace';
 class UsageError extends Error {}
 
 const HELP: Record<string, string> = {
+  logs: LOGS_HELP,
+  send: SEND_HELP,
   main: `aios — an operating system for AI agents
 
 usage:
@@ -43,8 +49,11 @@ usage:
   aios ps --db FILE                             list agents in a database
   aios events --db FILE [--type T] [--agent PID] [--limit N]
   aios kill PID --db FILE                       kill an agent (and its children)
+  aios logs PID --db FILE [--follow] [--json]   an agent's transcript
+  aios send PID "<message>" --db FILE           talk to an agent (a finished one takes a new turn)
   aios eval --db FILE [--json] [--review]       scores, grades and health; review improvements
   aios route "<task>" [--json] [--workspace DIR] which agent role should take a task
+  aios models [SPEC...] [--json]                models you can use, prices, reachability
   aios audit verify --db FILE                   check the audit trail's hash chain
 
 Run 'aios <command> --help' for the options of a command.`,
@@ -52,7 +61,9 @@ Run 'aios <command> --help' for the options of a command.`,
 
   --workspace DIR     the folder the agents work on (required)
   --agents N          how many agents to spawn on the task (default 1)
-  --model M           scripted:PATH (the offline scripted model) or an Anthropic model id
+  --model M           a model spec: claude-sonnet-4-5, openai:gpt-4.1,
+                      openrouter:anthropic/claude-sonnet-4.5, ollama:qwen3:8b, lmstudio:MODEL,
+                      or scripted:PATH (the offline scripted model); see 'aios models'
                       (default scripted:<workspace>/.aios/scripts/default.json if it exists)
   --db FILE           the database (default <workspace>/.aios/aios.db)
   --role R            the agents' role (default coder)
@@ -66,7 +77,9 @@ Run 'aios <command> --help' for the options of a command.`,
   --no-sandbox        run without the Docker sandbox (no run_command)
 
 Approvals are asked on the terminal; without one (and without --yes) they are denied.
-The Anthropic API key comes from ANTHROPIC_API_KEY.`,
+Keys come from ANTHROPIC_API_KEY, OPENAI_API_KEY, OPENROUTER_API_KEY; ANTHROPIC_BASE_URL and
+OPENAI_BASE_URL point at a gateway or an OpenAI-compatible server (vLLM, LiteLLM).`,
+  models: MODELS_HELP,
   ps: 'aios ps --db FILE\n\nLists the agents in a database: pid, name, state, steps, tokens, cost.',
   events: 'aios events --db FILE [--type T] [--agent PID] [--limit N]\n\n  --type T     an event type (agent.state) or a prefix ending in a dot (agent.)\n  --agent PID  only events of this agent\n  --limit N    how many, newest first (default 50)',
   kill: 'aios kill PID --db FILE\n\nKills an agent and its children. If a kernel is running on the database it does the kill;\notherwise the database is updated directly.',
@@ -156,6 +169,10 @@ async function run(argv: string[]): Promise<number> {
     dbPath, workspace, approvals,
     sandbox: values['no-sandbox'] ? false : {},
     log: (line) => process.stderr.write(`${line}\n`),
+    onToolResult: (pid, _callId, content, isError) => {
+      const a = session.kernel.table.find(pid);
+      for (const l of toolResultLines(a ? `[${pid} ${a.name}]` : `[${pid}]`, content, isError)) say(l);
+    },
   });
   const sub = session.kernel.subscribe('*', (e) => {
     const line = progressLine(e, (pid) => session.kernel.table.find(pid)) ?? safetyLine(e.event);
@@ -168,7 +185,7 @@ async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', interrupt);
   try {
     if (model.startsWith('scripted:')) say(`model: ${model} — the offline scripted model; its output is scripted, not a real model's`);
-    else say(`model: ${model} (Anthropic)`);
+    else say(`model: ${model} (${session.providerFor(model).resolved?.provider ?? 'anthropic'})`);
     const pids: number[] = [];
     for (let i = 0; i < agents; i++) {
       pids.push(session.spawn({ task, model, role: (values.role as string | undefined) ?? 'coder', priority, budgets, context: contextTokens ? { tokens: contextTokens } : undefined }).pid);
@@ -195,7 +212,7 @@ async function run(argv: string[]): Promise<number> {
 function defaultModel(workspace: string): string {
   const script = join(workspace, '.aios', 'scripts', 'default.json');
   if (existsSync(script)) return `scripted:${script}`;
-  throw new UsageError(`--model is required: scripted:PATH (an offline script) or an Anthropic model id such as claude-sonnet-4-6 (with ANTHROPIC_API_KEY set)`);
+  throw new UsageError(`--model is required: scripted:PATH (an offline script), a Claude model id such as claude-sonnet-4-6 (with ANTHROPIC_API_KEY set), openai:gpt-4.1, openrouter:VENDOR/MODEL, ollama:MODEL… (see 'aios models')`);
 }
 
 function ps(argv: string[]): number {
@@ -367,13 +384,16 @@ async function main(argv: string[]): Promise<number> {
     case 'kill': return kill(rest);
     case 'eval': return evalCommand(rest);
     case 'route': return route(rest);
+    case 'models': return modelsCli(rest);
+    case 'logs': return logsCommand(rest);
+    case 'send': return sendCommand(rest);
     case 'audit': return auditCommand(rest, (line) => process.stdout.write(`${line}\n`));
     case undefined: case '-h': case '--help': case 'help': return help('main');
-    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, eval, route or audit (aios --help)`);
+    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, logs, send, eval, route, models or audit (aios --help)`);
   }
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
   process.stderr.write(`aios: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = err instanceof UsageError || err instanceof AuditUsageError ? 2 : 1;
+  process.exitCode = err instanceof UsageError || err instanceof CliUsageError || err instanceof AuditUsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1;
 });

@@ -9,7 +9,7 @@
  * The test kills it with SIGKILL at any moment.
  */
 import { writeSync } from 'node:fs';
-import { KernelSession } from '../../src/host/session';
+import { KernelSession } from '../../src/session/kernelSession';
 import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports';
 
 const [dbPath, workspace, script, agentsText, mode] = process.argv.slice(2);

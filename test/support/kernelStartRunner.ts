@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import { writeSync } from 'node:fs';
-import { KernelSession } from '../../src/host/session';
+import { KernelSession } from '../../src/session/kernelSession';
 
 const [dbPath, workspace, script] = process.argv.slice(2);
 const say = (line: string) => writeSync(1, `${line}\n`);
