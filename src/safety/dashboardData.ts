@@ -74,7 +74,7 @@ export function dashboardData(stores: { safety: DashboardSource; kernel: Pick<Ke
     taskTotal: allTasks.length,
     usage: usageSeries(s.usageSince(0), agents, now, o),
     timeline: timeline(s, agents, now, o),
-    approvals: approvals(s.approvalCounts(), s.recentApprovals(12)),
+    approvals: approvals(s.approvalCounts(), s.recentApprovals(12), new Set(agents.filter((a) => a.state === 'waiting' && a.waitReason === 'approval').map((a) => a.pid))),
     cache: { inputTokens: cache.inputTokens, cacheReadTokens: cache.cacheReadTokens, ratio: cache.inputTokens > 0 ? cache.cacheReadTokens / cache.inputTokens : 0 },
     reactor: s.firings(20).map((f): FiringView => ({ at: f.at, playbook: f.playbook, pid: f.pid, action: f.action, outcome: f.outcome, message: f.message })),
     proposals,
@@ -168,8 +168,12 @@ export function timeline(s: Pick<DashboardSource, 'statesBetween' | 'windowCount
   };
 }
 
-/** Decisions by who made them, and the latest developer requests. */
-export function approvals(counts: readonly ApprovalCount[], recent: readonly ApprovalRecordRow[]): ApprovalsView {
+/**
+ * Decisions by who made them, and the latest developer requests. "Waiting" counts only requests
+ * whose agent still waits for an answer (as the Approvals view does): a request whose kernel host
+ * stopped before an answer stays undecided in the records, and is labelled so.
+ */
+export function approvals(counts: readonly ApprovalCount[], recent: readonly ApprovalRecordRow[], waiting: ReadonlySet<number>): ApprovalsView {
   const count = (actor: string, decision: string) => counts.filter((c) => c.actor === actor && c.decision === decision).reduce((n, c) => n + c.count, 0);
   return {
     allowedByPolicy: count('policy', 'allow'),
@@ -177,9 +181,10 @@ export function approvals(counts: readonly ApprovalCount[], recent: readonly App
     allowedByDeveloper: count('developer', 'allow'),
     deniedByDeveloper: count('developer', 'deny'),
     timedOut: count('timeout', 'deny'),
-    pending: count('pending', 'pending'),
+    pending: waiting.size,
     recent: recent.map((r) => ({
-      at: r.at, pid: r.pid, tool: r.tool ?? '', risk: r.risk ?? '', summary: r.summary ?? '', decision: r.decision ?? 'pending', actor: r.actor ?? 'pending',
+      at: r.at, pid: r.pid, tool: r.tool ?? '', risk: r.risk ?? '', summary: r.summary ?? '', decision: r.decision ?? 'pending',
+      actor: r.actor ?? (waiting.has(r.pid) ? 'pending' : 'unanswered'),
     })),
   };
 }

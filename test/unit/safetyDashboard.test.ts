@@ -50,11 +50,14 @@ describe('dashboard data', () => {
     assert.deepEqual(t.rateLimits, [{ from: 1000, to: 1100 }, { from: 1900, to: 2000 }]);
   });
 
-  it('counts approvals by who decided', () => {
+  it('counts approvals by who decided; waiting only what an agent still waits for', () => {
+    const undecided = (pid: number) => ({ seq: pid, at: pid, pid, taskId: null, requestId: `r${pid}`, tool: 'edit_file', risk: 'medium', summary: 'edit a', decidedAt: null, decision: null, actor: null, rule: null });
     const a = approvals([
       { actor: 'policy', decision: 'allow', count: 7 }, { actor: 'developer', decision: 'allow', count: 5 }, { actor: 'developer', decision: 'deny', count: 1 },
-      { actor: 'timeout', decision: 'deny', count: 2 }, { actor: 'pending', decision: 'pending', count: 1 },
-    ], []);
-    assert.deepEqual(a, { allowedByPolicy: 7, deniedByPolicy: 0, allowedByDeveloper: 5, deniedByDeveloper: 1, timedOut: 2, pending: 1, recent: [] });
+      { actor: 'timeout', decision: 'deny', count: 2 }, { actor: 'pending', decision: 'pending', count: 2 },
+    ], [undecided(1), undecided(2)], new Set([2]));
+    // two undecided records, but agent 1's request died with its kernel host: one waits
+    assert.deepEqual({ ...a, recent: [] }, { allowedByPolicy: 7, deniedByPolicy: 0, allowedByDeveloper: 5, deniedByDeveloper: 1, timedOut: 2, pending: 1, recent: [] });
+    assert.deepEqual(a.recent.map((r) => [r.pid, r.actor]), [[1, 'unanswered'], [2, 'pending']]);
   });
 });
