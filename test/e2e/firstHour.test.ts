@@ -112,6 +112,9 @@ describe('AIOS in code-server: the first hour', function () {
     await wb().page.locator('.notification-toast', { hasText: /Task routed to tester-2 \(tester; exact/ }).waitFor({ state: 'visible' });
     // its run_command waits for approval: left pending, so the reload below happens with a request open
     await agentRow('tester-2', /^needs approval/);
+    // the agent's hover shows its task in CJK glyphs (see the screenshot: no boxes)
+    await wb().page.locator('.pane-body .monaco-list-row', { hasText: 'tester-2' }).first().hover();
+    await wb().page.locator('.monaco-hover, .workbench-hover').filter({ hasText: '为登录模块编写单元测试' }).first().waitFor({ state: 'visible' });
     await wb().screenshot('03-chinese-task');
   });
 
