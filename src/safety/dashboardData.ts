@@ -111,6 +111,15 @@ export function usageSeries(points: readonly UsagePoint[], agents: readonly Agen
       dollars[r][b] += dollars[r][b - 1];
     }
   }
+  // A step in flight (waiting for approval) is charged by the kernel before its record is written:
+  // the lines end at what the kernel counted, the totals the Agents view shows.
+  const kernelTotal = new Map(agents.map((a) => [a.pid, { tokens: a.usage.inputTokens + a.usage.outputTokens, dollars: a.usage.dollars }]));
+  for (const [pid, row] of index) {
+    const k = kernelTotal.get(pid);
+    if (!k) continue;
+    tokens[row][n - 1] = Math.max(tokens[row][n - 1], k.tokens);
+    dollars[row][n - 1] = Math.max(dollars[row][n - 1], k.dollars);
+  }
   const names = new Map(agents.map((a) => [a.pid, a.name]));
   // Every line starts at 0 at the first record, so the chart shows growth from nothing to the totals.
   const fromZero = (values: number[]) => [0, ...values];

@@ -96,7 +96,7 @@ export function scoreTasks(aggregates: readonly TaskAggregate[], config: Evaluat
 /** Every agent's score, by pid. */
 export function scoreAgents(aggregates: ReadonlyMap<Pid, WorkAggregate>, agents: readonly AgentRecord[], config: EvaluatorConfig = DEFAULT_EVALUATOR): AgentScore[] {
   return agents.map((agent) => {
-    const a = aggregates.get(agent.pid) ?? EMPTY;
+    const a = withKernelUsage(aggregates.get(agent.pid) ?? EMPTY, agent);
     const budgets = { steps: finite(agent.budgets.steps), tokens: finite(agent.budgets.tokens), dollars: finite(agent.budgets.dollars) };
     return {
       pid: agent.pid, name: agent.name, role: agent.role, state: agent.state, steps: a.steps, tokens: a.tokens, dollars: a.dollars,
@@ -104,6 +104,23 @@ export function scoreAgents(aggregates: ReadonlyMap<Pid, WorkAggregate>, agents:
       ...scoreWork(workFacts(agentOutcome(agent.state), a, budgets, agent.task), config),
     };
   });
+}
+
+/**
+ * The kernel charges a step when its model call returns, but its record is written when the step
+ * ends, after its tool calls and approvals: an agent waiting for approval has used more than its
+ * records say. Its row shows what the kernel counted, as the Agents view does.
+ */
+function withKernelUsage(a: WorkAggregate, agent: AgentRecord): WorkAggregate {
+  const u = agent.usage;
+  return {
+    ...a,
+    steps: Math.max(a.steps, u.steps),
+    tokens: Math.max(a.tokens, u.inputTokens + u.outputTokens),
+    inputTokens: Math.max(a.inputTokens, u.inputTokens),
+    cacheReadTokens: Math.max(a.cacheReadTokens, u.cacheReadTokens),
+    dollars: Math.max(a.dollars, u.dollars),
+  };
 }
 
 /** System health over the window ending at `now`. */

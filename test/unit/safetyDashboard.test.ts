@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { emptyUsage, unlimitedBudgets, type AgentRecord } from '../../src/kernel/types';
 import { approvals, timeline, usageSeries } from '../../src/safety/dashboardData';
+import { scoreAgents } from '../../src/safety/evaluation';
 import type { StateRecordRow } from '../../src/safety/records';
 
 function agent(pid: number): AgentRecord {
@@ -28,6 +29,17 @@ describe('dashboard data', () => {
     ]);
     // the last point of every series is the agent's total
     assert.equal(u.series.reduce((s, x) => s + x.tokens[2], 0), 510);
+  });
+
+  it("counts a step in flight (an agent waiting for approval) as the kernel does: rows and chart end at the Agents view's totals", () => {
+    // records: one finished step of 1,000 tokens; the kernel already charged a second model call (5,155 in all)
+    const waiting: AgentRecord = { ...agent(1), state: 'waiting', waitReason: 'approval', usage: { ...emptyUsage(), inputTokens: 5_000, outputTokens: 155, dollars: 0.02, steps: 2 } };
+    const records = new Map([[1, { steps: 1, tokens: 1_000, inputTokens: 950, cacheReadTokens: 0, dollars: 0.01, runMs: 100, toolCalls: 1, toolErrors: 0, denied: 0, changes: 0, kernelErrors: 0, malformed: 0, loops: 0, waits: [] }]]);
+    const [row] = scoreAgents(records, [waiting]);
+    assert.deepEqual([row.steps, row.tokens, row.dollars], [2, 5_155, 0.02]);
+    const u = usageSeries([{ at: 0, pid: 1, tokens: 1_000, dollars: 0.01 }], [waiting], 100, { maxSeries: 8, buckets: 2 });
+    assert.deepEqual(u.series[0].tokens, [0, 1_000, 5_155]);
+    assert.deepEqual(u.series[0].dollars, [0, 0.01, 0.02]);
   });
 
   it('turns lifecycle changes into lanes (running, approval, tool, suspended) and clips rate limits to the window', () => {
