@@ -83,7 +83,8 @@ export function dashboardData(stores: { safety: DashboardSource; kernel: Pick<Ke
 }
 
 /** Cumulative tokens and dollars per agent at the end of each bucket; the top agents by tokens, the rest summed. */
-export function usageSeries(points: readonly UsagePoint[], agents: readonly AgentRecord[], now: number, o: Pick<DashboardOptions, 'maxSeries' | 'buckets'>): UsageView {
+export function usageSeries(recorded: readonly UsagePoint[], agents: readonly AgentRecord[], now: number, o: Pick<DashboardOptions, 'maxSeries' | 'buckets'>): UsageView {
+  const points = [...recorded, ...inFlight(recorded, agents, now)];
   if (points.length === 0) return { times: [], series: [] };
   const start = points[0].at;
   const end = Math.max(now, points[points.length - 1].at);
@@ -111,21 +112,31 @@ export function usageSeries(points: readonly UsagePoint[], agents: readonly Agen
       dollars[r][b] += dollars[r][b - 1];
     }
   }
-  // A step in flight (waiting for approval) is charged by the kernel before its record is written:
-  // the lines end at what the kernel counted, the totals the Agents view shows.
-  const kernelTotal = new Map(agents.map((a) => [a.pid, { tokens: a.usage.inputTokens + a.usage.outputTokens, dollars: a.usage.dollars }]));
-  for (const [pid, row] of index) {
-    const k = kernelTotal.get(pid);
-    if (!k) continue;
-    tokens[row][n - 1] = Math.max(tokens[row][n - 1], k.tokens);
-    dollars[row][n - 1] = Math.max(dollars[row][n - 1], k.dollars);
-  }
   const names = new Map(agents.map((a) => [a.pid, a.name]));
   // Every line starts at 0 at the first record, so the chart shows growth from nothing to the totals.
   const fromZero = (values: number[]) => [0, ...values];
   const series: UsageView['series'] = shown.map((pid, i) => ({ pid, label: `${pid} ${names.get(pid) ?? ''}`.trim(), tokens: fromZero(tokens[i]), dollars: fromZero(dollars[i].map(roundCents)) }));
   if (others > 0) series.push({ pid: null, label: plural(others, 'other agent'), tokens: fromZero(tokens[rows - 1]), dollars: fromZero(dollars[rows - 1].map(roundCents)) });
   return { times: [start, ...times], series };
+}
+
+/**
+ * A step in flight (an agent waiting for approval) is charged by the kernel when its model call
+ * returns, but recorded when the step ends: a point at `now` with the difference, so each line ends
+ * at the total the Agents view shows.
+ */
+function inFlight(points: readonly UsagePoint[], agents: readonly AgentRecord[], now: number): UsagePoint[] {
+  const recorded = new Map<number, { tokens: number; dollars: number }>();
+  for (const p of points) {
+    const r = recorded.get(p.pid) ?? { tokens: 0, dollars: 0 };
+    recorded.set(p.pid, { tokens: r.tokens + p.tokens, dollars: r.dollars + p.dollars });
+  }
+  return agents.flatMap((a) => {
+    const r = recorded.get(a.pid) ?? { tokens: 0, dollars: 0 };
+    const tokens = a.usage.inputTokens + a.usage.outputTokens - r.tokens;
+    const dollars = Math.max(0, a.usage.dollars - r.dollars);
+    return tokens > 0 ? [{ at: Math.max(now, points.at(-1)?.at ?? now), pid: a.pid, tokens, dollars }] : [];
+  });
 }
 
 function roundCents(x: number): number {

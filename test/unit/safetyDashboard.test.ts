@@ -40,6 +40,9 @@ describe('dashboard data', () => {
     const u = usageSeries([{ at: 0, pid: 1, tokens: 1_000, dollars: 0.01 }], [waiting], 100, { maxSeries: 8, buckets: 2 });
     assert.deepEqual(u.series[0].tokens, [0, 1_000, 5_155]);
     assert.deepEqual(u.series[0].dollars, [0, 0.01, 0.02]);
+    // its first step in flight, nothing recorded yet: the agent still has its line
+    const first = usageSeries([{ at: 0, pid: 2, tokens: 300, dollars: 0 }], [agent(2), { ...waiting, usage: { ...waiting.usage, steps: 1, inputTokens: 1_000, outputTokens: 40, dollars: 0 } }], 100, { maxSeries: 8, buckets: 2 });
+    assert.deepEqual(first.series.map((x) => [x.pid, x.tokens.at(-1)]), [[1, 1_040], [2, 300]]);
   });
 
   it('turns lifecycle changes into lanes (running, approval, tool, suspended) and clips rate limits to the window', () => {
