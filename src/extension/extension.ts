@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { toExtension, toHost } from '../protocol/hostMethods';
+import { toExtensionModels } from '../protocol/modelMethods';
+import { readCredentials } from './credentials';
+import { bindLmBridge } from './lmBridge';
 import type { NoticeView } from '../protocol/hostTypes';
 import { ActivationTiming } from './activationTiming';
 import { ApprovalCenter } from './approvals/approvalCenter';
@@ -80,6 +83,8 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
       connection.onRequest(toExtension.chooseRole, async (p) => ({ choice: await chooseRole(p) })),
       connection.onNotification(toExtension.approvalClosed, ({ id, reason }) => center.closed(id, reason)),
       connection.onRequest(toExtension.secret, async () => ({ value: (await context.secrets.get(API_KEY_SECRET)) ?? null })),
+      connection.onRequest(toExtensionModels.credentials, () => readCredentials(context.secrets, settings.models)),
+      ...bindLmBridge(connection, log),
       connection.onNotification(toExtension.changed, ({ events, dropped }) => state.changed(events, dropped)),
       connection.onNotification(toExtension.imageBuildProgress, ({ line }) => imageProgress.report?.(line)),
       connection.onNotification(toExtension.transcript, ({ pid, ops }) => transcripts.panels.ops(pid, ops)),
@@ -105,7 +110,9 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
   const statusBar = new StatusBar();
   subs.push(statusBar);
   const updateStatus = () => {
-    statusBar.update({ host: supervisor.status, snapshot: state.snapshot, pending: center.list().length, hasApiKey });
+    // a real model is the default when Claude has a key or aios.model names one
+    const realDefault = hasApiKey || Boolean(settings.model && !settings.model.startsWith('scripted:'));
+    statusBar.update({ host: supervisor.status, snapshot: state.snapshot, pending: center.list().length, hasApiKey: realDefault });
     approvals.view.badge = center.list().length ? { value: center.list().length, tooltip: plural(center.list().length, 'approval request') + ' waiting for you' } : undefined;
   };
   let stateReady = false;
@@ -165,7 +172,7 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
       log,
     }),
     ...registerApprovalCommands({ center, supervisor, state, log }),
-    ...registerKernelCommands({ supervisor, state, secrets: context.secrets, log, imageProgress }),
+    ...registerKernelCommands({ supervisor, state, secrets: context.secrets, log, imageProgress, settings: () => settings }),
   );
 
   subs.push(vscode.workspace.onDidChangeConfiguration((e) => {

@@ -119,12 +119,12 @@ describe('extension logic: the Agents process tree', () => {
     assert.deepEqual(forest[0]!.children.map((e) => e.agent.pid), [3]);
   });
 
-  it('builds 1,000 agents quickly', () => {
+  // Its speed is a benchmark (extension.tree_model_1000), not a timed test.
+  it('builds a forest of 1,000 agents, each child under its parent', () => {
     const agents = Array.from({ length: 1000 }, (_, i) => agent(i + 1, { parent: i % 10 === 0 || i === 0 ? null : i - (i % 10) + 1 }));
-    const t0 = performance.now();
     const forest = buildAgentForest(agents);
-    assert.ok(performance.now() - t0 < 50);
     assert.equal(forest.length, 100);
+    assert.ok(forest.every((root) => root.children.length === 9 && root.children.every((c) => c.agent.parent === root.agent.pid)));
   });
 });
 

@@ -122,7 +122,7 @@ describe('AIOS in the extension host', function () {
     const withKey = await claudeAgent('explain the code, with a key');
     assert.doesNotMatch(withKey.reason ?? '', noKey, 'the host received the key from SecretStorage');
     assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('aios')).includes(key), 'the key is not in the settings');
-    await vscode.commands.executeCommand('aios.removeApiKey');
+    await vscode.commands.executeCommand('aios.removeApiKey', 'anthropic');
     await api.supervisor.whenRunning(60_000);
     assert.match((await claudeAgent('explain the code, key removed')).reason ?? '', noKey);
   });
