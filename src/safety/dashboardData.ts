@@ -8,7 +8,7 @@ import type {
   ApprovalsView, DashboardData, FiringView, ProposalView, SegmentKind, TimelineView, UsageView,
 } from '../protocol/dashboard';
 import { baseConfig, type ConfigVersion, type Firing, type GateResult, type HealthSample, type Proposal, type ProposalStatus } from './config';
-import { health, scoreAgents, scoreTasks, type EvaluationSource } from './evaluation';
+import { health, scoreAgents, scoreTasks, withStepsInFlight, type EvaluationSource } from './evaluation';
 import { proposalView } from './gates';
 import type { ApprovalCount, ApprovalRecordRow, StateRecordRow, UsagePoint } from './records';
 import { plural } from '../text/plural';
@@ -55,7 +55,7 @@ export function dashboardData(stores: { safety: DashboardSource; kernel: Pick<Ke
   const h = health(s, now, { healthWindowMs: o.windowMs });
   const sums = s.workAggregates?.() ?? { tasks: s.taskAggregates(), agents: s.agentAggregates() };
   const agentScores = scoreAgents(sums.agents, agents);
-  const allTasks = scoreTasks(sums.tasks);
+  const allTasks = scoreTasks(withStepsInFlight(sums.tasks, sums.agents, agents));
   const cache = s.cacheTotals();
   const active = s.activeConfig();
   const config = active?.config ?? baseConfig(o.baseSliceSteps);

@@ -80,8 +80,28 @@ export function evaluate(source: EvaluationSource, agents: readonly AgentRecord[
     at: now,
     health: health(source, now, options),
     agents: scoreAgents(sums.agents, agents, options.evaluator),
-    tasks: scoreTasks(sums.tasks, options.evaluator),
+    tasks: scoreTasks(withStepsInFlight(sums.tasks, sums.agents, agents), options.evaluator),
   };
+}
+
+/**
+ * Each agent's step in flight (charged by the kernel, not yet recorded: see withKernelUsage) added
+ * to its latest running task, so the task row agrees with the agent row and the Agents view.
+ */
+export function withStepsInFlight(tasks: readonly TaskAggregate[], recorded: ReadonlyMap<Pid, WorkAggregate>, agents: readonly AgentRecord[]): TaskAggregate[] {
+  const extra = new Map<Pid, { steps: number; tokens: number; dollars: number }>();
+  for (const agent of agents) {
+    const r = recorded.get(agent.pid) ?? EMPTY;
+    const k = withKernelUsage(r, agent);
+    if (k.steps > r.steps || k.tokens > r.tokens || k.dollars > r.dollars) extra.set(agent.pid, { steps: k.steps - r.steps, tokens: k.tokens - r.tokens, dollars: k.dollars - r.dollars });
+  }
+  if (extra.size === 0) return [...tasks];
+  const latest = new Map<Pid, number>();
+  tasks.forEach((t, i) => { if (t.task.pid !== null && t.task.outcome === 'running') latest.set(t.task.pid, i); });
+  return tasks.map((t, i) => {
+    const e = t.task.pid !== null && latest.get(t.task.pid) === i ? extra.get(t.task.pid) : undefined;
+    return e ? { ...t, steps: t.steps + e.steps, tokens: t.tokens + e.tokens, dollars: t.dollars + e.dollars } : t;
+  });
 }
 
 /** Every task's score, oldest first. */

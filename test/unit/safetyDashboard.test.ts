@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { emptyUsage, unlimitedBudgets, type AgentRecord } from '../../src/kernel/types';
 import { approvals, timeline, usageSeries } from '../../src/safety/dashboardData';
-import { scoreAgents } from '../../src/safety/evaluation';
+import { scoreAgents, withStepsInFlight } from '../../src/safety/evaluation';
 import type { StateRecordRow } from '../../src/safety/records';
 
 function agent(pid: number): AgentRecord {
@@ -37,6 +37,10 @@ describe('dashboard data', () => {
     const records = new Map([[1, { steps: 1, tokens: 1_000, inputTokens: 950, cacheReadTokens: 0, dollars: 0.01, runMs: 100, toolCalls: 1, toolErrors: 0, denied: 0, changes: 0, kernelErrors: 0, malformed: 0, loops: 0, waits: [] }]]);
     const [row] = scoreAgents(records, [waiting]);
     assert.deepEqual([row.steps, row.tokens, row.dollars], [2, 5_155, 0.02]);
+    // …and so does its running task (the finished one before it keeps its own figures)
+    const task = (id: string, outcome: 'done' | 'running') => ({ task: { taskId: id, pid: 1, agent: 'a1', role: 'coder', description: 'x', startedAt: 0, endedAt: null, outcome, budgetTokens: null, budgetDollars: null, budgetSteps: null }, ...records.get(1)!, steps: 0, tokens: 0, dollars: 0 });
+    const tasks = withStepsInFlight([{ ...task('t1', 'done'), steps: 1, tokens: 1_000, dollars: 0.01 }, task('t2', 'running')], records, [waiting]);
+    assert.deepEqual(tasks.map((t) => [t.task.taskId, t.steps, t.tokens]), [['t1', 1, 1_000], ['t2', 1, 4_155]]);
     const u = usageSeries([{ at: 0, pid: 1, tokens: 1_000, dollars: 0.01 }], [waiting], 100, { maxSeries: 8, buckets: 2 });
     assert.deepEqual(u.series[0].tokens, [0, 1_000, 5_155]);
     assert.deepEqual(u.series[0].dollars, [0, 0.01, 0.02]);
