@@ -20,6 +20,8 @@ import { createProvider } from '../llm/factory';
 import { SqliteRoutingLog } from '../storage/routingLog';
 import { loadWorkspaceRoles } from '../storage/routingRoles';
 import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
+import { mcpCommand } from './mcpCommand';
+import { stdioTerminal, terminalMcpOptions } from './mcpTerminal';
 import { progressLine, summaryTable } from './progress';
 import { Collector } from '../safety/collector';
 import { evaluate } from '../safety/evaluation';
@@ -44,6 +46,7 @@ usage:
   aios kill PID --db FILE                       kill an agent (and its children)
   aios eval --db FILE [--json] [--review]       scores, grades and health; review improvements
   aios route "<task>" [--json] [--workspace DIR] which agent role should take a task
+  aios mcp list|serve [options]                 MCP servers of a workspace; AIOS as an MCP server
 
 Run 'aios <command> --help' for the options of a command.`,
   run: `aios run "<task>" --workspace DIR [options]
@@ -154,6 +157,7 @@ async function run(argv: string[]): Promise<number> {
     dbPath, workspace, approvals,
     sandbox: values['no-sandbox'] ? false : {},
     log: (line) => process.stderr.write(`${line}\n`),
+    mcp: terminalMcpOptions(stdioTerminal(), values.yes === true, say),
   });
   const sub = session.kernel.subscribe('*', (e) => {
     const line = progressLine(e, (pid) => session.kernel.table.find(pid)) ?? safetyLine(e.event);
@@ -365,8 +369,9 @@ async function main(argv: string[]): Promise<number> {
     case 'kill': return kill(rest);
     case 'eval': return evalCommand(rest);
     case 'route': return route(rest);
+    case 'mcp': return mcpCommand(rest);
     case undefined: case '-h': case '--help': case 'help': return help('main');
-    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, eval or route (aios --help)`);
+    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, eval, route or mcp (aios --help)`);
   }
 }
 

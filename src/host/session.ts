@@ -36,6 +36,8 @@ import { createWorkspaceTools } from '../tools/workspace';
 import { SafetyLayer, type SafetyOptions } from '../safety/safetyLayer';
 import { REPLAY_APPROVALS } from '../safety/regression';
 import { SafetyStore } from '../storage/safetyStore';
+import { McpAlwaysAllowPolicy } from '../mcp/alwaysAllowPolicy';
+import { McpManager, type McpManagerOptions } from '../mcp/manager';
 
 /** Everything a session is configured with. */
 export interface SessionOptions {
@@ -67,6 +69,8 @@ export interface SessionOptions {
   planner?: Partial<PlannerConfig>;
   /** how long a second writer of a file waits for the first (ms, default 10 s) */
   leaseWaitMs?: number;
+  /** the developer's MCP servers as tools (src/mcp/); absent or false: none */
+  mcp?: Omit<McpManagerOptions, 'workspace' | 'sink' | 'log'> | false;
 }
 
 /** An open kernel session. */
@@ -90,6 +94,8 @@ export class KernelSession {
   readonly sandbox: DockerSandbox | null;
   /** collector, evaluator, heartbeat, reactor and improvement loop */
   readonly safety: SafetyLayer;
+  /** the developer's MCP servers; null when the session runs without them */
+  readonly mcp: McpManager | null;
   private readonly providers = new Map<string, { provider: LlmProvider; model: string }>();
   private readonly disposables: Disposable[] = [];
   private controlSeq = 0;
@@ -147,17 +153,20 @@ export class KernelSession {
         ...(options.extraTools ?? []),
       ];
       for (const t of tools) this.disposables.push(this.registry.register(t));
+      const mcp = options.mcp ? new McpManager({ ...options.mcp, workspace: options.workspace, sink: this.registry, log: (line) => options.log?.(line) }) : null;
+      this.mcp = mcp;
       this.runtime = new AgentRuntime({
         kernel: this.kernel,
         provider: (agent) => this.providerFor(agent.model).provider,
         modelId: (agent) => this.providerFor(agent.model).model,
         // a plan with a cycle is schema-valid but malformed: it counts towards the malformed-output limit
         tools: withInputChecks(this.registry, { plan: (input) => this.planner.check(input) }),
-        policy: this.policy,
+        policy: mcp ? new McpAlwaysAllowPolicy(this.policy, () => mcp.alwaysAllowed()) : this.policy,
         approvals: this.safety.watchApprovals(options.approvals),
         session: this.id,
         config: options.runtime,
         onText: options.onText,
+        toolsReady: mcp ? () => mcp.activate() : undefined,
       });
     } catch (err) {
       this.store.close();
@@ -249,6 +258,7 @@ export class KernelSession {
     // a parent waiting for its plan would keep its step (and stop()) waiting forever
     this.planner.dispose();
     await this.runtime.stop();
+    await this.mcp?.dispose();
     this.safety.dispose();
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
     await this.sandbox?.dispose().catch((err: Error) => this.options.log?.(`sandbox: ${err.message}`));
