@@ -19,6 +19,9 @@ export const Commands = {
   restartKernel: 'aios.restartKernel',
   showApprovals: 'aios.showApprovals',
   openDashboard: 'aios.openDashboard',
+  restartMcpServer: 'aios.restartMcpServer',
+  disableMcpServer: 'aios.disableMcpServer',
+  enableMcpServer: 'aios.enableMcpServer',
 } as const;
 
 /** The `when`-clause context keys the extension sets. */

@@ -4,7 +4,7 @@
  * extension; disposing the supervisor shuts the host down (agents stay in the database).
  */
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { toExtension, toHost } from '../protocol/hostMethods';
 import type { NoticeView } from '../protocol/hostTypes';
@@ -18,6 +18,7 @@ import { registerApprovalCommands } from './commands/approvalCommands';
 import { registerKernelCommands, type ImageBuildProgress } from './commands/kernelCommands';
 import { chooseHostRuntime, fallbackForAbiError, nodesOnPath, probeNodeAbi, readNativeBuild, stopKernelHost, type OwnRuntime } from './hostRuntime';
 import { HostSupervisor } from './hostSupervisor';
+import { bindMcpRequests, offerAiosServer, registerMcpCommands } from './mcp';
 import { KernelState } from './kernelState';
 import { PROPOSED_SCHEME } from './proposedPaths';
 import { classifyChange, initializeParams, readSettings, type AiosSettings } from './settingsModel';
@@ -50,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const supervisor = new HostSupervisor({
     hostScript: context.asAbsolutePath(join('dist', 'host.js')),
     log,
-    initializeParams: async () => initializeParams(settings, workspaceRoot.fsPath, dbPath()),
+    initializeParams: async () => initializeParams(settings, workspaceRoot.fsPath, dbPath(), vscode.workspace.isTrusted),
     execPath: () => {
       const choice = chooseHostRuntime(settings.nodePath, ownRuntime, readNativeBuild(context.asAbsolutePath('dist')), nodesOnPath(), probeNodeAbi);
       log.info(`kernel host runtime: ${choice.why}`);
@@ -65,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): void {
       connection.onRequest(toExtension.secret, async () => ({ value: (await context.secrets.get(API_KEY_SECRET)) ?? null })),
       connection.onNotification(toExtension.changed, ({ events, dropped }) => state.changed(events, dropped)),
       connection.onNotification(toExtension.imageBuildProgress, ({ line }) => imageProgress.report?.(line)),
+      ...bindMcpRequests(connection, context.workspaceState, log),
     ],
   });
   state = new KernelState(supervisor, log);
@@ -92,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): void {
       agents.provider.update(snapshot, state.lastTiming?.manual ?? false);
       const names = snapshot ? snapshot.agents.filter((a) => a.state !== 'done' && a.state !== 'failed' && a.state !== 'killed').map((a) => [a.pid, a.name]) : null;
       memory.provider.refreshIfChanged(JSON.stringify(snapshot ? [snapshot.memory, names] : null));
-      tools.provider.refreshIfChanged(JSON.stringify(snapshot ? [snapshot.tools, snapshot.rules, snapshot.sandbox, snapshot.agents.map((a) => [a.pid, a.name])] : null));
+      tools.provider.refreshIfChanged(JSON.stringify(snapshot ? [snapshot.tools, snapshot.rules, snapshot.sandbox, snapshot.mcpServers, snapshot.agents.map((a) => [a.pid, a.name])] : null));
       updateStatus();
     }),
     center.onDidChange(() => {
@@ -139,7 +141,15 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     ...registerApprovalCommands({ center, supervisor, state, log }),
     ...registerKernelCommands({ supervisor, state, secrets: context.secrets, log, imageProgress }),
+    ...registerMcpCommands(supervisor, () => state.snapshot?.mcpServers ?? [], log),
+    // workspace MCP servers wait for trust: a newly trusted workspace reopens the session
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void supervisor.restart('the workspace is now trusted')),
   );
+  const offered = offerAiosServer(() => (folder ? {
+    node: settings.nodePath || process.execPath, cli: context.asAbsolutePath(join('dist', 'cli.js')), workspace: folder.uri.fsPath,
+    dbPath: join(dirname(dbPath()), 'mcp-serve.db'),
+  } : null), log);
+  if (offered) subs.push(offered);
 
   subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (!e.affectsConfiguration('aios')) return;
@@ -155,6 +165,10 @@ export function activate(context: vscode.ExtensionContext): void {
     } else if (change === 'live' && supervisor.current) {
       await supervisor.current.connection.sendRequest(toHost.configure, { scheduler: after.scheduler, globalMemoryBytes: after.memory.globalLimitBytes })
         .then(() => log.info('settings applied to the running kernel'), (err: Error) => log.error(`could not apply settings: ${err.message}`));
+      if (JSON.stringify(before.mcpServers) !== JSON.stringify(after.mcpServers)) {
+        await supervisor.current.connection.sendRequest(toHost.configureMcp, { userServers: after.mcpServers })
+          .then(() => log.info('MCP servers from settings applied'), (err: Error) => log.error(`could not apply aios.mcp.servers: ${err.message}`));
+      }
       state.refresh();
     }
   };

@@ -18,6 +18,7 @@ import { ApprovalBridge } from './approvalBridge';
 import { ChangeNotifier } from './changeNotifier';
 import { describeRuntime, explainNativeModuleError } from './nativeModule';
 import { SandboxProbe } from './sandboxProbe';
+import { mcpServerViews, mcpSessionOptions, registerMcpHandlers } from './mcpHost';
 import { KernelSession } from './session';
 import { buildSnapshot, toAgentView } from './snapshot';
 
@@ -73,6 +74,7 @@ export class KernelHost {
       this.notifier?.touch();
       return { message: `${decision === 'approve' ? 'Approved' : 'Rejected'}: ${p.summary} (now ${p.status.replace(/_/g, ' ')})` };
     });
+    registerMcpHandlers(c, () => this.session?.mcp ?? null, () => this.notifier?.touch());
     c.onRequest(toHost.shutdown, () => this.close());
   }
 
@@ -134,6 +136,7 @@ export class KernelHost {
             }
           : false,
         log: (line) => this.log(line),
+        mcp: mcpSessionOptions(params.mcp, this.connection, () => notifier.touch()),
       });
     } catch (err) {
       notifier.dispose();
@@ -163,6 +166,7 @@ export class KernelHost {
       approvals: this.bridge?.list() ?? [],
       sandbox: this.probe?.status ?? { status: 'disabled' },
       roles: s.routing.roles.map((r) => ({ name: r.name, description: r.description, capabilities: r.capabilities ? [...r.capabilities] : null })),
+      mcpServers: mcpServerViews(s.mcp),
     });
   }
 

@@ -4,6 +4,7 @@ import type { StandingRule, ToolSpec } from '../kernel/ports';
 import type { Kernel } from '../kernel/kernel';
 import type { AgentRecord } from '../kernel/types';
 import { parseModelSpec } from '../llm/modelSpec';
+import type { McpServerView } from '../protocol/mcpTypes';
 import type { AgentView, ApprovalView, MemoryView, RoleView, RuleView, SandboxStatusView, SchedulerView, StateSnapshot, ToolView } from '../protocol/hostTypes';
 
 /** What a snapshot is read from. */
@@ -16,6 +17,7 @@ export interface SnapshotSource {
   approvals: ApprovalView[];
   sandbox: SandboxStatusView;
   roles: RoleView[];
+  mcpServers?: McpServerView[];
 }
 
 export function buildSnapshot(source: SnapshotSource): StateSnapshot {
@@ -31,6 +33,7 @@ export function buildSnapshot(source: SnapshotSource): StateSnapshot {
     scheduler: schedulerView(kernel),
     sandbox: source.sandbox,
     roles: source.roles,
+    mcpServers: source.mcpServers ?? [],
   };
 }
 

@@ -77,7 +77,7 @@ export class McpManager {
   private active = false;
   private disposed = false;
   private readonly watched: string[] = [];
-  private readonly answers = new Map<string, string | null>();
+  private readonly answers = new Map<string, Promise<string | null>>();
 
   constructor(private readonly options: McpManagerOptions) {
     this.userServers = options.userServers;
@@ -265,11 +265,15 @@ export class McpManager {
     e.tools = [];
   }
 
-  private async askOnce(spec: { id: string; description: string; password: boolean }): Promise<string | null> {
-    if (this.answers.has(spec.id)) return this.answers.get(spec.id) ?? null;
-    const value = await this.options.ask(spec);
-    if (value !== null) this.answers.set(spec.id, value);
-    return value;
+  /** Each input is asked once per session, also when two servers start together; a refusal is asked again next time. */
+  private askOnce(spec: { id: string; description: string; password: boolean }): Promise<string | null> {
+    let answer = this.answers.get(spec.id);
+    if (!answer) {
+      answer = this.options.ask(spec).catch(() => null);
+      this.answers.set(spec.id, answer);
+      void answer.then((v) => { if (v === null) this.answers.delete(spec.id); });
+    }
+    return answer;
   }
 
   private require(name: string): Entry {

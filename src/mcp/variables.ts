@@ -34,7 +34,12 @@ export async function resolveTransport(t: McpTransportConfig, server: string, ct
     }
     return text.replace(VARIABLE, (_all, name: string) => substitute(name, server, ctx, answers));
   };
-  const map = async (m: Record<string, string>) => Object.fromEntries(await Promise.all(Object.entries(m).map(async ([k, v]) => [k, await one(v)] as const)));
+  // one value at a time: an input used twice is asked once
+  const map = async (m: Record<string, string>) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m)) out[k] = await one(v);
+    return out;
+  };
   if (t.kind === 'stdio') {
     const args: string[] = [];
     for (const a of t.args) args.push(await one(a));

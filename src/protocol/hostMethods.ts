@@ -8,6 +8,7 @@ import type { DashboardData } from './dashboard';
 import type {
   AgentView, ApprovalAnswerView, ApprovalView, AskLevel, CapabilityName, EventView, RoleView, SchedulerView, SchedulingPolicyName, StateSnapshot,
 } from './hostTypes';
+import type { McpInputView, McpLaunchView, McpServerAction, McpSettings } from './mcpTypes';
 
 /** Scheduler settings the extension applies at run time (null: unlimited). */
 export interface SchedulerSettings {
@@ -42,6 +43,8 @@ export interface InitializeParams {
   globalMemoryBytes: number;
   agentQuotaBytes: number;
   sandbox: SandboxSettings;
+  /** the developer's MCP servers; absent: none */
+  mcp?: McpSettings;
 }
 
 /** What the host reports once its session is open. */
@@ -144,6 +147,10 @@ export const toHost = {
   decideProposal: new RequestType<{ id: string; decision: 'approve' | 'reject' }, { message: string }, void>('aios/decideProposal'),
   /** builds AIOS's default sandbox image; progress comes as `imageBuildProgress` */
   buildSandboxImage: new RequestType<{ force: boolean }, { image: string; built: boolean; ms: number }, void>('aios/buildSandboxImage'),
+  /** restart, disable or enable one MCP server */
+  mcpServer: new RequestType<{ name: string; action: McpServerAction }, void, void>('aios/mcpServer'),
+  /** the user-level MCP servers changed (aios.mcp.servers) */
+  configureMcp: new RequestType<{ userServers: McpSettings['userServers'] }, void, void>('aios/configureMcp'),
   /** closes the session (agents stay in the database) and exits */
   shutdown: new RequestType0<void, void>('aios/shutdown'),
 } as const;
@@ -160,6 +167,10 @@ export const toExtension = {
   secret: new RequestType<{ name: SecretName }, { value: string | null }, void>('aios/secret'),
   /** kernel events, coalesced (at most one notification per 100 ms); state changed when any arrive */
   changed: new NotificationType<{ version: number; events: EventView[]; dropped: number }>('aios/changed'),
+  /** may this workspace-defined MCP server start? (the extension remembers yes per workspace and command line) */
+  approveMcpLaunch: new RequestType<McpLaunchView, { approved: boolean }, void>('aios/approveMcpLaunch'),
+  /** a value for `${input:ID}` in an MCP configuration; null when the developer gave none */
+  mcpInput: new RequestType<McpInputView, { value: string | null }, void>('aios/mcpInput'),
   /** one line of sandbox image build output */
   imageBuildProgress: new NotificationType<{ line: string }>('aios/imageBuildProgress'),
 } as const;
