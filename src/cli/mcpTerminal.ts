@@ -37,9 +37,9 @@ export function controllingTerminal(): Terminal | null {
 /** How MCP launch approvals and inputs are answered from a command. */
 export function terminalMcpOptions(terminal: Terminal | null, yes: boolean, note: (line: string) => void): Pick<McpManagerOptions, 'trusted' | 'launch' | 'ask'> {
   const ask = async (r: LaunchRequest): Promise<boolean> => {
-    if (yes) { note(`starting MCP server '${r.server}' from ${r.file} (--yes): ${escapeControl(r.commandLine)}`); return true; }
+    if (yes) { note(`starting MCP server '${r.server}' from ${r.file} (--yes)`); return true; }
     if (!terminal) {
-      note(`MCP server '${r.server}' from ${r.file} was not started: starting a workspace server needs your approval on a terminal (or --yes). It would run: ${escapeControl(r.commandLine)}`);
+      note(`MCP server '${r.server}' from ${r.file} was not started: starting a workspace server needs your approval on a terminal (or --yes)`);
       return false;
     }
     terminal.output.write(`\nMCP server '${escapeControl(r.server)}' from ${escapeControl(r.file)} wants to start on this machine, with your rights:\n  ${escapeControl(r.commandLine)}\n`);

@@ -36,7 +36,7 @@ export function bindMcpRequests(connection: MessageConnection, memory: vscode.Me
         start,
       );
       const yes = answer === start;
-      log.info(`MCP server '${r.server}' from ${r.file}: start ${yes ? 'approved' : 'refused'} (${r.commandLine})`);
+      log.info(`MCP server '${r.server}' from ${r.file}: start ${yes ? 'approved' : 'refused'}`);
       if (yes) await memory.update(APPROVED_KEY, [...approved.filter((k) => k !== key), key].slice(-500));
       return { approved: yes };
     }),

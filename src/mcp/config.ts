@@ -94,9 +94,15 @@ export function mergeMcp(sets: McpConfigSet[]): McpConfigSet {
   return { servers: [...byName.values()], inputs, problems };
 }
 
-/** The command line as the developer approves it (placeholders unresolved, so a change of any part asks again). */
-export function commandLine(t: Extract<McpTransportConfig, { kind: 'stdio' }>): string {
-  const env = Object.entries(t.env).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${quote(v)}`);
+const SECRET_NAME = /token|key|secret|pass|auth|cred|cookie/i;
+
+/**
+ * The command line as the developer approves it (placeholders unresolved, so a change of any part
+ * asks again). `redact` hides the values of secret-looking variables, for lists and logs.
+ */
+export function commandLine(t: Extract<McpTransportConfig, { kind: 'stdio' }>, redact = false): string {
+  const env = Object.entries(t.env).sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${redact && SECRET_NAME.test(k) && !/^\$\{[^}]+\}$/.test(v) ? '***' : quote(v)}`);
   const cwd = t.cwd ? [`(in ${t.cwd})`] : [];
   return [...env, quote(t.command), ...t.args.map(quote), ...cwd].join(' ');
 }

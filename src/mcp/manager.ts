@@ -107,7 +107,7 @@ export class McpManager {
         name: c.config.name,
         origin: where(c.config),
         transport: t.kind,
-        target: t.kind === 'stdio' ? commandLine(t) : t.url,
+        target: t.kind === 'stdio' ? commandLine(t, true) : t.url,
         state: c.state,
         pid: c.pid,
         tools: [...tools],
@@ -231,7 +231,7 @@ export class McpManager {
     const approved = await this.options.launch.approve({ workspace: this.options.workspace, server: c.name, file: where(c), commandLine: commandLine(c.transport) })
       .catch((err: Error) => { this.options.log(`mcp: asking to start '${c.name}' failed: ${err.message}`); return false; });
     if (!approved) {
-      await e.connection.block({ status: 'blocked', reason: `starting it was not approved: Restart to be asked again (it runs ${commandLine(c.transport)})` });
+      await e.connection.block({ status: 'blocked', reason: `starting it was not approved: Restart to be asked again (it runs ${commandLine(c.transport, true)})` });
       return false;
     }
     return true;

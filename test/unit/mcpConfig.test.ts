@@ -147,3 +147,24 @@ describe('MCP launch approval and alwaysAllow', () => {
     assert.throws(() => policy.removeRule('mcp-config:fs__write_file'), /remove fs__write_file from alwaysAllow/);
   });
 });
+
+describe('aios.mcp.servers setting', () => {
+  it('is read as an object, refuses other shapes with a message, and applies without a host restart', async () => {
+    const { readSettings, classifyChange, initializeParams } = await import('../../src/extension/settingsModel');
+    const read = (v: unknown) => readSettings((key) => (key === 'mcp.servers' ? v : undefined));
+    const a = read({ fs: { command: 'node' } });
+    assert.deepEqual(a.settings.mcpServers, { fs: { command: 'node' } });
+    assert.match(read(['x']).problems[0]!.message, /aios\.mcp\.servers must be an object/);
+    assert.equal(classifyChange(read({}).settings, a.settings), 'live');
+    assert.deepEqual(initializeParams(a.settings, '/ws', '/db', true).mcp, { trusted: true, userServers: { fs: { command: 'node' } } });
+    assert.equal(initializeParams(a.settings, '/ws', '/db').mcp?.trusted, false, 'untrusted unless the editor says so');
+  });
+});
+
+describe('MCP secrets stay out of lists and logs', () => {
+  it('the listed command line hides secret-looking environment values but keeps placeholders; the approved one shows all', () => {
+    const t = { kind: 'stdio' as const, command: 'srv', args: [], env: { GITHUB_TOKEN: 'ghp_live', API_KEY: '${input:key}', MODE: 'fast' }, cwd: null };
+    assert.equal(commandLine(t, true), `API_KEY='\${input:key}' GITHUB_TOKEN=*** MODE=fast srv`);
+    assert.match(commandLine(t), /GITHUB_TOKEN=ghp_live/, 'the developer approves what really runs');
+  });
+});
