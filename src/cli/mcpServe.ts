@@ -42,7 +42,8 @@ export function sessionPort(session: KernelSession, model: string | null): AiosK
       return k.suspend(pid, 'suspended through MCP') === 'now' ? `agent ${pid} is suspended` : `agent ${pid} will be suspended at the end of its current step`;
     },
     resume: (pid) => {
-      agent(pid);
+      const before = agent(pid);
+      if (before.state !== 'suspended') throw new Error(`agent ${pid} is not suspended (it is ${before.state}): only a suspended agent can be resumed`);
       const a = k.resume(pid);
       session.runtime.wake();
       return summary(a);
