@@ -14,11 +14,13 @@ import { escapeControl } from '../protocol/displayText';
 import { ToolRegistry } from '../tools/registry';
 import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
 import { serveStdio, workspaceDefaultModel } from './mcpServe';
+import { SocketApprovals } from './socketApprovals';
 import { controllingTerminal, stdioTerminal, terminalMcpOptions } from './mcpTerminal';
 
 const HELP = {
   mcp: `aios mcp list [--workspace DIR] [--json] [--no-start] [--yes]
 aios mcp serve [--workspace DIR] [--db FILE] [--model M] [--yes | --deny-risky] [--no-sandbox]
+               [--approvals-socket PATH]   (set by the VS Code extension: approvals asked in the editor)
 
   list    the MCP servers configured for a workspace (.vscode/mcp.json, .aios/mcp.json), started
           to show their state and tools. A workspace stdio server asks before it starts (once per
@@ -106,18 +108,19 @@ export function describeServer(s: McpServerInfo): string {
 }
 
 async function serve(argv: string[]): Promise<number> {
-  const v = flags(argv, { workspace: { type: 'string' }, db: { type: 'string' }, model: { type: 'string' }, yes: { type: 'boolean' }, 'deny-risky': { type: 'boolean' }, 'no-sandbox': { type: 'boolean' } });
+  const v = flags(argv, { workspace: { type: 'string' }, db: { type: 'string' }, model: { type: 'string' }, yes: { type: 'boolean' }, 'deny-risky': { type: 'boolean' }, 'no-sandbox': { type: 'boolean' }, 'approvals-socket': { type: 'string' } });
   if (v.help) { process.stdout.write(`${HELP.mcp}\n`); return 0; }
   if (v.yes && v['deny-risky']) throw new Usage('--yes and --deny-risky contradict each other: give one');
   const workspace = workspaceOf(v.workspace);
   const dbPath = resolve((v.db as string | undefined) ?? join(workspace, '.aios', 'aios.db'));
   mkdirSync(dirname(dbPath), { recursive: true });
   const note = (line: string) => process.stderr.write(`aios mcp: ${line}\n`);
-  const terminal = v.yes || v['deny-risky'] ? null : controllingTerminal();
+  const socket = v['approvals-socket'] as string | undefined;
+  const terminal = v.yes || v['deny-risky'] || socket ? null : controllingTerminal();
+  const editor = socket && !v.yes && !v['deny-risky'] ? new SocketApprovals(socket) : null;
   const approvals: ApprovalClient = v.yes ? new AutoApprovals('approve', note)
-    : terminal ? new TerminalApprovals(terminal.input, terminal.output)
-    : new AutoApprovals('deny', note);
-  if (!v.yes && !terminal) note('no terminal to ask on: what the agents need approved is denied (start with --yes to approve, or run from a terminal)');
+    : editor ?? (terminal ? new TerminalApprovals(terminal.input, terminal.output) : new AutoApprovals('deny', note));
+  if (!v.yes && !terminal && !editor) note('no terminal to ask on: what the agents need approved is denied (start with --yes to approve, or run from a terminal)');
   const model = (v.model as string | undefined) ?? workspaceDefaultModel(workspace);
   const session = KernelSession.open({
     dbPath, workspace, approvals,
@@ -132,5 +135,6 @@ async function serve(argv: string[]): Promise<number> {
   } finally {
     await session.close();
     terminal?.close();
+    editor?.close();
   }
 }

@@ -19,6 +19,7 @@ import { registerKernelCommands, type ImageBuildProgress } from './commands/kern
 import { chooseHostRuntime, fallbackForAbiError, nodesOnPath, probeNodeAbi, readNativeBuild, stopKernelHost, type OwnRuntime } from './hostRuntime';
 import { HostSupervisor } from './hostSupervisor';
 import { bindMcpRequests, offerAiosServer, registerMcpCommands } from './mcp';
+import { ServeApprovals } from './mcpServeApprovals';
 import { KernelState } from './kernelState';
 import { PROPOSED_SCHEME } from './proposedPaths';
 import { classifyChange, initializeParams, readSettings, type AiosSettings } from './settingsModel';
@@ -145,10 +146,15 @@ export function activate(context: vscode.ExtensionContext): void {
     // workspace MCP servers wait for trust: a newly trusted workspace reopens the session
     vscode.workspace.onDidGrantWorkspaceTrust(() => void supervisor.restart('the workspace is now trusted')),
   );
-  const offered = offerAiosServer(() => (folder ? {
-    node: settings.nodePath || process.execPath, cli: context.asAbsolutePath(join('dist', 'cli.js')), workspace: folder.uri.fsPath,
-    dbPath: join(dirname(dbPath()), 'mcp-serve.db'),
-  } : null), log);
+  let serveApprovals: ServeApprovals | null = null;
+  const offered = offerAiosServer(() => {
+    if (!folder) return null;
+    if (!serveApprovals) subs.push((serveApprovals = new ServeApprovals(log)));
+    return {
+      node: settings.nodePath || process.execPath, cli: context.asAbsolutePath(join('dist', 'cli.js')), workspace: folder.uri.fsPath,
+      dbPath: join(dirname(dbPath()), 'mcp-serve.db'), approvalsSocket: serveApprovals.path,
+    };
+  }, log);
   if (offered) subs.push(offered);
 
   subs.push(vscode.workspace.onDidChangeConfiguration((e) => {

@@ -74,6 +74,8 @@ export interface AiosServerLaunch {
   workspace: string;
   /** a database of its own: the kernel host holds the view's database */
   dbPath: string;
+  /** where its agents' approvals are asked (ServeApprovals) */
+  approvalsSocket: string;
 }
 
 /**
@@ -94,7 +96,7 @@ export function offerAiosServer(launch: () => AiosServerLaunch | null, log: vsco
       const l = launch();
       if (!l) return [];
       // ELECTRON_RUN_AS_NODE: on VS Code desktop the extension host's runtime is Electron
-      return [new Stdio('AIOS agents', l.node, [l.cli, 'mcp', 'serve', '--workspace', l.workspace, '--db', l.dbPath], { ELECTRON_RUN_AS_NODE: '1' })];
+      return [new Stdio('AIOS agents', l.node, [l.cli, 'mcp', 'serve', '--workspace', l.workspace, '--db', l.dbPath, '--approvals-socket', l.approvalsSocket], { ELECTRON_RUN_AS_NODE: '1' })];
     },
   });
   log.info('AIOS is offered as an MCP server to the editor\'s agent mode');

@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { createServer } from 'node:net';
+import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { AIOS_TOOLS } from '../../src/mcp/aiosServer';
+import type { ApprovalView } from '../../src/protocol/hostTypes';
+import { toEditor } from '../../src/protocol/serveMethods';
 import { everythingServer } from '../support/mcpFixtures';
 
 const ROOT = resolve(__dirname, '../..');
@@ -145,5 +149,31 @@ describe('aios mcp serve: AIOS as an MCP server', function () {
     assert.ok(after.servers[0]!.tools.includes('everything__echo'), after.servers[0]!.tools.join(', '));
     const again = JSON.parse(list([]).stdout) as typeof before;
     assert.equal(again.servers[0]!.state.status, 'ready', 'the approval (--yes) is remembered for this command line');
+  });
+
+  it('--approvals-socket (how the extension starts it for agent mode): approvals go to the editor over the socket, and its answer decides', async () => {
+    const { ws } = workspace();
+    const asked: ApprovalView[] = [];
+    const socket = join(mkdtempSync(join(tmpdir(), 'aios-sock-')), 'approvals.sock');
+    // the editor's side of the protocol (src/extension/mcpServeApprovals.ts answers with a modal)
+    const editor = createServer((s) => {
+      const c = createMessageConnection(new SocketMessageReader(s), new SocketMessageWriter(s));
+      c.onRequest(toEditor.approval, (view) => { asked.push(view); return { decision: 'approve', remember: null, files: null }; });
+      c.onClose(() => c.dispose());
+      c.listen();
+    });
+    await new Promise<void>((ok) => editor.listen(socket, ok));
+    const { client } = await connect(ws, ['--approvals-socket', socket]);
+    try {
+      await client.callTool({ name: 'spawn_agent', arguments: { task: 'write out.txt' } });
+      assert.match(text(await client.callTool({ name: 'wait_for_agent', arguments: { pid: 1, seconds: 30 } })), /done/);
+      assert.equal(asked.length, 1);
+      assert.equal(asked[0]!.tool, 'write_file');
+      assert.equal(asked[0]!.subject.kind, 'edit');
+      assert.equal(readFileSync(join(ws, 'out.txt'), 'utf8'), 'written by an agent\n');
+    } finally {
+      await client.close();
+      await new Promise<void>((ok) => editor.close(() => ok()));
+    }
   });
 });
