@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { KernelSession } from '../src/host/session';
+import { KernelSession } from '../src/session/kernelSession';
 import type { ApprovalClient } from '../src/kernel/ports';
 import { ToolCaller } from '../src/kernel/toolCalls';
 import { everythingServer } from '../test/support/mcpFixtures';

@@ -7,10 +7,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { KernelSession } from '../host/session';
+import type { KernelSession } from '../session/kernelSession';
 import type { AgentRecord } from '../kernel/types';
 import { createAiosServer, type AgentSummary, type AiosKernelPort } from '../mcp/aiosServer';
-import { escapeControl, escapeControlKeepLines } from '../protocol/displayText';
+import { escapeControl, escapeControlKeepLines } from '../text/displayText';
 import { progressLine } from './progress';
 
 const ENDED = ['done', 'failed', 'killed'];

@@ -9,7 +9,7 @@ import { ReadStream, WriteStream } from 'node:tty';
 import type { McpManagerOptions } from '../mcp/manager';
 import { LaunchMemoryFile, RememberingLaunchApprover, type LaunchRequest } from '../mcp/launch';
 import type { McpInputSpec } from '../mcp/config';
-import { escapeControl } from '../protocol/displayText';
+import { escapeControl } from '../text/displayText';
 
 /** A terminal to ask on. */
 export interface Terminal {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { MessageConnection } from 'vscode-jsonrpc';
 import { toExtension, toHost } from '../protocol/hostMethods';
-import { escapeControl } from '../protocol/displayText';
+import { escapeControl } from '../text/displayText';
 import type { McpLaunchView, McpServerAction, McpServerView } from '../protocol/mcpTypes';
 import { Commands } from './commandIds';
 import { guardedCommand } from './commands/guardedCommand';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
-import { escapeControl, escapeControlKeepLines } from '../protocol/displayText';
+import { escapeControl, escapeControlKeepLines } from '../text/displayText';
 import type { ApprovalAnswerView, ApprovalView } from '../protocol/hostTypes';
 import { toEditor } from '../protocol/serveMethods';
 

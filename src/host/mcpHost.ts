@@ -6,7 +6,7 @@ import type { MessageConnection } from 'vscode-jsonrpc';
 import type { McpManager } from '../mcp/manager';
 import { toExtension, toHost } from '../protocol/hostMethods';
 import type { McpServerView, McpSettings } from '../protocol/mcpTypes';
-import type { SessionOptions } from './session';
+import type { SessionOptions } from '../session/kernelSession';
 
 /** The session's MCP options from the initialize request; null settings: no MCP. */
 export function mcpSessionOptions(settings: McpSettings | undefined, connection: MessageConnection, changed: () => void): SessionOptions['mcp'] {
@@ -21,7 +21,7 @@ export function mcpSessionOptions(settings: McpSettings | undefined, connection:
 }
 
 /** Restart / disable / enable from the Tools view, and new user-level servers from settings. */
-export function registerMcpHandlers(connection: MessageConnection, manager: () => McpManager | null, changed: () => void): void {
+export function registerMcpHandlers(connection: Pick<MessageConnection, 'onRequest'>, manager: () => McpManager | null, changed: () => void): void {
   const need = () => {
     const m = manager();
     if (!m) throw new Error('MCP servers are not available in this kernel session');

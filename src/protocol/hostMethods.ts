@@ -5,6 +5,7 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { DashboardData } from './dashboard';
+import type { QuestionView, RaiseBudgetParams, SendResultView, TranscriptOp, TranscriptView } from './transcript';
 import type {
   AgentView, ApprovalAnswerView, ApprovalView, AskLevel, CapabilityName, EventView, RoleView, SchedulerView, SchedulingPolicyName, StateSnapshot,
 } from './hostTypes';
@@ -151,6 +152,16 @@ export const toHost = {
   mcpServer: new RequestType<{ name: string; action: McpServerAction }, void, void>('aios/mcpServer'),
   /** the user-level MCP servers changed (aios.mcp.servers) */
   configureMcp: new RequestType<{ userServers: McpSettings['userServers'] }, void, void>('aios/configureMcp'),
+  // Transcripts (src/protocol/transcript.ts): open one to get it whole, then `transcript` deltas until closed
+  openTranscript: new RequestType<PidParams, TranscriptView, void>('aios/openTranscript'),
+  closeTranscript: new RequestType<PidParams, void, void>('aios/closeTranscript'),
+  /** a message to the agent: delivered at its next step boundary, or a new turn when it had finished */
+  sendMessage: new RequestType<{ pid: number; text: string }, SendResultView, void>('aios/sendMessage'),
+  raiseBudget: new RequestType<RaiseBudgetParams, AgentView, void>('aios/raiseBudget'),
+  /** answers an ask_developer question; `accepted` false when it is no longer pending */
+  answerQuestion: new RequestType<{ questionId: string; answer: string }, { accepted: boolean }, void>('aios/answerQuestion'),
+  /** aborts the model call or tool in flight (after Suspend); false when nothing was in flight */
+  abortStep: new RequestType<PidParams, { aborted: boolean }, void>('aios/abortStep'),
   /** closes the session (agents stay in the database) and exits */
   shutdown: new RequestType0<void, void>('aios/shutdown'),
 } as const;
@@ -171,6 +182,10 @@ export const toExtension = {
   approveMcpLaunch: new RequestType<McpLaunchView, { approved: boolean }, void>('aios/approveMcpLaunch'),
   /** a value for `${input:ID}` in an MCP configuration; null when the developer gave none */
   mcpInput: new RequestType<McpInputView, { value: string | null }, void>('aios/mcpInput'),
+  /** changes to the transcripts the extension opened, at most one batch per agent per 50 ms */
+  transcript: new NotificationType<{ pid: number; ops: TranscriptOp[] }>('aios/transcript'),
+  /** an agent asks the developer a question; answered with `toHost.answerQuestion` */
+  questionAsked: new NotificationType<QuestionView>('aios/questionAsked'),
   /** one line of sandbox image build output */
   imageBuildProgress: new NotificationType<{ line: string }>('aios/imageBuildProgress'),
 } as const;

@@ -11,6 +11,7 @@ import type { ExecResult } from './exec';
 import { resolveCwd, WORKSPACE_MOUNT, type SandboxExecOptions } from './sandbox';
 import type { UpperSnapshot } from './staging';
 import type { Pid } from '../kernel/types';
+import { plural } from '../text/plural';
 
 /** The part of DockerSandbox the tool uses (a fake in unit tests). */
 export interface CommandSandbox {
@@ -79,7 +80,7 @@ export function createRunCommandTool(sandbox: CommandSandbox, options: RunComman
           let conflicts: { path: string; reason: string }[] = [];
           let denied: string[] = [];
           if (changed.length && !context.signal.aborted) {
-            const { approved } = await context.proposeChanges(changed.map(toProposed), `${changed.length} file(s) changed by ${summary}`);
+            const { approved } = await context.proposeChanges(changed.map(toProposed), `${plural(changed.length, 'file')} changed by ${summary}`);
             const approvedSet = new Set(approved);
             ({ applied, conflicts } = await sandbox.apply(context.pid, changed.filter((c) => approvedSet.has(c.path))));
             denied = changed.filter((c) => !approvedSet.has(c.path)).map((c) => c.path);

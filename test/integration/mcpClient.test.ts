@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
 import type { Script } from '../../src/llm/scriptFile';
-import { KernelSession, type SessionOptions } from '../../src/host/session';
+import { KernelSession, type SessionOptions } from '../../src/session/kernelSession';
 import { LaunchMemoryFile, RememberingLaunchApprover, type LaunchRequest } from '../../src/mcp/launch';
 import { everythingHttp, everythingServer, filesystemServer, stuckServer, until } from '../support/mcpFixtures';
 

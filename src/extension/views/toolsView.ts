@@ -1,6 +1,6 @@
 /** The Tools view: the sandbox status, the developer's MCP servers, the tool registry with risk and capabilities, the standing rules. */
 import * as vscode from 'vscode';
-import { escapeControl } from '../../protocol/displayText';
+import { escapeControl } from '../../text/displayText';
 import type { RiskLevel, RuleView, SandboxStatusView, ToolView } from '../../protocol/hostTypes';
 import type { McpServerView } from '../../protocol/mcpTypes';
 import { Commands } from '../commandIds';

@@ -1,0 +1,25 @@
+/**
+ * What "Always allow…" on a pending card would allow, in words: the same pattern the policy
+ * derives when it remembers the answer (tools/rulePatterns.ts), for this agent only.
+ */
+import type { ApprovalSubject } from '../kernel/ports';
+import type { ApprovalView } from '../protocol/hostTypes';
+import { callTarget, derivePattern } from '../tools/rulePatterns';
+
+/** e.g. `edit_file on src/greet.js, for this agent`; null when no rule can be made (approve it once). */
+export function alwaysAllowCovers(view: ApprovalView): string | null {
+  if (!view.rememberable) return null;
+  const subject = view.subject as ApprovalSubject;
+  const input = subject.kind === 'tool' ? subject.input : subject.kind === 'command' ? { command: subject.command } : {};
+  let pattern: string | null;
+  try {
+    pattern = derivePattern(callTarget(input, subject));
+  } catch {
+    return null;
+  }
+  const agent = `for ${view.agentName} only, until you remove the rule in the Tools view`;
+  if (pattern === null) return `${view.tool} with any input, ${agent}`;
+  const target = callTarget(input, subject);
+  if (target.kind === 'command') return `${view.tool} for commands starting with ${pattern}, ${agent}`;
+  return `${view.tool} on ${pattern.replace(/\\(.)/g, '$1')}, ${agent}`;
+}
