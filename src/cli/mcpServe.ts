@@ -11,10 +11,10 @@ import type { KernelSession } from '../session/kernelSession';
 import type { AgentRecord } from '../kernel/types';
 import { createAiosServer, type AgentSummary, type AiosKernelPort } from '../mcp/aiosServer';
 import { escapeControl, escapeControlKeepLines } from '../text/displayText';
-import { progressLine } from './progress';
+import { kernelTranscript } from '../transcript/load';
+import { formatEntry, formatStrip } from '../transcript/format';
 
 const ENDED = ['done', 'failed', 'killed'];
-const TOOL_RESULT_CHARS = 2000;
 
 /** The kernel session as the MCP server's port. `model` is what spawned agents run on (the developer's choice, not the caller's). */
 export function sessionPort(session: KernelSession, model: string | null): AiosKernelPort {
@@ -32,9 +32,15 @@ export function sessionPort(session: KernelSession, model: string | null): AiosK
     spawn: (task, role, priority) => summary(session.spawn({ task, model: needModel(), role: role ?? 'coder', priority: priority ?? undefined })),
     list: () => k.table.list().map(summary),
     transcript: (pid, limit) => transcript(session, agent(pid), limit),
-    sendMessage: (pid) => {
+    sendMessage: (pid, text) => {
       agent(pid);
-      throw new Error('send_message is not available in this version of AIOS (agents cannot take messages mid-run yet): kill the agent and spawn one with the extra instructions in its task, or use route_task');
+      const r = session.conversation.send(pid, text);
+      switch (r.outcome) {
+        case 'delivered': return `delivered to agent ${pid}: it reads the message at its next step`;
+        case 'queued': return `queued for agent ${pid}: it enters its context when the current step ends`;
+        case 'new_turn': return `agent ${pid} had finished: it takes a new turn with the message`;
+        case 'budget': throw new Error(`agent ${pid} has finished and its ${r.violation.budget} budget is spent: the developer must raise it first (nothing was sent)`);
+      }
     },
     suspend: (pid) => {
       const a = agent(pid);
@@ -96,20 +102,11 @@ function summary(a: AgentRecord): AgentSummary {
   };
 }
 
-/** What the agent said and did, from its events and tool-result pages, oldest first. */
+/** The agent's transcript as `aios logs` prints it (the same builder as the transcript tab), the last `limit` entries. */
 function transcript(session: KernelSession, a: AgentRecord, limit: number): string {
-  const entries: { at: number; seq: number; text: string }[] = [];
-  for (const e of session.store.queryEvents({ pid: a.pid, limit: limit * 4 })) {
-    const line = progressLine(e, (pid) => session.kernel.table.find(pid));
-    if (line) entries.push({ at: e.at, seq: e.seq, text: `${new Date(e.at).toISOString()} ${line}` });
-  }
-  for (const p of session.store.listPages(a.pid)) {
-    if (p.kind !== 'tool_result') continue;
-    const text = p.text.length > TOOL_RESULT_CHARS ? `${p.text.slice(0, TOOL_RESULT_CHARS)} [… ${p.text.length - TOOL_RESULT_CHARS} more characters]` : p.text;
-    entries.push({ at: p.createdAt, seq: Number.MAX_SAFE_INTEGER, text: `${new Date(p.createdAt).toISOString()} [${a.pid} ${a.name}] tool result:\n    ${text.replace(/\n/g, '\n    ')}` });
-  }
-  entries.sort((x, y) => x.at - y.at || x.seq - y.seq);
-  const shown = entries.slice(-limit);
-  const head = `Transcript of agent ${a.pid} (${a.name}, ${a.role}), ${a.state}; task: ${a.task}${shown.length < entries.length ? `\n(${entries.length - shown.length} earlier entries left out; raise limit)` : ''}`;
-  return escapeControlKeepLines([head, ...shown.map((e) => e.text), ...(a.result ? [`result: ${a.result}`] : [])].join('\n'));
+  const view = kernelTranscript(session.kernel, a.pid).view();
+  const shown = view.entries.slice(-limit);
+  const lines = [...formatStrip(view.strip), ...(shown.length < view.entries.length ? [`(${view.entries.length - shown.length} earlier entries left out; raise limit)`] : [])];
+  for (const e of shown) lines.push(...formatEntry(e));
+  return lines.join('\n');
 }

@@ -63,8 +63,8 @@ describe('aios mcp serve: AIOS as an MCP server', function () {
       assert.match(waited, /agent 1 coder-1 \[coder\] done/);
       assert.equal(existsSync(join(ws, 'out.txt')), false, 'without a terminal the write was denied for the developer, not asked of the caller');
       const transcript = text(await client.callTool({ name: 'read_transcript', arguments: { pid: 1 } }));
-      assert.match(transcript, /→ write_file/);
-      assert.match(transcript, /tool result:\n\s+denied by policy|tool result:\n\s+the developer denied this/);
+      assert.match(transcript, /agent 1 coder-1 · coder · scripted:.*\(offline scripted model/);
+      assert.match(transcript, /→ write_file .* · medium risk · denied/);
       assert.match(stderr(), /denied automatically: agent 1 \(coder-1\) write_file/);
       assert.match(text(await client.callTool({ name: 'list_agents', arguments: {} })), /agent 1 coder-1 \[coder\] done/);
 
@@ -75,12 +75,12 @@ describe('aios mcp serve: AIOS as an MCP server', function () {
       assert.match(text(suspended), suspended.isError ? /has already ended/ : new RegExp(`agent ${pid} (is suspended|will be suspended)`));
       const resumed = await client.callTool({ name: 'resume_agent', arguments: { pid } });
       assert.ok(resumed.isError || /resumed: agent/.test(text(resumed)), text(resumed));
-      const message = await client.callTool({ name: 'send_message', arguments: { pid: 1, message: 'also add a test' } });
-      assert.equal(message.isError, true);
-      assert.match(text(message), /send_message is not available in this version of AIOS/);
       const killed = await client.callTool({ name: 'kill_agent', arguments: { pid: 1 } });
       assert.equal(killed.isError, true);
       assert.match(text(killed), /agent 1 has already ended \(done\)/);
+      const message = await client.callTool({ name: 'send_message', arguments: { pid: 1, message: 'also add a test' } });
+      assert.match(text(message), /agent 1 had finished: it takes a new turn with the message/);
+      assert.match(text(await client.callTool({ name: 'read_transcript', arguments: { pid: 1 } })), /you \(new turn\): also add a test/);
 
       const bad = await client.callTool({ name: 'spawn_agent', arguments: { task: '', model: 'scripted:/etc/passwd' } });
       assert.equal(bad.isError, true);
@@ -121,11 +121,11 @@ describe('aios mcp serve: AIOS as an MCP server', function () {
     assert.deepEqual(listed, AIOS_TOOLS.map((t) => t.name).sort());
     assert.match(call('spawn_agent', { task: 'write out.txt' }).text, /spawned agent 1/);
     assert.match(call('list_agents').text, /agent 1 coder-1 \[coder\]/);
-    assert.match(call('read_transcript', { pid: 1 }).text, /Transcript of agent 1 \(coder-1, coder\)/);
+    assert.match(call('read_transcript', { pid: 1 }).text, /agent 1 coder-1 · coder · scripted:/);
     assert.match(call('wait_for_agent', { pid: 1, seconds: 1 }).text, /agent 1 coder-1/);
     assert.match(call('suspend_agent', { pid: 1 }).text, /agent 1 (is suspended|will be suspended)/);
     assert.match(call('resume_agent', { pid: 1 }).text, /resumed: agent 1|agent 1 is not suspended \(it is (running|ready|waiting)\)/);
-    assert.match(call('send_message', { pid: 1, message: 'hello' }).text, /send_message is not available/);
+    assert.match(call('send_message', { pid: 1, message: 'hello' }).text, /delivered to agent 1|queued for agent 1|agent 1 had finished/);
     assert.match(call('route_task', { task: 'review the login code' }).text, /routed to role reviewer/);
     assert.match(call('kill_agent', { pid: 1 }).text, /killed 1/);
   });
