@@ -4,8 +4,8 @@
  */
 import { connect, type Socket } from 'node:net';
 import { CancellationTokenSource, createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { toApprovalView } from '../host/approvalBridge';
 import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../kernel/ports';
+import type { ApprovalView, JsonValue } from '../protocol/hostTypes';
 import { toEditor } from '../protocol/serveMethods';
 
 /** An ApprovalClient whose answers come from the editor over a local socket. */
@@ -55,4 +55,13 @@ export class SocketApprovals implements ApprovalClient {
     });
     return this.connection;
   }
+}
+
+/** The wire form of a request (as the kernel host sends it; the CLI may not import the host). */
+function toApprovalView(r: ApprovalRequest): ApprovalView {
+  const s = r.subject;
+  const subject: ApprovalView['subject'] = s.kind === 'edit' ? { kind: 'edit', summary: s.summary, files: s.files.map((f) => ({ ...f })) }
+    : s.kind === 'command' ? { kind: 'command', summary: s.summary, command: s.command, cwd: s.cwd }
+    : { kind: 'tool', summary: s.summary, input: (JSON.parse(JSON.stringify(s.input ?? null)) as JsonValue) };
+  return { id: r.id, pid: r.pid, agentName: r.agentName, tool: r.tool, risk: r.risk, subject, createdAt: r.createdAt, rememberable: false };
 }
