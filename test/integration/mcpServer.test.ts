@@ -109,7 +109,7 @@ describe('aios mcp serve: AIOS as an MCP server', function () {
     const inspector = (method: string[]) => {
       const r = spawnSync(process.execPath, [INSPECTOR, '--cli', process.execPath, ...serveArgs(ws, ['--db', db]), '--method', ...method], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ANTHROPIC_API_KEY: '' } });
       // the Inspector exits 5 when a tool returns isError, and prints the error line before the result
-      assert.ok(r.status === 0 || /"tool_is_error"/.test(r.stdout), `${method.join(' ')}: exit ${r.status}: ${r.stderr}${r.stdout}`);
+      assert.ok(r.status === 0 || /"tool_is_error"/.test(r.stdout + r.stderr), `${method.join(' ')}: exit ${r.status}: ${r.stderr}${r.stdout}`);
       return JSON.parse(r.stdout.slice(r.stdout.indexOf('{\n'))) as { tools?: { name: string }[]; content?: { text: string }[]; isError?: boolean };
     };
     const call = (tool: string, args: Record<string, string | number> = {}) => {

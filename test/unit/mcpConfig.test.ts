@@ -168,3 +168,37 @@ describe('MCP secrets stay out of lists and logs', () => {
     assert.match(commandLine(t), /GITHUB_TOKEN=ghp_live/, 'the developer approves what really runs');
   });
 });
+
+describe('MCP configuration files are watched', () => {
+  it('a server added to, changed in or removed from .aios/mcp.json shows up without a restart (and nothing starts by itself)', async () => {
+    const { McpManager } = await import('../../src/mcp/manager');
+    const { mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const ws = mkdtempSync(join(tmpdir(), 'aios-watch-'));
+    let changes = 0;
+    const manager = new McpManager({
+      workspace: ws, sink: new ToolRegistry(), trusted: true, watchMs: 20, log: () => undefined, onChange: () => changes++,
+      launch: { approve: async () => { throw new Error('nothing may start'); } }, ask: async () => null,
+    });
+    const until = async (check: () => boolean, what: string) => {
+      const deadline = Date.now() + 5000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    try {
+      assert.deepEqual(manager.list(), []);
+      mkdirSync(join(ws, '.aios'));
+      writeFileSync(join(ws, '.aios', 'mcp.json'), JSON.stringify({ mcpServers: { a: { command: 'node', args: ['a.js'] } } }));
+      await until(() => manager.list().length === 1, 'the new server');
+      assert.equal(manager.list()[0]!.state.status, 'idle');
+      writeFileSync(join(ws, '.aios', 'mcp.json'), JSON.stringify({ mcpServers: { a: { command: 'node', args: ['a.js', '--v2'] }, b: { url: 'http://127.0.0.1:9/mcp' } } }));
+      await until(() => manager.list().length === 2 && manager.list()[0]!.target.includes('--v2'), 'the changed server');
+      rmSync(join(ws, '.aios', 'mcp.json'));
+      await until(() => manager.list().length === 0, 'the removed servers');
+      assert.ok(changes >= 3);
+    } finally {
+      await manager.dispose();
+    }
+  });
+});
