@@ -4,7 +4,7 @@
  * the server goes away), and gates workspace servers behind trust and launch approval.
  * Servers start on first need (`activate`), never when the kernel opens.
  */
-import { existsSync, readFileSync, statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Disposable, Tool } from '../kernel/ports';
 import { commandLine, mergeMcp, parseClineMcp, parseUserMcp, parseVsCodeMcp, where, type McpConfigSet, type McpServerConfig } from './config';
@@ -76,7 +76,9 @@ export class McpManager {
   private config: McpConfigSet = { servers: [], inputs: [], problems: [] };
   private active = false;
   private disposed = false;
-  private readonly watched: string[] = [];
+  private watchTimer: NodeJS.Timeout | null = null;
+  /** what the files looked like when last read: a poll that sees something else reloads */
+  private fileStamp = '';
   private readonly answers = new Map<string, Promise<string | null>>();
 
   constructor(private readonly options: McpManagerOptions) {
@@ -84,13 +86,11 @@ export class McpManager {
     this.reload();
     const ms = options.watchMs ?? 1000;
     if (ms > 0) {
-      for (const { file } of workspaceMcpFiles(options.workspace)) {
-        // polling (stat) works for files that do not exist yet and survives editors that replace files
-        watchFile(file, { interval: ms, persistent: false }, (cur: Stats, prev: Stats) => {
-          if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size) this.reload();
-        });
-        this.watched.push(file);
-      }
+      // Polling two stats a second: works for files and folders that do not exist yet, survives
+      // editors that replace files, and compares with what was read (no change is lost between
+      // reading and watching).
+      this.watchTimer = setInterval(() => { if (this.stamp() !== this.fileStamp) this.reload(); }, ms);
+      this.watchTimer.unref();
     }
   }
 
@@ -155,8 +155,9 @@ export class McpManager {
   reload(): void {
     if (this.disposed) return;
     const sets = [parseUserMcp(this.userServers)];
+    this.fileStamp = this.stamp();
     for (const { file, parse } of workspaceMcpFiles(this.options.workspace)) {
-      if (!existsSync(file) || !statSync(file).isFile()) continue;
+      if (!statSync(file, { throwIfNoEntry: false })?.isFile()) continue;
       let text: string;
       try { text = readFileSync(file, 'utf8'); } catch (err) { sets.push({ servers: [], inputs: [], problems: [`${file}: cannot read: ${(err as Error).message}`] }); continue; }
       sets.push(parse(text, file));
@@ -182,11 +183,19 @@ export class McpManager {
   /** Stops every server and removes its tools. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    for (const f of this.watched.splice(0)) unwatchFile(f);
+    if (this.watchTimer) clearInterval(this.watchTimer);
     const all = [...this.entries.values()];
     this.entries.clear();
     for (const e of all) this.drop(e);
     await Promise.all(all.map((e) => e.connection.dispose()));
+  }
+
+  /** Size, modification time and inode of both files ('-' for a missing one). */
+  private stamp(): string {
+    return workspaceMcpFiles(this.options.workspace).map(({ file }) => {
+      const s = statSync(file, { throwIfNoEntry: false });
+      return s ? `${s.size}:${s.mtimeMs}:${s.ino}` : '-';
+    }).join('|');
   }
 
   private create(config: McpServerConfig): Entry {
