@@ -93,9 +93,16 @@ describe('MCP servers from .vscode/mcp.json in code-server', function () {
 
     await pollUntil(async () => ((await viewRows(wb().page, 'Agents')).find((r) => r.label === 'coder-1' && /^done/.test(r.description)) ? true : undefined), { what: 'coder-1 to finish', timeoutMs: 60_000 });
     assert.equal(readFileSync(join(data!, 'note.txt'), 'utf8'), 'written through MCP\n');
-    const ready = await toolsRows((r) => /^ready · \d+ tools$/.test(r.find((x) => x.label === 'files')?.description ?? ''), 'the files server to be ready');
-    assert.match(ready.find((x) => x.label === 'files__write_file')?.description ?? '', /^high risk/);
+    await toolsRows((r) => /^ready · 14 tools$/.test(r.find((x) => x.label === 'files')?.description ?? ''), 'the files server to be ready');
+    // its tools are listed under it: give the Tools view the room and open the server's row
+    const agents = wb().page.locator('.pane-header[aria-label="Agents Section"]');
+    if ((await agents.getAttribute('aria-expanded')) === 'true') await agents.locator('h3.title').click();
+    await wb().page.locator('.pane-body .monaco-list-row', { hasText: 'ready · 14 tools' }).first().click();
+    const ready = await toolsRows((r) => r.some((x) => x.label === 'files__write_file'), 'the files server\'s tools under it');
+    assert.match(ready.find((x) => x.label === 'files__write_file')?.description ?? '', /^high risk · no capabilities/);
     assert.match(ready.find((x) => x.label === 'files__read_text_file')?.description ?? '', /^low risk/);
+    const at = (label: string) => ready.findIndex((x) => x.label === label);
+    assert.ok(at('files') < at('files__write_file') && at('files__write_file') < at('Tools'), 'the server\'s tools are listed under it, before AIOS\'s own Tools group');
     await wb().page.mouse.move(800, 400);
     await wb().screenshot('04-ready');
   });

@@ -78,12 +78,12 @@ class SandboxNode implements TreeNode {
 
 /** One MCP server: its state, where it came from, what runs; restart / disable / enable act on it. */
 export class McpServerNode implements TreeNode {
-  constructor(readonly server: McpServerView) {}
+  constructor(readonly server: McpServerView, private readonly tools: TreeNode[]) {}
 
   treeItem(): vscode.TreeItem {
     const s = this.server;
     const st = s.state;
-    const item = new vscode.TreeItem(escapeControl(s.name));
+    const item = new vscode.TreeItem(escapeControl(s.name), this.tools.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `mcp-${s.name}`;
     item.contextValue = `mcpServer.${st.status}`;
     const [description, icon, color, detail] =
@@ -100,6 +100,10 @@ export class McpServerNode implements TreeNode {
     item.tooltip = `${escapeControl(detail)}\n\nFrom: ${escapeControl(s.origin)}\n${s.transport}: ${escapeControl(s.target)}${allow}`;
     return item;
   }
+
+  children(): TreeNode[] {
+    return this.tools;
+  }
 }
 
 /** A few words for the description; the tooltip has the whole message. */
@@ -115,18 +119,22 @@ export function createToolsView(state: KernelState): { provider: NodeTreeProvide
     if (!snapshot) return [];
     const names = new Map(snapshot.agents.map((a) => [a.pid, a.name]));
     const sandboxNote = snapshot.sandbox.status === 'unavailable' ? 'Docker unavailable' : null;
-    const tools = snapshot.tools.map((t) => new ToolNode(t, t.name === 'run_command' ? sandboxNote : null));
+    const servers = snapshot.mcpServers ?? [];
+    // an MCP server's tools are listed under the server, AIOS's own under Tools
+    const fromMcp = new Set(servers.flatMap((s) => s.tools));
+    const toolNode = (t: ToolView) => new ToolNode(t, t.name === 'run_command' ? sandboxNote : null);
+    const builtIn = snapshot.tools.filter((t) => !fromMcp.has(t.name));
+    const tools = builtIn.map(toolNode);
     const rules: TreeNode[] = snapshot.rules.length
       ? snapshot.rules.map((r) => new RuleNode(r, r.pid === null ? null : names.get(r.pid) ?? null))
       : [new MessageNode('None yet', 'info', 'A standing rule lets an agent repeat an approved kind of call without asking. "Always Allow for Agent" on an approval creates one; remove it here.')];
-    const servers = snapshot.mcpServers ?? [];
     const mcp: TreeNode[] = servers.length
-      ? servers.map((s) => new McpServerNode(s))
+      ? servers.map((s) => new McpServerNode(s, snapshot.tools.filter((t) => s.tools.includes(t.name)).map(toolNode)))
       : [new MessageNode('None configured', 'info', 'Add .vscode/mcp.json ("servers") or .aios/mcp.json ("mcpServers", the Cline shape) to the workspace, or aios.mcp.servers to your settings: their tools become agent tools.')];
     return [
       new SandboxNode(snapshot.sandbox),
       new GroupNode('mcp', 'MCP servers', `${servers.length}`, 'plug', mcp),
-      new GroupNode('tools', 'Tools', `${snapshot.tools.length}`, 'tools', tools),
+      new GroupNode('tools', 'Tools', `${builtIn.length}`, 'tools', tools),
       new GroupNode('rules', 'Standing rules', `${snapshot.rules.length}`, 'law', rules),
     ];
   });
