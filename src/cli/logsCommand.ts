@@ -10,7 +10,7 @@ import type { KernelStore } from '../kernel/ports';
 import type { TranscriptEntry, TranscriptOp, TranscriptStrip } from '../protocol/transcript';
 import { SqliteStore } from '../storage/sqliteStore';
 import type { TranscriptBuilder } from '../transcript/builder';
-import { formatEntry, formatStrip } from '../transcript/format';
+import { formatEntry, formatStrip } from '../protocol/transcriptFormat';
 import { storedTranscript } from '../transcript/load';
 
 export const LOGS_HELP = `aios logs PID --db FILE [--follow] [--json] [--full]

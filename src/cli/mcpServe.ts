@@ -12,7 +12,7 @@ import type { AgentRecord } from '../kernel/types';
 import { createAiosServer, type AgentSummary, type AiosKernelPort } from '../mcp/aiosServer';
 import { escapeControl, escapeControlKeepLines } from '../text/displayText';
 import { kernelTranscript } from '../transcript/load';
-import { formatEntry, formatStrip } from '../transcript/format';
+import { formatEntry, formatStrip } from '../protocol/transcriptFormat';
 
 const ENDED = ['done', 'failed', 'killed'];
 

@@ -3,7 +3,7 @@
  * why a call failed or was refused. Everything is escaped: tool output can hold terminal escapes.
  */
 import { escapeControl } from '../text/displayText';
-import { formatEntry } from '../transcript/format';
+import { formatEntry } from '../protocol/transcriptFormat';
 import { resultView } from '../transcript/toolText';
 
 /** Lines for one tool result of agent `who` (e.g. `[3 coder-3]`); none for quiet successes. */

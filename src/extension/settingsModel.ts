@@ -4,6 +4,8 @@
  */
 import type { InitializeParams, SandboxSettings, SchedulerSettings } from '../protocol/hostMethods';
 import type { AskLevel, JsonValue, SchedulingPolicyName } from '../protocol/hostTypes';
+import type { ModelSettings } from '../protocol/modelMethods';
+import { readModelSettings } from './modelSettings';
 
 /** Reads one raw setting (`workspace.getConfiguration('aios').get`). */
 export type SettingsReader = (key: string) => unknown;
@@ -24,6 +26,8 @@ export interface AiosSettings {
   databasePath: string;
   /** the user-level MCP servers (aios.mcp.servers, Cline shape: name → server) */
   mcpServers: { [name: string]: JsonValue };
+  /** endpoints, prices and windows, the Anthropic base URL and headers */
+  models: ModelSettings;
 }
 
 /** A setting whose value was refused, and the value used instead. */
@@ -104,6 +108,7 @@ export function readSettings(get: SettingsReader): { settings: AiosSettings; pro
     nodePath: str('nodePath'),
     databasePath: str('databasePath'),
     mcpServers: mcpServers(get('mcp.servers'), problems),
+    models: readModelSettings(get, problems),
   };
   return { settings, problems };
 }
@@ -127,6 +132,7 @@ export function initializeParams(s: AiosSettings, workspace: string, dbPath: str
     globalMemoryBytes: s.memory.globalLimitBytes,
     agentQuotaBytes: s.memory.agentQuotaBytes,
     sandbox: s.sandbox,
+    models: s.models,
   };
 }
 
@@ -140,7 +146,7 @@ export type SettingsChange = 'none' | 'live' | 'restart';
 export function classifyChange(before: AiosSettings, after: AiosSettings): SettingsChange {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(before.approvals, after.approvals) || !same(before.sandbox, after.sandbox) || before.nodePath !== after.nodePath || before.databasePath !== after.databasePath
-    || before.memory.agentQuotaBytes !== after.memory.agentQuotaBytes) return 'restart';
+    || before.memory.agentQuotaBytes !== after.memory.agentQuotaBytes || !same(before.models, after.models)) return 'restart';
   if (!same(before.scheduler, after.scheduler) || before.memory.globalLimitBytes !== after.memory.globalLimitBytes || !same(before.mcpServers, after.mcpServers)) return 'live';
   return 'none';
 }

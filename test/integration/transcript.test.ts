@@ -14,7 +14,7 @@ import { TranscriptService } from '../../src/host/transcripts';
 import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
 import type { Script } from '../../src/llm/scriptFile';
 import type { QuestionView, TranscriptEntry, TranscriptOp } from '../../src/protocol/transcript';
-import { formatEntry, formatStrip } from '../../src/transcript/format';
+import { formatEntry, formatStrip } from '../../src/protocol/transcriptFormat';
 import { storedTranscript } from '../../src/transcript/load';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { Kernel } from '../../src/kernel/kernel';

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { KernelSession } from '../../src/session/kernelSession';
 import { SqliteStore } from '../../src/storage/sqliteStore';
-import { formatEntry, formatStrip } from '../../src/transcript/format';
+import { formatEntry, formatStrip } from '../../src/protocol/transcriptFormat';
 import { storedTranscript } from '../../src/transcript/load';
 
 const CLI = resolve(__dirname, '../../src/cli/main.ts');

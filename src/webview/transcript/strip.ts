@@ -6,7 +6,7 @@
  */
 import { escapeControl } from '../../text/displayText';
 import type { BudgetName, BudgetUseView, TranscriptStrip } from '../../protocol/transcript';
-import { budgetText, int, usd } from '../../transcript/format';
+import { budgetText, int, usd } from '../../protocol/transcriptFormat';
 import { h } from '../dom';
 import type { Send } from './entries';
 
