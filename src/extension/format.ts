@@ -1,5 +1,6 @@
 /** How AIOS values read in the views: numbers, sizes, states. Plain logic, no `vscode`. */
 import type { AgentStateName, AgentView, ApprovalView, MemoryAccountView } from '../protocol/hostTypes';
+import { escapeControl } from '../protocol/displayText';
 
 /** 1234 → "1,234"; 45600 → "45.6k"; 500000 → "500k"; 2500000 → "2.5M". */
 export function formatTokens(n: number): string {
@@ -117,7 +118,7 @@ export function pressureIcon(used: number, quota: number): { id: string; color: 
 
 /** The one-line headline of a pending approval: "edit src/greet.js (+1 -1)". */
 export function approvalHeadline(a: ApprovalView): string {
-  return truncate(a.subject.summary.replace(/\s+/g, ' '), 120);
+  return truncate(escapeControl(a.subject.summary.replace(/ +/g, ' ')), 120);
 }
 
 /** Codicon for a pending approval's kind. */

@@ -126,6 +126,7 @@ export class KernelHost {
         memory: { globalLimitBytes: params.globalMemoryBytes, defaultQuotaBytes: params.agentQuotaBytes },
         providers: { anthropic: secret.value ? { apiKey: secret.value } : {} },
         askAtOrAbove: params.askAtOrAbove,
+        protectedPaths: params.protectedPaths ?? [],
         sandbox: params.sandbox.enabled
           ? {
               image: params.sandbox.image ?? undefined,

@@ -8,6 +8,7 @@ import { lstat, mkdir, readdir, rm, chown, symlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { CollectTimeoutError } from './changeSet';
 
 /** One agent's (or pooled container's) staging area. */
 export interface Staging {
@@ -131,7 +132,7 @@ async function filesUnder(root: string, prefix: string): Promise<string[]> {
  * Whiteouts (char device 0/0) are deletions; a directory that replaced a lower file deletes
  * it, and vice versa. `ignore` holds top-level names never reported (e.g. `.git`).
  */
-export async function readStaged(staging: Staging, options: { ignore?: readonly string[]; probe?: HiddenProbe } = {}): Promise<StagedEntry[]> {
+export async function readStaged(staging: Staging, options: { ignore?: readonly string[]; probe?: HiddenProbe; deadline?: number } = {}): Promise<StagedEntry[]> {
   const upper = staging.upperDir;
   const lower = staging.workspace;
   const ignore = new Set(options.ignore ?? []);
@@ -141,6 +142,9 @@ export async function readStaged(staging: Staging, options: { ignore?: readonly 
   const shared: { dir: string; witness: string }[] = [];
 
   const walk = async (rel: string): Promise<void> => {
+    if (options.deadline !== undefined && Date.now() > options.deadline) {
+      throw new CollectTimeoutError(`collecting the command's changes took too long (${entries.size} paths read): nothing was proposed. Change fewer files per command`);
+    }
     const names = await readdir(join(upper, rel));
     const upperNames = new Set(names);
     for (const name of names) {

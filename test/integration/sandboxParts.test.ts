@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyApproved, buildChangeSet, takeBaseline } from '../../src/sandbox/changeSet';
+import { applyApproved, takeBaseline } from '../../src/sandbox/changeApply';
+import { buildChangeSet } from '../../src/sandbox/changeSet';
 import { resolveConfig } from '../../src/sandbox/config';
 import { containerSpec } from '../../src/sandbox/containerSpec';
 import { modemOptions, resolveDockerHost } from '../../src/sandbox/engine';

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { toHost, type ApprovalCloseReason } from '../../protocol/hostMethods';
 import type { ApprovalAnswerView, ApprovalView, ProposedFileView, StateSnapshot } from '../../protocol/hostTypes';
 import { approvalHeadline } from '../format';
+import { escapeControl, escapeControlKeepLines } from '../../protocol/displayText';
 import type { HostSupervisor } from '../hostSupervisor';
 import type { KernelState } from '../kernelState';
 import { PROPOSED_SCHEME, proposedPath } from '../proposedPaths';
@@ -53,7 +54,7 @@ export class ApprovalCenter implements vscode.Disposable {
   closed(id: string, reason: ApprovalCloseReason): void {
     const view = this.pending.get(id);
     this.forget(id);
-    if (view && reason !== 'answered') this.log.info(`approval ${id} (${view.agentName}: ${approvalHeadline(view)}) closed: ${reason === 'timeout' ? 'no answer in time, counted as deny' : 'the agent stopped'}`);
+    if (view && reason !== 'answered') this.log.info(`approval ${id} (${escapeControl(view.agentName)}: ${approvalHeadline(view)}) closed: ${reason === 'timeout' ? 'no answer in time, counted as deny' : 'the agent stopped'}`);
   }
 
   /** Sends the developer's answer. */
@@ -65,11 +66,11 @@ export class ApprovalCenter implements vscode.Disposable {
       this.forget(id);
       return;
     }
-    const what = answer.decision === 'deny' ? 'denied' : answer.remember ? `approved (always for ${view.agentName})` : 'approved';
-    this.log.info(`approval ${id} ${what}: ${view.agentName}: ${approvalHeadline(view)}`);
+    const what = answer.decision === 'deny' ? 'denied' : answer.remember ? `approved (always for ${escapeControl(view.agentName)})` : 'approved';
+    this.log.info(`approval ${id} ${what}: ${escapeControl(view.agentName)}: ${approvalHeadline(view)}`);
     const { accepted } = await host.connection.sendRequest(toHost.answerApproval, { id, answer });
     this.forget(id);
-    if (!accepted) void vscode.window.showInformationMessage(`The request from ${view.agentName} was no longer pending (it timed out or the agent stopped).`);
+    if (!accepted) void vscode.window.showInformationMessage(`The request from ${escapeControl(view.agentName)} was no longer pending (it timed out or the agent stopped).`);
   }
 
   /** Shows a request: the diff for a change, a modal with the full command otherwise. */
@@ -102,7 +103,8 @@ export class ApprovalCenter implements vscode.Disposable {
       if (view.subject.kind === 'edit') await this.showDiff(view, true);
       const choices: string[] = view.subject.kind === 'edit' ? [ApprovalChoice.approve, ApprovalChoice.deny] : [ApprovalChoice.review, ApprovalChoice.approve, ApprovalChoice.deny];
       if (view.rememberable) choices.push(ApprovalChoice.always);
-      const message = `AIOS: ${view.agentName} asks to ${view.tool === 'apply_changes' ? 'apply ' : ''}${approvalHeadline(view)} · ${view.risk} risk`;
+      const covers = view.rememberable && view.ruleCovers ? ` · "${ApprovalChoice.always}" allows ${escapeControl(view.ruleCovers)}` : '';
+      const message = `AIOS: ${escapeControl(view.agentName)} asks to ${view.tool === 'apply_changes' ? 'apply ' : ''}${approvalHeadline(view)} · ${view.risk} risk${covers}`;
       const choice = await vscode.window.showInformationMessage(message, ...choices);
       if (!choice || !this.pending.has(view.id)) return;
       if (choice === ApprovalChoice.review) await this.showModal(view);
@@ -114,10 +116,11 @@ export class ApprovalCenter implements vscode.Disposable {
 
   private async showModal(view: ApprovalView): Promise<void> {
     const s = view.subject;
-    const what = s.kind === 'command' ? `Command: ${s.command}\nWorking directory: ${s.cwd}` : s.kind === 'tool' ? `Input: ${JSON.stringify(s.input, null, 2)}` : s.summary;
-    const detail = `${what}\n\nAgent: ${view.agentName} (pid ${view.pid})\nTool: ${view.tool}\nRisk: ${view.risk}`;
+    const what = s.kind === 'command' ? `Command: ${escapeControl(s.command)}\nWorking directory: ${escapeControl(s.cwd)}` : s.kind === 'tool' ? `Input: ${escapeControlKeepLines(JSON.stringify(s.input, null, 2))}` : escapeControl(s.summary);
+    const rule = view.rememberable && view.ruleCovers ? `\n\n"${ApprovalChoice.always}" allows, without asking again: ${escapeControl(view.ruleCovers)}` : '';
+    const detail = `${what}\n\nAgent: ${escapeControl(view.agentName)} (pid ${view.pid})\nTool: ${view.tool}\nRisk: ${view.risk}${rule}`;
     const choices: string[] = [ApprovalChoice.approve, ...(view.rememberable ? [ApprovalChoice.always] : []), ApprovalChoice.deny];
-    const title = s.kind === 'command' ? `${view.agentName} wants to run a command` : `${view.agentName} wants to use ${view.tool}`;
+    const title = s.kind === 'command' ? `${escapeControl(view.agentName)} wants to run a command` : `${escapeControl(view.agentName)} wants to use ${view.tool}`;
     const choice = await vscode.window.showWarningMessage(title, { modal: true, detail }, ...choices);
     if (choice && this.pending.has(view.id)) await this.answer(view.id, answerFor(choice));
   }
@@ -195,9 +198,9 @@ function isProposal(uri: vscode.Uri, id: string): boolean {
 
 function diffTitle(view: ApprovalView, f: ProposedFileView): string {
   const what = f.status === 'added' ? 'new file' : f.status === 'deleted' ? 'deleted' : 'current ↔ proposed';
-  return `${f.path} (${what} by ${view.agentName})`;
+  return `${escapeControl(f.path)} (${what} by ${escapeControl(view.agentName)})`;
 }
 
 function changesTitle(view: ApprovalView): string {
-  return `Changes proposed by ${view.agentName} (${view.id})`;
+  return `Changes proposed by ${escapeControl(view.agentName)} (${view.id})`;
 }
