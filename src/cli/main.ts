@@ -168,6 +168,7 @@ async function run(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', interrupt);
   try {
+    say(`database: ${dbPath}`);
     if (model.startsWith('scripted:')) say(`model: ${model} — the offline scripted model; its output is scripted, not a real model's`);
     else say(`model: ${model} (Anthropic)`);
     const pids: number[] = [];
