@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, open, readdir, realpath, rename, rm, rmdir, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, mkdtemp, open, readdir, realpath, rename, rm, rmdir, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { escapeControl } from '../protocol/displayText';
 import { hashOf, insideRoot, type StagedChange } from './changeSet';
@@ -65,9 +65,15 @@ export async function applyApproved(workspace: string, files: readonly StagedCha
     // 1. New content into temporary files (same file system as the workspace, so renames are atomic).
     const writes = files.filter((f) => f.status !== 'deleted');
     const temps = new Map<string, string>();
+    const asRoot = process.getuid?.() === 0;
     for (const [i, file] of writes.entries()) {
       const temp = join(work, `n${i}`);
       await materialize(file, temp);
+      // Run as root (CI, containers), keep the workspace's owner instead of leaving root-owned files.
+      if (asRoot) {
+        const owner = await ownerOf(join(workspace, file.path));
+        if (owner) await lchown(temp, owner.uid, owner.gid);
+      }
       temps.set(file.path, temp);
     }
     // 2. Move aside whatever the set deletes or replaces (deepest first), so it can come back.
@@ -195,4 +201,13 @@ async function filesUnder(dir: string, rel: string): Promise<string[]> {
     else out.push(child);
   }
   return out;
+}
+
+/** Owner of the real path, or of its nearest existing directory. */
+async function ownerOf(path: string): Promise<{ uid: number; gid: number } | null> {
+  for (let p = path; ; p = dirname(p)) {
+    const s = await lstatOrNull(p);
+    if (s) return { uid: s.uid, gid: s.gid };
+    if (dirname(p) === p) return null;
+  }
 }

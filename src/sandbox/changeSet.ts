@@ -4,7 +4,7 @@
  * writes exactly that and nothing else, whatever happens to the staging layer in between.
  */
 import { realpath } from 'node:fs/promises';
-import { dirname, join, posix, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { ProposedFile } from '../kernel/ports';
 import { escapeControl } from '../protocol/displayText';
@@ -106,9 +106,17 @@ function refusal(path: string, after: Captured, untouchable: boolean): string | 
 
 /** True when a link at workspace-relative `path` with `target` points inside the workspace (lexically; the apply step never follows it). */
 export function linkStaysInside(path: string, target: string): boolean {
-  if (target.startsWith('/')) return false;
-  const resolved = posix.normalize(posix.join(posix.dirname(`/${path}`), target));
-  return resolved !== '/' && resolved.startsWith('/') && !resolved.startsWith('/..');
+  if (target === '' || target.startsWith('/')) return false;
+  const parts = path.split('/').slice(0, -1);
+  for (const part of target.split('/')) {
+    if (part === '..') {
+      if (parts.length === 0) return false;
+      parts.pop();
+    } else if (part !== '.' && part !== '') {
+      parts.push(part);
+    }
+  }
+  return parts.length > 0;
 }
 
 function same(a: Captured, b: Captured): boolean {

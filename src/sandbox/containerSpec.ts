@@ -22,7 +22,7 @@ export function containerSpec(config: SandboxConfig, image: string, volume: stri
     // Main process: the runner (commands arrive on its stdin), or a shell waiting on its stdin
     // (commands arrive as execs). Either exits when the kernel's attached connection closes
     // (StdinOnce: the kernel exited or died), which stops the container. Init reaps orphans.
-    Cmd: runner ? ['node', '-e', RUNNER_SOURCE] : ['sh', '-c', 'cat >/dev/null'],
+    Cmd: runner ? ['node', '-e', RUNNER_SOURCE] : ['sh', '-c', 'exec cat >/dev/null'],
     Entrypoint: [],
     OpenStdin: true,
     StdinOnce: true,
