@@ -13,7 +13,9 @@ import { applyApproved, takeBaseline, type ApplyResult, type Baseline } from './
 import { buildChangeSet, type StagedChange } from './changeSet';
 import { mib, parseUser, resolveConfig, type SandboxConfig, type SandboxOptions } from './config';
 import { containerSpec, sandboxLabels } from './containerSpec';
+import { watchDisk } from './diskWatch';
 import { connectEngine, type Engine } from './engine';
+import { formatSize } from './fileCapture';
 import { oomSince, runExec, type ExecRequest, type ExecResult, type RawExec } from './exec';
 import { assertImagePresent, chooseImage } from './image';
 import { removeOrphans } from './orphans';
@@ -112,9 +114,20 @@ export class DockerSandbox {
     const argv = typeof command === 'string' ? ['sh', '-c', command] : [...command];
     if (argv.length === 0 || argv[0] === '') throw new SandboxPathError('empty command');
     return this.withSlot(pid, options.network ?? false, async (slot, ready) => {
-      const raw = await this.run(slot.box, { argv, user: this.config.user, workdir, env: ['HOME=/tmp'], timeoutMs, signal: options.signal, capBytes: this.config.outputCapBytes });
+      // The staging layer is on the host's disk: a command writing past the quota is stopped while it runs.
+      const disk = watchDisk(this.config.stateDir, slot.box.staging.upperDir, this.config.stagingQuotaBytes);
+      const signal = options.signal ? AbortSignal.any([options.signal, disk.signal]) : disk.signal;
+      let raw: RawExec;
+      try {
+        raw = await this.run(slot.box, { argv, user: this.config.user, workdir, env: ['HOME=/tmp'], timeoutMs, signal, capBytes: this.config.outputCapBytes });
+      } finally {
+        disk.dispose();
+      }
       let killed: ExecResult['killed'] = raw.stopped;
       let message: string | null = raw.stopped === 'timeout' ? `timed out after ${timeoutMs} ms: killed` : raw.stopped === 'aborted' ? 'aborted: killed' : null;
+      if (disk.exceededBytes !== null) {
+        message = `killed: the command wrote ${formatSize(disk.exceededBytes)} or more to /workspace, over the staging quota of ${formatSize(this.config.stagingQuotaBytes)}`;
+      }
       // 137 = SIGKILL, the OOM killer's signal: worth waiting for the event. Other failures: one quick look
       // (a child killed for memory under a parent that exits 1).
       const oom = !raw.stopped && raw.exitCode !== 0 && (await oomSince(ready.engine.docker, slot.box.container.id, raw.startedAt, raw.exitCode === 137 ? 200 : 0));

@@ -230,6 +230,28 @@ describe('approval integrity: a change set lands byte for byte as shown', functi
   });
 });
 
+describe('the kernel database is out of the file tools\' reach', () => {
+  it('read_file, write_file and edit_file refuse the database and its -wal/-shm files, however the path is spelled', async () => {
+    const ws = makeWorkspace({ '.aios/aios.db': 'SQLite format 3\0', '.aios/aios.db-wal': 'wal', 'ok.txt': 'ok\n' });
+    try {
+      const tools = createWorkspaceTools({ root: ws.dir, forbidden: [join(ws.dir, '.aios/aios.db')] });
+      const ctx: ToolContext = { pid: 1, agentName: 'a', signal: new AbortController().signal, proposeChanges: async () => ({ approved: [] }) };
+      for (const [name, input] of [
+        ['read_file', { path: '.aios/aios.db' }],
+        ['read_file', { path: './.aios/../.aios/aios.db-wal' }],
+        ['read_file', { path: join(ws.dir, '.aios/aios.db') }],
+        ['write_file', { path: '.aios/aios.db-shm', content: 'x' }],
+        ['edit_file', { path: '.aios/aios.db', old_text: 'SQLite', new_text: 'x' }],
+      ] as const) {
+        await assert.rejects(tools.find((t) => t.name === name)!.prepare(input, ctx), /the AIOS kernel's database/, `${name} ${JSON.stringify(input)}`);
+      }
+      assert.equal(readFileSync(join(ws.dir, '.aios/aios.db'), 'utf8'), 'SQLite format 3\0');
+    } finally {
+      ws.remove();
+    }
+  });
+});
+
 function isLink(path: string): boolean {
   try {
     return lstatSync(path).isSymbolicLink();

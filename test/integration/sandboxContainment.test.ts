@@ -136,6 +136,14 @@ describe(`sandbox containment (real engine, ${execMode} exec)`, function () {
     assert.deepEqual((await sandbox.changes(4)).map((c) => c.path), ['f.txt']);
   });
 
+  it('a command that keeps writing files past the quota is stopped while it runs, long before its timeout', async () => {
+    const t0 = Date.now();
+    const r = await sandbox.exec(6, 'i=0; while true; do head -c 1000000 /dev/zero > f$i.bin || exit 3; i=$((i+1)); done', { timeoutMs: 60_000 });
+    assert.ok(Date.now() - t0 < 30_000, `ran ${Date.now() - t0} ms`);
+    assert.equal(r.killed, 'aborted');
+    assert.match(r.message ?? '', /over the staging quota of 32\.0 MiB/);
+  });
+
   it('the kernel state in .aios (database, roles) is invisible and unwritable in the sandbox, and never proposed', async () => {
     const r = await sandbox.exec(5, 'cat .aios/aios.db; ls -A .aios; echo x > .aios/roles.json; echo $?');
     assert.doesNotMatch(r.stdout + r.stderr, /secret conversations/);
