@@ -90,7 +90,9 @@ export function createRunCommandTool(sandbox: CommandSandbox, options: RunComman
           let conflicts: { path: string; reason: string }[] = [];
           let denied: string[] = [];
           if (changed.length && !context.signal.aborted) {
-            const { approved } = await context.proposeChanges(changed.map(toProposed), `${changed.length} file(s) changed by ${summary}`);
+            const refused = changed.filter((c) => c.refused !== null).length;
+            const note = refused ? ` — ${refused} refused (a link leading outside, a special file or the database): approving applies nothing` : '';
+            const { approved } = await context.proposeChanges(changed.map(toProposed), `${changed.length} file(s) changed by ${summary}${note}`);
             const approvedSet = new Set(approved);
             ({ applied, conflicts } = await sandbox.apply(context.pid, changed.filter((c) => approvedSet.has(c.path))));
             denied = changed.filter((c) => !approvedSet.has(c.path)).map((c) => c.path);

@@ -90,7 +90,8 @@ export class ApprovalCenter implements vscode.Disposable {
     if (view?.subject.kind !== 'edit') return null;
     const f = view.subject.files.find((x) => x.path === file);
     if (!f) return null;
-    return (side === 'before' ? f.before : f.after) ?? '(binary file: no text to show)';
+    // Binary, large, special or refused files: what the diff says they are (type, size, sha256, why refused).
+    return (side === 'before' ? f.before : f.after) ?? `(no text to show)\n${escapeControlKeepLines(f.diff)}`;
   }
 
   dispose(): void {
