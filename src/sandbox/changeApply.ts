@@ -6,12 +6,13 @@
  * replaced by renames, with every step recorded so a failure puts everything back.
  */
 import { createHash } from 'node:crypto';
-import type { Stats } from 'node:fs';
-import { chmod, lchown, lstat, mkdir, mkdtemp, open, readdir, realpath, rename, rm, rmdir, symlink, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, fchmodSync, fchownSync, lchownSync, lstatSync, openSync, renameSync, symlinkSync, writeSync, type Stats } from 'node:fs';
+import { chmod, lchown, lstat, mkdir, mkdtemp, open, readdir, realpath, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { escapeControl } from '../protocol/displayText';
 import { hashOf, insideRoot, type StagedChange } from './changeSet';
-import { capture, lstatOrNull, openRegular, sha256 } from './fileCapture';
+import { captureFast, lstatOrNull, openRegular, sha256, type Captured } from './fileCapture';
+import { eachSliced } from './limit';
 
 /** When the agent's staging began, and what we wrote since (so our own writes are no conflict). */
 export interface Baseline {
@@ -52,55 +53,64 @@ export async function applyApproved(workspace: string, files: readonly StagedCha
   if (files.length === 0) return { applied: [], conflicts: [] };
   const root = await realpath(workspace);
   const deleted = new Set(files.filter((f) => f.status === 'deleted').map((f) => f.path));
-  const conflicts: Conflict[] = [];
-  for (const file of files) {
-    const reason = file.refused ?? (await conflictOf(root, workspace, file, baseline, deleted));
-    if (reason) conflicts.push({ path: file.path, reason });
-  }
+  const inside = new Map<string, Promise<boolean>>();
+  const insideCached = (dir: string) => {
+    let known = inside.get(dir);
+    if (!known) inside.set(dir, (known = insideRoot(root, dir)));
+    return known;
+  };
+  const checked = await eachSliced(files, async (file) => {
+    if (file.refused) return { reason: file.refused, real: null };
+    return conflictOf(workspace, file, baseline, deleted, insideCached);
+  });
+  const conflicts = checked.flatMap((c, i) => (c.reason ? [{ path: files[i].path, reason: c.reason }] : []));
   if (conflicts.length) return { applied: [], conflicts };
 
   const work = await mkdtemp(join(workspace, '.aios-apply-'));
   const undo: (() => Promise<unknown>)[] = [];
   try {
     // 1. New content into temporary files (same file system as the workspace, so renames are atomic).
-    const writes = files.filter((f) => f.status !== 'deleted');
-    const temps = new Map<string, string>();
+    const writes = files.map((file, i) => ({ file, real: checked[i].real, temp: join(work, `n${i}`) })).filter((w) => w.file.status !== 'deleted');
     const asRoot = process.getuid?.() === 0;
-    for (const [i, file] of writes.entries()) {
-      const temp = join(work, `n${i}`);
-      await materialize(file, temp);
+    const dirOwners = new Map<string, Owner | null>();
+    await eachSliced(writes, async ({ file, real, temp }) => {
       // Run as root (CI, containers), keep the workspace's owner instead of leaving root-owned files.
+      let owner: Owner | null = null;
       if (asRoot) {
-        const owner = await ownerOf(join(workspace, file.path));
-        if (owner) await lchown(temp, owner.uid, owner.gid);
+        owner = real && (real.type === 'file' || real.type === 'symlink') ? { uid: real.stats.uid, gid: real.stats.gid } : null;
+        if (!owner) {
+          const dir = dirname(join(workspace, file.path));
+          if (!dirOwners.has(dir)) dirOwners.set(dir, ownerOf(dir));
+          owner = dirOwners.get(dir)!;
+        }
       }
-      temps.set(file.path, temp);
-    }
-    // 2. Move aside whatever the set deletes or replaces (deepest first), so it can come back.
-    const aside = [...files].filter((f) => f.beforeHash !== null && f.beforeHash !== 'directory').sort((a, b) => b.path.length - a.path.length);
-    for (const [i, file] of aside.entries()) {
+      await materialize(file, temp, owner);
+    });
+    // 2. Move aside whatever the set deletes or replaces, so it can come back.
+    const aside = files.filter((f) => f.beforeHash !== null && f.beforeHash !== 'directory');
+    await eachSliced(aside, (file, i) => {
       const real = join(workspace, file.path);
       const backup = join(work, `b${i}`);
-      await rename(real, backup);
+      renameSync(real, backup);
       undo.push(() => rename(backup, real));
-    }
+    });
     // 3. Directories replaced by a file or link: empty now (their files were moved aside), so remove them.
-    for (const file of writes.filter((f) => f.beforeHash === 'directory')) {
-      const real = join(workspace, file.path);
-      const dirs = await emptyTree(real, file.path);
-      for (const dir of dirs) {
+    for (const { file } of writes.filter((w) => w.file.beforeHash === 'directory')) {
+      for (const dir of await emptyTree(join(workspace, file.path), file.path)) {
         await rmdir(dir);
         undo.push(() => mkdir(dir));
       }
     }
-    // 4. Rename the new content into place, shallowest first (a file may replace a directory's parent).
-    for (const file of [...writes].sort((a, b) => a.path.length - b.path.length)) {
-      const real = join(workspace, file.path);
-      const made = await mkdir(dirname(real), { recursive: true });
+    // 4. Parent directories, shallowest first, then the new content renamed into place.
+    for (const dir of [...new Set(writes.map((w) => dirname(join(workspace, w.file.path))))].sort((a, b) => a.length - b.length)) {
+      const made = await mkdir(dir, { recursive: true });
       if (made) undo.push(() => rm(made, { recursive: true, force: true }));
-      await rename(temps.get(file.path)!, real);
-      undo.push(() => unlink(real));
     }
+    await eachSliced(writes, ({ file, temp }) => {
+      const real = join(workspace, file.path);
+      renameSync(temp, real);
+      undo.push(() => unlink(real));
+    });
   } catch (err) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
     const path = err instanceof ApplyConflict ? err.path : files[0].path;
@@ -109,53 +119,68 @@ export async function applyApproved(workspace: string, files: readonly StagedCha
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  for (const file of files) {
-    const after = await lstatOrNull(join(workspace, file.path));
+  await eachSliced(files, (file) => {
+    const after = lstatQuiet(join(workspace, file.path));
     baseline.applied.set(file.path, after ? stamp(after) : 'absent');
-  }
+  });
   return { applied: files.map((f) => f.path), conflicts: [] };
 }
 
-/** Why the real path cannot be changed as the set says, or null when it is as the diff showed it. */
-async function conflictOf(root: string, workspace: string, file: StagedChange, baseline: Baseline, deleted: ReadonlySet<string>): Promise<string | null> {
+type Owner = { uid: number; gid: number };
+
+/** Why the real path cannot be changed as the set says (null when it is as the diff showed it), and what it is now. */
+async function conflictOf(
+  workspace: string, file: StagedChange, baseline: Baseline, deleted: ReadonlySet<string>, inside: (dir: string) => Promise<boolean>,
+): Promise<{ reason: string | null; real: Captured | null }> {
   const realPath = join(workspace, file.path);
   // A path must not lead outside the workspace through a symlinked directory.
-  if (!(await insideRoot(root, dirname(realPath)))) return 'its directory leads outside the workspace (symlink)';
-  const real = await lstatOrNull(realPath);
+  if (!(await inside(dirname(realPath)))) return { reason: 'its directory leads outside the workspace (symlink)', real: null };
+  const real = await captureFast(realPath);
+  const stats = real.type === 'file' || real.type === 'symlink' ? real.stats : real.type === 'absent' ? null : await lstatOrNull(realPath);
   const ours = baseline.applied.get(file.path);
+  const fail = (reason: string) => ({ reason, real });
   if (ours !== undefined) {
-    if ((real ? stamp(real) : 'absent') !== ours) return 'changed in the workspace after AIOS last applied it';
-  } else if (real && !real.isDirectory() && Math.max(real.mtimeMs, real.ctimeMs) > baseline.takenAt) {
-    return 'changed in the workspace since the sandbox started';
+    if ((stats ? stamp(stats) : 'absent') !== ours) return fail('changed in the workspace after AIOS last applied it');
+  } else if (stats && !stats.isDirectory() && Math.max(stats.mtimeMs, stats.ctimeMs) > baseline.takenAt) {
+    return fail('changed in the workspace since the sandbox started');
   }
-  const now = hashOf(await capture(realPath));
+  const now = hashOf(real);
   if (now !== file.beforeHash) {
-    if (file.beforeHash === null) return 'created in the workspace since the change was proposed';
-    if (now === null) return 'deleted in the workspace since the change was proposed';
-    return 'changed in the workspace since the change was proposed';
+    if (file.beforeHash === null) return fail('created in the workspace since the change was proposed');
+    if (now === null) return fail('deleted in the workspace since the change was proposed');
+    return fail('changed in the workspace since the change was proposed');
   }
   if (now === 'directory') {
     const extra = (await filesUnder(realPath, file.path)).find((p) => !deleted.has(p));
-    if (extra) return `it is a directory in the workspace that still holds ${escapeControl(extra)}, which this change set does not delete`;
+    if (extra) return fail(`it is a directory in the workspace that still holds ${escapeControl(extra)}, which this change set does not delete`);
   }
-  return null;
+  return { reason: null, real };
 }
 
-/** Writes the captured new state of `file` to `temp`; content read back from the staging layer must hash to what was shown. */
-async function materialize(file: StagedChange, temp: string): Promise<void> {
+/** Writes the captured new state of `file` to `temp` (owned by `owner` when given); content read back from the staging layer must hash to what was shown. */
+async function materialize(file: StagedChange, temp: string, owner: Owner | null): Promise<void> {
   const target = file.target;
   if (target.kind === 'symlink') {
-    await symlink(target.target, temp);
+    symlinkSync(target.target, temp);
+    if (owner) lchownSync(temp, owner.uid, owner.gid);
     return;
   }
   if (target.kind !== 'file') throw new ApplyConflict(file.path, 'nothing was captured to write');
-  if (target.content) {
-    if (sha256(target.content) !== target.sha256) throw new ApplyConflict(file.path, 'the captured content does not match its hash');
-    await writeFile(temp, target.content, { mode: 0o600 });
-  } else {
+  if (!target.content) {
     await copyVerified(file, temp, target.sha256);
+    await chmod(temp, target.mode);
+    if (owner) await lchown(temp, owner.uid, owner.gid);
+    return;
   }
-  await chmod(temp, target.mode);
+  if (sha256(target.content) !== target.sha256) throw new ApplyConflict(file.path, 'the captured content does not match its hash');
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    for (let done = 0; done < target.content.length; ) done += writeSync(fd, target.content, done, target.content.length - done, done);
+    fchmodSync(fd, target.mode);
+    if (owner) fchownSync(fd, owner.uid, owner.gid);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Copies a large staged file (never through a link, never a fifo) and checks it is byte for byte what was shown. */
@@ -203,11 +228,20 @@ async function filesUnder(dir: string, rel: string): Promise<string[]> {
   return out;
 }
 
-/** Owner of the real path, or of its nearest existing directory. */
-async function ownerOf(path: string): Promise<{ uid: number; gid: number } | null> {
+/** Owner of the nearest existing directory. */
+function ownerOf(path: string): Owner | null {
   for (let p = path; ; p = dirname(p)) {
-    const s = await lstatOrNull(p);
+    const s = lstatQuiet(p);
     if (s) return { uid: s.uid, gid: s.gid };
     if (dirname(p) === p) return null;
+  }
+}
+
+/** lstat that answers undefined for a missing path (also through a parent that is now a file). */
+function lstatQuiet(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
   }
 }

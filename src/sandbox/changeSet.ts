@@ -8,7 +8,8 @@ import { dirname, join, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { ProposedFile } from '../kernel/ports';
 import { escapeControl } from '../protocol/displayText';
-import { capture, contentType, formatSize, looksBinary, type Captured } from './fileCapture';
+import { captureFast, contentType, formatSize, looksBinary, type Captured } from './fileCapture';
+import { eachSliced } from './limit';
 import type { StagedEntry } from './staging';
 
 export { MAX_DIFF_BYTES } from './fileCapture';
@@ -55,8 +56,6 @@ export interface ChangeSetOptions {
   untouchable?: readonly string[];
   /** ms since epoch after which collecting gives up with CollectTimeoutError */
   deadline?: number;
-  /** files read at once */
-  concurrency?: number;
 }
 
 /**
@@ -81,8 +80,8 @@ export async function buildChangeSet(workspace: string, entries: readonly Staged
     const dir = dirname(realPath);
     let inside = insideCache.get(dir);
     if (!inside) insideCache.set(dir, (inside = insideRoot(root, dir)));
-    const before: Captured = (await inside) ? await capture(realPath) : { type: 'absent' };
-    const after: Captured = entry.staged === 'deleted' ? { type: 'absent' } : await capture(entry.stagedPath!, tooLarge(entry.path), quota);
+    const before: Captured = (await inside) ? await captureFast(realPath) : { type: 'absent' };
+    const after: Captured = entry.staged === 'deleted' ? { type: 'absent' } : await captureFast(entry.stagedPath!, tooLarge(entry.path), quota);
     if (after.type === 'file') {
       total += after.size;
       if (total > quota) throw new StagingQuotaError(`the command's changes to /workspace hold more than the staging quota of ${formatSize(quota)}: nothing was proposed. Write large outputs outside /workspace (e.g. /tmp), or raise aios.sandbox.stagingQuotaMiB`);
@@ -92,7 +91,7 @@ export async function buildChangeSet(workspace: string, entries: readonly Staged
     if (same(before, after)) return null;
     return describe(entry, before, after, refusal(entry.path, after, untouchable.has(realPath)));
   };
-  const out = await mapLimit(entries, options.concurrency ?? 16, one);
+  const out = await eachSliced(entries, one);
   return out.filter((c): c is StagedChange => c !== null);
 }
 
@@ -205,18 +204,4 @@ export async function insideRoot(root: string, dir: string): Promise<boolean> {
       if (dirname(d) === d) return false;
     }
   }
-}
-
-/** Maps with at most `limit` calls in flight, keeping order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

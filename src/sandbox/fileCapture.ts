@@ -5,7 +5,7 @@
  * captured (bytes or hash) is what may be applied later.
  */
 import { createHash } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { lstat, open, readlink, type FileHandle } from 'node:fs/promises';
 
 /** Files up to this size are captured whole (and diffed when text); larger ones are hashed only. */
@@ -18,8 +18,8 @@ export type Captured =
   | { type: 'absent' }
   | { type: 'directory' }
   /** `content`: the bytes when size ≤ MAX_DIFF_BYTES, else null (hash only) */
-  | { type: 'file'; size: number; mode: number; sha256: string; content: Buffer | null; head: Buffer }
-  | { type: 'symlink'; target: string }
+  | { type: 'file'; size: number; mode: number; sha256: string; content: Buffer | null; head: Buffer; stats: Stats }
+  | { type: 'symlink'; target: string; stats: Stats }
   | { type: 'special'; what: 'fifo' | 'socket' | 'character device' | 'block device' | 'unknown file type' };
 
 /** Thrown when a file changed type or identity while it was being read (a swap in progress). */
@@ -62,43 +62,93 @@ export async function openRegular(path: string, expected?: Stats): Promise<{ han
   }
 }
 
-/** Captures what `path` is now. `maxBytes` bounds a regular file's size (over it: `onTooLarge` throws). */
+/**
+ * Captures what `path` is now, never following a final symlink and never blocking on a fifo.
+ * One open + fstat + read + close for a regular file (the common case); `maxBytes` bounds its
+ * size (over it: `onTooLarge` throws).
+ */
 export async function capture(path: string, onTooLarge?: (size: number) => never, maxBytes = Infinity): Promise<Captured> {
-  const s = await lstatOrNull(path);
-  if (!s) return { type: 'absent' };
-  if (s.isDirectory()) return { type: 'directory' };
-  if (s.isSymbolicLink()) return { type: 'symlink', target: await readlink(path) };
-  if (!s.isFile()) return { type: 'special', what: specialKind(s) };
-  if (s.size > maxBytes) onTooLarge?.(s.size);
-  const { handle, stats } = await openRegular(path, s);
+  let handle: FileHandle;
   try {
-    return { type: 'file', mode: stats.mode & 0o777, ...(await readAll(handle, stats.size)) };
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { type: 'absent' };
+    // ELOOP: the last component is a symlink (O_NOFOLLOW); ENXIO: a socket; others: look without opening.
+    const s = await lstatOrNull(path);
+    if (!s) return { type: 'absent' };
+    if (s.isSymbolicLink()) return { type: 'symlink', target: await readlink(path), stats: s };
+    if (!s.isFile() && !s.isDirectory()) return { type: 'special', what: specialKind(s) };
+    throw err;
+  }
+  try {
+    const stats = await handle.stat();
+    if (stats.isDirectory()) return { type: 'directory' };
+    if (!stats.isFile()) return { type: 'special', what: specialKind(stats) };
+    if (stats.size > maxBytes) onTooLarge?.(stats.size);
+    return { type: 'file', mode: stats.mode & 0o777, stats, ...(await readAll(handle, stats.size)) };
   } finally {
     await handle.close();
   }
 }
 
-/** Reads (size ≤ MAX_DIFF_BYTES) or hashes (larger) an open file. */
-async function readAll(handle: FileHandle, expectedSize: number): Promise<{ size: number; sha256: string; content: Buffer | null; head: Buffer }> {
+/**
+ * capture() with synchronous calls for what is small (a few microseconds each, no thread-pool
+ * round trip); large files go through the asynchronous, streaming capture. Callers slice their
+ * loops (eachSliced) so the event loop is never held for long.
+ */
+export async function captureFast(path: string, onTooLarge?: (size: number) => never, maxBytes = Infinity): Promise<Captured> {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return capture(path, onTooLarge, maxBytes); // absent, a link, a socket: the careful path
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) return { type: 'directory' };
+    if (!stats.isFile()) return { type: 'special', what: specialKind(stats) };
+    if (stats.size > maxBytes) onTooLarge?.(stats.size);
+    if (stats.size > MAX_DIFF_BYTES) return await capture(path, onTooLarge, maxBytes);
+    const buf = Buffer.alloc(stats.size);
+    let filled = 0;
+    while (filled < stats.size) {
+      const n = readSync(fd, buf, filled, stats.size - filled, filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    const content = buf.subarray(0, filled);
+    return { type: 'file', mode: stats.mode & 0o777, stats, size: filled, sha256: sha256(content), content, head: content.subarray(0, 8192) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads (size ≤ MAX_DIFF_BYTES) or hashes (larger) an open file; what was read is what is captured. */
+async function readAll(handle: FileHandle, size: number): Promise<{ size: number; sha256: string; content: Buffer | null; head: Buffer }> {
   const hash = createHash('sha256');
-  const keep = expectedSize <= MAX_DIFF_BYTES;
-  const parts: Buffer[] = [];
-  let size = 0;
+  if (size <= MAX_DIFF_BYTES) {
+    const buf = Buffer.alloc(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(buf, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    const content = buf.subarray(0, filled);
+    return { size: filled, sha256: hash.update(content).digest('hex'), content, head: content.subarray(0, 8192) };
+  }
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let total = 0;
   let head: Buffer = Buffer.alloc(0);
-  const buf = Buffer.allocUnsafe(keep ? Math.max(expectedSize, 1) + 1 : CHUNK);
   for (;;) {
     const { bytesRead } = await handle.read(buf, 0, buf.length, null);
     if (bytesRead === 0) break;
-    const chunk = buf.subarray(0, bytesRead);
-    hash.update(chunk);
-    if (size === 0) head = Buffer.from(chunk.subarray(0, 8192));
-    size += bytesRead;
-    if (keep) {
-      parts.push(Buffer.from(chunk));
-      if (size > MAX_DIFF_BYTES) throw new CaptureRaceError('the file grew while it was read');
-    }
+    hash.update(buf.subarray(0, bytesRead));
+    if (total === 0) head = Buffer.from(buf.subarray(0, Math.min(bytesRead, 8192)));
+    total += bytesRead;
   }
-  return { size, sha256: hash.digest('hex'), content: keep ? Buffer.concat(parts) : null, head };
+  return { size: total, sha256: hash.digest('hex'), content: null, head };
 }
 
 /** sha256 of bytes, hex. */
