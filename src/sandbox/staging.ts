@@ -7,7 +7,9 @@
 import { lstat, mkdir, readdir, rm, chown, symlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
+import { lstatSync } from 'node:fs';
 import type Docker from 'dockerode';
+import { eachSliced } from './limit';
 import { CollectTimeoutError } from './changeSet';
 
 /** One agent's (or pooled container's) staging area. */
@@ -190,14 +192,17 @@ export type UpperSnapshot = Map<string, string>;
 /** Takes an UpperSnapshot. */
 export async function snapshotUpper(staging: Staging): Promise<UpperSnapshot> {
   const snap: UpperSnapshot = new Map();
+  // Short synchronous lstats in time slices (see eachSliced): run before and after every command.
   const walk = async (rel: string): Promise<void> => {
     const names = await readdir(join(staging.upperDir, rel));
-    await Promise.all(names.map(async (name) => {
+    const dirs: string[] = [];
+    await eachSliced(names, (name) => {
       const path = rel ? `${rel}/${name}` : name;
-      const s = await lstat(join(staging.upperDir, path));
+      const s = lstatSync(join(staging.upperDir, path));
       snap.set(path, `${s.mode}:${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`);
-      if (s.isDirectory()) await walk(path);
-    }));
+      if (s.isDirectory()) dirs.push(path);
+    });
+    for (const dir of dirs) await walk(dir);
   };
   await walk('');
   return snap;
