@@ -15,6 +15,7 @@ const targets = [
   { entry: 'src/host/main.ts', out: 'dist/host.js', platform: 'node' },
   { entry: 'src/cli/main.ts', out: 'dist/cli.js', platform: 'node', banner: '#!/usr/bin/env node' },
   { entry: 'src/webview/main.ts', out: 'dist/webview.js', platform: 'browser' },
+  { entry: 'src/webview/transcript/main.ts', out: 'dist/transcript.js', platform: 'browser' },
 ].filter((t) => existsSync(t.entry));
 
 const contexts = await Promise.all(targets.map((t) => esbuild.context({

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { KernelSession } from '../src/host/session';
+import { KernelSession } from '../src/session/kernelSession';
 import type { ApprovalClient, LlmObserver, LlmProvider, LlmRequest, LlmResponse } from '../src/kernel/ports';
 import { AnthropicProvider } from '../src/llm/anthropic';
 import { ScriptedProvider } from '../src/llm/scripted';

@@ -93,10 +93,18 @@ cat <<EOF
 
   Ctrl-C stops code-server. Agents and their history stay in the workspace storage.
 
+  code-server asks the browser for VS Code's signing module (vsda) on every window load; it is not
+  part of code-server, so its "File not found: …vsda_bg.wasm / …vsda.js" lines are harmless and
+  hidden here.
+
 EOF
 # The extension host and the kernel host run on this Node (better-sqlite3 was built for it).
 # Variables of a surrounding VS Code terminal would make code-server talk to that one instead.
-exec env -u VSCODE_IPC_HOOK_CLI -u VSCODE_IPC_HOOK -u ELECTRON_RUN_AS_NODE -u PORT \
+# Ctrl-C reaches both code-server and the filter (same process group); the demo ends either way.
+trap - ERR
+set +e +o pipefail
+env -u VSCODE_IPC_HOOK_CLI -u VSCODE_IPC_HOOK -u ELECTRON_RUN_AS_NODE -u PORT \
   node "$CODE_SERVER" "${cs_args[@]}" --auth none --bind-addr "$HOST:$PORT" \
   --disable-telemetry --disable-workspace-trust --disable-update-check --disable-getting-started-override \
-  "$WORKSPACE"
+  "$WORKSPACE" 2>&1 | grep --line-buffered -v -E 'File not found: .*/vsda(_bg\.wasm|\.js)$'
+exit 0

@@ -15,7 +15,8 @@ CS_DIR="$TOOLS/code-server"
 CS_BIN="$CS_DIR/node_modules/.bin/code-server"
 # Written last, so a half-finished install (killed, failed) has no marker and is redone.
 MARKER="$CS_DIR/.installed"
-APT_PACKAGES=(chromium fonts-liberation ripgrep libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev
+# fonts-noto-cjk: Chinese, Japanese and Korean text (task text, the router's examples) instead of boxes
+APT_PACKAGES=(chromium fonts-liberation fonts-noto-cjk ripgrep libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev
   build-essential python3 pkg-config)
 
 log() { printf '[ensure-e2e] %s\n' "$*"; }

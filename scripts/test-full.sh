@@ -12,7 +12,8 @@ step "default sandbox image"
 npm run --silent sandbox:image
 step "code-server and Chromium for the end-to-end tests"
 scripts/ensure-e2e.sh
-step "type-check and build"
+step "folder boundaries, type-check and build"
+npm run --silent lint:deps
 npm run --silent check
 npm run --silent build
 step "tests"

@@ -21,7 +21,7 @@ for (const name of wanted) {
   console.log(`\n=== ${name} tests (${tier.dir}) ===`);
   const r = spawnSync(process.execPath, [
     'node_modules/mocha/bin/mocha.js', '--import=tsx', '--reporter', 'test/support/summaryReporter.js',
-    '--timeout', String(tier.timeout), '--exit', `${tier.dir}/**/*.test.ts`,
+    '--timeout', String(tier.timeout), `${tier.dir}/**/*.test.ts`,
   ], { stdio: 'inherit', env: { ...process.env, AIOS_TEST_SUMMARY: summary, AIOS_TEST_TIER: name } });
   if (r.status !== 0) exitCode = 1;
 }

@@ -4,7 +4,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../kernel/ports';
-import { escapeControl, escapeControlKeepLines } from '../protocol/displayText';
+import { escapeControl, escapeControlKeepLines } from '../text/displayText';
 
 /** How approvals are answered when nobody is asked. */
 export type AutoAnswer = 'approve' | 'deny';

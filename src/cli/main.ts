@@ -9,8 +9,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Kernel } from '../kernel/kernel';
 import type { ApprovalClient } from '../kernel/ports';
 import type { Budgets } from '../kernel/types';
-import { liveKernel } from '../host/liveKernel';
-import { KernelSession } from '../host/session';
+import { liveKernel } from '../session/liveKernel';
+import { KernelSession } from '../session/kernelSession';
 import { SqliteStore } from '../storage/sqliteStore';
 import { TaskRouter } from '../kernel/router';
 import { mergeRoles } from '../kernel/routerRoles';
@@ -21,6 +21,9 @@ import { SqliteRoutingLog } from '../storage/routingLog';
 import { loadWorkspaceRoles } from '../storage/routingRoles';
 import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
 import { progressLine, summaryTable } from './progress';
+import { CliUsageError, LOGS_HELP, logsCommand } from './logsCommand';
+import { SEND_HELP, sendCommand } from './sendCommand';
+import { toolResultLines } from './toolOutput';
 import { Collector } from '../safety/collector';
 import { evaluate } from '../safety/evaluation';
 import { evaluationJson, formatEvaluation, reviewOnTerminal, safetyLine, type ReviewAnswer } from '../safety/evalReport';
@@ -36,6 +39,8 @@ import { defaultDatabasePath, legacyNote } from './databasePath';
 class UsageError extends Error {}
 
 const HELP: Record<string, string> = {
+  logs: LOGS_HELP,
+  send: SEND_HELP,
   main: `aios — an operating system for AI agents
 
 usage:
@@ -43,6 +48,8 @@ usage:
   aios ps --db FILE                             list agents in a database
   aios events --db FILE [--type T] [--agent PID] [--limit N]
   aios kill PID --db FILE                       kill an agent (and its children)
+  aios logs PID --db FILE [--follow] [--json]   an agent's transcript
+  aios send PID "<message>" --db FILE           talk to an agent (a finished one takes a new turn)
   aios eval --db FILE [--json] [--review]       scores, grades and health; review improvements
   aios route "<task>" [--json] [--workspace DIR] which agent role should take a task
 
@@ -157,6 +164,10 @@ async function run(argv: string[]): Promise<number> {
     dbPath, workspace, approvals,
     sandbox: values['no-sandbox'] ? false : {},
     log: (line) => process.stderr.write(`${line}\n`),
+    onToolResult: (pid, _callId, content, isError) => {
+      const a = session.kernel.table.find(pid);
+      for (const l of toolResultLines(a ? `[${pid} ${a.name}]` : `[${pid}]`, content, isError)) say(l);
+    },
   });
   const sub = session.kernel.subscribe('*', (e) => {
     const line = progressLine(e, (pid) => session.kernel.table.find(pid)) ?? safetyLine(e.event);
@@ -369,12 +380,14 @@ async function main(argv: string[]): Promise<number> {
     case 'kill': return kill(rest);
     case 'eval': return evalCommand(rest);
     case 'route': return route(rest);
+    case 'logs': return logsCommand(rest);
+    case 'send': return sendCommand(rest);
     case undefined: case '-h': case '--help': case 'help': return help('main');
-    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, eval or route (aios --help)`);
+    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, logs, send, eval or route (aios --help)`);
   }
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
   process.stderr.write(`aios: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = err instanceof UsageError ? 2 : 1;
+  process.exitCode = err instanceof UsageError || err instanceof CliUsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1;
 });

@@ -9,6 +9,10 @@ export const Commands = {
   approve: 'aios.approve',
   deny: 'aios.deny',
   alwaysAllow: 'aios.alwaysAllow',
+  /** the same three answers as text buttons in the proposal's diff editor title (no icon: VS Code shows the title) */
+  approveShown: 'aios.approveShown',
+  alwaysAllowShown: 'aios.alwaysAllowShown',
+  denyShown: 'aios.denyShown',
   openApproval: 'aios.openApproval',
   removeRule: 'aios.removeRule',
   setApiKey: 'aios.setApiKey',
@@ -19,12 +23,15 @@ export const Commands = {
   restartKernel: 'aios.restartKernel',
   showApprovals: 'aios.showApprovals',
   openDashboard: 'aios.openDashboard',
+  openAgent: 'aios.openAgent',
 } as const;
 
 /** The `when`-clause context keys the extension sets. */
 export const ContextKeys = {
   hostStatus: 'aios.hostStatus',
   hasWorkspace: 'aios.hasWorkspace',
+  /** true once the views have the kernel's state (the welcome views say "Starting…" until then) */
+  stateReady: 'aios.stateReady',
 } as const;
 
 /** The SecretStorage key of the Anthropic API key. */

@@ -16,6 +16,8 @@ export interface DashboardSource {
   readonly onDidChange: vscode.Event<void>;
   /** L2: the developer's answer on a proposal; resolves to a sentence for the panel */
   decide(id: string, decision: 'approve' | 'reject'): Promise<string>;
+  /** opens an agent's transcript (its name was clicked) */
+  openAgent(pid: number): void;
 }
 
 /** Opens the dashboard, or reveals the open one. One per extension; dispose with the extension. */
@@ -91,6 +93,9 @@ export class DashboardPanel implements vscode.Disposable {
         return;
       case 'refresh':
         void this.update();
+        return;
+      case 'openAgent':
+        this.source.openAgent(m.pid);
         return;
       case 'decide':
         void this.source.decide(m.id, m.decision).then(

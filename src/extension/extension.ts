@@ -22,10 +22,12 @@ import { KernelState } from './kernelState';
 import { PROPOSED_SCHEME } from './proposedPaths';
 import { classifyChange, initializeParams, readSettings, type AiosSettings } from './settingsModel';
 import { StatusBar } from './statusBar';
+import { plural } from './statusText';
 import { createAgentsView } from './views/agentsView';
 import { createApprovalsView } from './views/approvalsView';
 import { createMemoryView } from './views/memoryView';
 import { createToolsView } from './views/toolsView';
+import { registerTranscripts } from './transcript/registerTranscripts';
 
 export function activate(context: vscode.ExtensionContext): void {
   const activatedAt = Date.now();
@@ -47,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // are read lazily: `state` and `center` exist before the first host starts.
   let state: KernelState;
   let center: ApprovalCenter;
+  let transcripts: ReturnType<typeof registerTranscripts>;
   const supervisor = new HostSupervisor({
     hostScript: context.asAbsolutePath(join('dist', 'host.js')),
     log,
@@ -65,11 +68,15 @@ export function activate(context: vscode.ExtensionContext): void {
       connection.onRequest(toExtension.secret, async () => ({ value: (await context.secrets.get(API_KEY_SECRET)) ?? null })),
       connection.onNotification(toExtension.changed, ({ events, dropped }) => state.changed(events, dropped)),
       connection.onNotification(toExtension.imageBuildProgress, ({ line }) => imageProgress.report?.(line)),
+      connection.onNotification(toExtension.transcript, ({ pid, ops }) => transcripts.panels.ops(pid, ops)),
+      connection.onNotification(toExtension.questionAsked, (q) => void transcripts.notices.question(q)),
     ],
   });
   state = new KernelState(supervisor, log);
   center = new ApprovalCenter(supervisor, state, workspaceRoot, log);
   subs.push(supervisor, state, center);
+  transcripts = registerTranscripts({ extensionUri: context.extensionUri, supervisor, state, center, workspaceRoot, log });
+  subs.push(...transcripts.disposables);
   // Start the host first: forking it and opening the database is the slow part of activation.
   if (folder) void supervisor.start({ takeOver: true });
   else log.info('no folder is open: the kernel host starts when you open one');
@@ -85,10 +92,15 @@ export function activate(context: vscode.ExtensionContext): void {
   subs.push(statusBar);
   const updateStatus = () => {
     statusBar.update({ host: supervisor.status, snapshot: state.snapshot, pending: center.list().length, hasApiKey });
-    approvals.view.badge = center.list().length ? { value: center.list().length, tooltip: `${center.list().length} pending approval(s)` } : undefined;
+    approvals.view.badge = center.list().length ? { value: center.list().length, tooltip: plural(center.list().length, 'approval request') + ' waiting for you' } : undefined;
   };
+  let stateReady = false;
   subs.push(
     state.onDidChange((snapshot) => {
+      if (stateReady !== Boolean(snapshot)) {
+        stateReady = Boolean(snapshot);
+        void vscode.commands.executeCommand('setContext', ContextKeys.stateReady, stateReady);
+      }
       agents.provider.update(snapshot, state.lastTiming?.manual ?? false);
       const names = snapshot ? snapshot.agents.filter((a) => a.state !== 'done' && a.state !== 'failed' && a.state !== 'killed').map((a) => [a.pid, a.name]) : null;
       memory.provider.refreshIfChanged(JSON.stringify(snapshot ? [snapshot.memory, names] : null));
@@ -116,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): void {
     load: async () => (await supervisor.whenRunning()).connection.sendRequest(toHost.dashboard),
     onDidChange: (listener, thisArg, disposables) => state.onDidReceiveEvents(() => listener.call(thisArg, undefined), undefined, disposables),
     decide: async (id, decision) => (await (await supervisor.whenRunning()).connection.sendRequest(toHost.decideProposal, { id, decision })).message,
+    openAgent: (pid) => transcripts.panels.open(pid),
   });
   subs.push(dashboards, vscode.commands.registerCommand(Commands.openDashboard, () => dashboards.open()));
   subs.push(state.onDidReceiveEvents((events) => {

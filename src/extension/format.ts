@@ -1,6 +1,7 @@
 /** How AIOS values read in the views: numbers, sizes, states. Plain logic, no `vscode`. */
 import type { AgentStateName, AgentView, ApprovalView, MemoryAccountView } from '../protocol/hostTypes';
-import { escapeControl } from '../protocol/displayText';
+import { escapeControl } from '../text/displayText';
+import { budgetBadge } from './transcript/transcriptText';
 
 /** 1234 → "1,234"; 45600 → "45.6k"; 500000 → "500k"; 2500000 → "2.5M". */
 export function formatTokens(n: number): string {
@@ -77,7 +78,7 @@ export function stateLabel(agent: Pick<AgentView, 'state' | 'waitReason'>): stri
 
 /** The Agents view description: "running · p50 · step 3 · scripted". */
 export function agentDescription(a: AgentView): string {
-  return [stateLabel(a), `p${a.priority}`, `step ${a.usage.steps}`, a.scripted ? 'scripted' : null].filter(Boolean).join(' · ');
+  return [stateLabel(a), `p${a.priority}`, `step ${a.usage.steps}`, a.scripted ? 'scripted' : null, budgetBadge(a)].filter(Boolean).join(' · ');
 }
 
 /** `agent.<state>`: `when` clauses in package.json pick the actions each state allows. */
@@ -119,6 +120,38 @@ export function pressureIcon(used: number, quota: number): { id: string; color: 
 /** The one-line headline of a pending approval: "edit src/greet.js (+1 -1)". */
 export function approvalHeadline(a: ApprovalView): string {
   return truncate(escapeControl(a.subject.summary.replace(/ +/g, ' ')), 120);
+}
+
+/** Lines added and removed in a unified diff: "+3 −1". */
+export function diffSize(diff: string): string {
+  let added = 0;
+  let removed = 0;
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('+') && !line.startsWith('+++')) added++;
+    else if (line.startsWith('-') && !line.startsWith('---')) removed++;
+  }
+  return `+${added} −${removed}`;
+}
+
+/** The Approvals row's description: who asks, the risk, how long ago. */
+export function approvalDescription(a: ApprovalView, now: number): string {
+  return `${escapeControl(a.agentName)} · ${a.risk} risk · ${formatAge(now - a.createdAt)}`;
+}
+
+/** The Approvals row's hover (Markdown): agent, tool, risk and the size of what it would change. */
+export function approvalTooltip(a: ApprovalView): string {
+  const s = a.subject;
+  const what = s.kind === 'edit'
+    ? s.files.map((f) => `${f.status} \`${escapeMarkdown(escapeControl(f.path))}\` (${diffSize(f.diff)} lines${f.after !== null ? `, ${formatBytes(Buffer.byteLength(f.after))} after` : ', binary'})`)
+    : s.kind === 'command' ? [`\`${escapeMarkdown(truncate(escapeControl(s.command), 300))}\` in \`${escapeMarkdown(escapeControl(s.cwd))}\``]
+      : [escapeMarkdown(truncate(escapeControl(s.summary), 300))];
+  return [
+    `**${escapeMarkdown(escapeControl(a.agentName))}** (pid ${a.pid}) asks to use \`${a.tool}\` · ${a.risk} risk`,
+    '',
+    ...what,
+    '',
+    'Click to review it; Approve and Deny are on the right.',
+  ].join('  \n');
 }
 
 /** Codicon for a pending approval's kind. */

@@ -8,13 +8,14 @@ import { createInterface } from 'node:readline';
 import * as vscode from 'vscode';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { toHost, type InitializeParams, type InitializeResult } from '../protocol/hostMethods';
+import { HostErrorCode } from '../protocol/errorCodes';
 import { RestartPolicy } from './restartPolicy';
+import { plural } from '../text/plural';
 
 /** Where the host is in its life. */
 export type HostStatus = 'starting' | 'running' | 'restarting' | 'stopped' | 'failed';
 
 /** Error code of the host when its session cannot open (see host/kernelHost.ts); restarting will not help. */
-const CANNOT_START = -32050;
 
 /** What the supervisor needs from the extension. */
 export interface HostSupervisorOptions {
@@ -143,11 +144,11 @@ export class HostSupervisor implements vscode.Disposable {
       const info = await connection.sendRequest(toHost.initialize, await this.options.initializeParams());
       if (gen !== this.generation) return;
       this.host = { connection, info, child };
-      this.options.log.info(`kernel host ${info.processId} ready in ${Date.now() - started} ms on ${info.runtime}: session ${info.session}, ${info.restoredAgents} live agent(s) restored`);
+      this.options.log.info(`kernel host ${info.processId} ready in ${Date.now() - started} ms on ${info.runtime}: session ${info.session}, ${plural(info.restoredAgents, 'live agent')} restored`);
       this.setStatus('running');
     } catch (err) {
       if (gen !== this.generation) return;
-      if (err instanceof ResponseError && err.code === CANNOT_START) {
+      if (err instanceof ResponseError && err.code === HostErrorCode.cannotStart) {
         this.stopping = true; // this exit is expected
         this.kill(child);
         await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));

@@ -14,19 +14,20 @@ import {
   toExtension, toHost, type ConfigureParams, type InitializeParams, type InitializeResult, type RouteParams, type RouteResult, type SchedulerSettings, type SpawnParams,
 } from '../protocol/hostMethods';
 import type { AgentView, SchedulerView, StateSnapshot } from '../protocol/hostTypes';
+import { HostErrorCode } from '../protocol/errorCodes';
 import { ApprovalBridge } from './approvalBridge';
+import { withKernelErrorCodes } from './kernelErrors';
 import { ChangeNotifier } from './changeNotifier';
 import { describeRuntime, explainNativeModuleError } from './nativeModule';
 import { SandboxProbe } from './sandboxProbe';
-import { KernelSession } from './session';
+import { KernelSession } from '../session/kernelSession';
 import { buildSnapshot, toAgentView } from './snapshot';
+import { registerTranscriptHandlers } from './transcriptHandlers';
+import { TranscriptService } from './transcripts';
+import { plural } from '../text/plural';
 
-/** Error codes the extension can tell apart. */
-export const HostErrorCodes = {
-  notInitialized: -32002,
-  /** the session cannot open (native module, database); restarting will not help */
-  cannotStart: -32050,
-} as const;
+/** Error codes the extension can tell apart (one table, in the protocol). */
+export const HostErrorCodes = HostErrorCode;
 
 /** A kernel host bound to one connection. */
 export class KernelHost {
@@ -34,6 +35,7 @@ export class KernelHost {
   private bridge: ApprovalBridge | null = null;
   private notifier: ChangeNotifier | null = null;
   private probe: SandboxProbe | null = null;
+  private transcripts: TranscriptService | null = null;
   private workspace = '';
   private startedAt = Date.now();
   private closing: Promise<void> | null = null;
@@ -42,12 +44,16 @@ export class KernelHost {
 
   /** Registers every handler; call before `connection.listen()`. */
   register(): void {
-    const c = this.connection;
+    const c = withKernelErrorCodes(this.connection);
     c.onRequest(toHost.initialize, (p) => this.initialize(p));
     c.onRequest(toHost.state, () => this.snapshot());
     c.onRequest(toHost.spawn, (p) => this.spawn(p));
     c.onRequest(toHost.kill, ({ pid }) => ({ killed: this.open().kernel.kill(pid, 'killed by the developer') }));
-    c.onRequest(toHost.suspend, ({ pid }) => ({ when: this.open().kernel.suspend(pid) }));
+    c.onRequest(toHost.suspend, ({ pid }) => {
+      const when = this.open().kernel.suspend(pid);
+      this.transcripts?.touch(pid);
+      return { when };
+    });
     c.onRequest(toHost.resume, ({ pid }) => {
       const s = this.open();
       const agent = toAgentView(s.kernel.resume(pid));
@@ -74,6 +80,7 @@ export class KernelHost {
       return { message: `${decision === 'approve' ? 'Approved' : 'Rejected'}: ${p.summary} (now ${p.status.replace(/_/g, ' ')})` };
     });
     c.onRequest(toHost.shutdown, () => this.close());
+    registerTranscriptHandlers(c, () => ({ session: this.open(), transcripts: this.transcripts! }), () => this.notifier?.touch());
   }
 
   /**
@@ -84,15 +91,12 @@ export class KernelHost {
   close(graceMs = 3000): Promise<void> {
     this.closing ??= (async () => {
       this.notifier?.dispose();
+      this.transcripts?.dispose();
       const session = this.session;
       this.session = null;
       if (!session) return;
-      let timer: NodeJS.Timeout | undefined;
-      const closed = session.close().then(() => true);
-      const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
-      const inTime = await Promise.race([closed, late]);
-      clearTimeout(timer);
-      this.log(inTime ? 'session closed' : `session close still waiting for a step in flight after ${graceMs} ms: exiting anyway (the step reruns from its checkpoint)`);
+      const inTime = await session.close(graceMs);
+      this.log(inTime ? 'session closed' : `session closed after ${graceMs} ms with a step still in flight (a model call or an unanswered approval): it reruns from its checkpoint next time`);
     })();
     return this.closing;
   }
@@ -135,6 +139,8 @@ export class KernelHost {
             }
           : false,
         log: (line) => this.log(line),
+        onText: (pid, delta) => this.transcripts?.stream(pid, delta),
+        onToolResult: (pid, callId, content, isError) => this.transcripts?.toolResult(pid, callId, content, isError),
       });
     } catch (err) {
       notifier.dispose();
@@ -146,10 +152,18 @@ export class KernelHost {
     this.bridge = bridge;
     this.notifier = notifier;
     session.kernel.subscribe('*', (e) => notifier.event(e));
+    this.transcripts = new TranscriptService({
+      kernel: session.kernel,
+      approval: (id) => bridge.list().find((v) => v.id === id),
+      channel: {
+        send: (pid, ops) => void this.connection.sendNotification(toExtension.transcript, { pid, ops }),
+        question: (view) => void this.connection.sendNotification(toExtension.questionAsked, view),
+      },
+    });
     this.probe = new SandboxProbe(session.sandbox, params.workspace, params.sandbox, () => notifier.touch(), this.log);
     void this.probe.check();
     const restored = session.kernel.table.list().filter((a) => !isTerminal(a.state)).length;
-    this.log(`session ${session.id} open on ${params.dbPath}: ${restored} live agent(s) restored; ${describeRuntime()}`);
+    this.log(`session ${session.id} open on ${params.dbPath}: ${plural(restored, 'live agent')} restored; ${describeRuntime()}`);
     return { processId: process.pid, session: session.id, restoredAgents: restored, runtime: describeRuntime() };
   }
 

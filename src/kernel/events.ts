@@ -31,6 +31,10 @@ export type KernelEvent =
   | { type: 'kernel.stopped'; session: string }
   /** written by another process (`aios kill`) for the kernel that owns the database */
   | { type: 'control.kill'; pid: Pid; reason: string }
+  /** written by another process (`aios send`): a developer message for an agent of the running kernel */
+  | { type: 'control.message'; pid: Pid; messageId: string; text: string }
+  /** the running kernel could not deliver a `control.message` (a spent budget, a killed agent) */
+  | { type: 'message.refused'; pid: Pid; messageId: string; reason: string }
   // Routing, planning, leases, agent memory (docs/routing.md)
   /** the router (or the model, or the developer) chose a role; `decision` is the routing_decisions row */
   | { type: 'route.decided'; pid: Pid | null; decision: number | null; role: string; tier: string; confidence: number }
@@ -44,6 +48,17 @@ export type KernelEvent =
   | { type: 'lease.conflict'; pid: Pid; path: string; holder: Pid; waitedMs: number }
   /** a long-term memory was stored (pid null: by code, not an agent) */
   | { type: 'memory.stored'; pid: Pid | null; memory: number; shared: boolean; bytes: number }
+  // Talking to agents (docs/transcript.md)
+  /** the developer sent an agent a message; it enters the context at the next step boundary (`newTurn`: it restarts a finished agent) */
+  | { type: 'message.queued'; pid: Pid; messageId: string; text: string; newTurn: boolean }
+  /** a queued message became a user page of the agent's context */
+  | { type: 'message.delivered'; pid: Pid; messageId: string; pageId: number }
+  /** the agent asked the developer a question (ask_developer) and waits, holding no model slot */
+  | { type: 'question.asked'; pid: Pid; questionId: string; text: string }
+  /** the question was answered (or dropped: `answer` null when the agent stopped first) */
+  | { type: 'question.answered'; pid: Pid; questionId: string; answer: string | null }
+  /** the developer raised a budget of the agent */
+  | { type: 'budget.raised'; pid: Pid; budget: 'tokens' | 'dollars' | 'steps' | 'bytes'; from: number | null; to: number }
   // Safety layer (src/safety, docs/safety.md)
   /** a sandboxed command ended; `killed` says why it was stopped (`error`: the sandbox itself failed) */
   | { type: 'sandbox.exec'; pid: Pid; exitCode: number | null; killed: 'timeout' | 'oom' | 'aborted' | 'error' | null; durationMs: number; memoryBytes: number | null }

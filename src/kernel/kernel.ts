@@ -51,6 +51,8 @@ export class Kernel {
   private readonly memoryConfig: MemoryConfig;
   private readonly inflight = new Map<Pid, AbortController>();
   private readonly suspendAtStepEnd = new Map<Pid, string>();
+  /** called at every step boundary, before the agent is queued again (developer messages enter the context here) */
+  private readonly boundaryHooks: Array<(pid: Pid) => void> = [];
 
   constructor(options: KernelOptions) {
     this.clock = options.clock ?? systemClock;
@@ -152,6 +154,7 @@ export class Kernel {
       this.cleanup(pid);
       return;
     }
+    for (const hook of this.boundaryHooks) hook(pid);
     const pending = this.suspendAtStepEnd.get(pid);
     this.suspendAtStepEnd.delete(pid);
     if (agent.state === 'suspended') return;
@@ -161,6 +164,41 @@ export class Kernel {
     }
     if (agent.state !== 'ready') this.table.transition(pid, 'ready');
     this.scheduler.enqueue(pid);
+  }
+
+  /** Runs `hook(pid)` at each step boundary of a live agent (after the step committed, before it is queued again). */
+  onStepBoundary(hook: (pid: Pid) => void): Disposable {
+    this.boundaryHooks.push(hook);
+    return { dispose: () => { const i = this.boundaryHooks.indexOf(hook); if (i >= 0) this.boundaryHooks.splice(i, 1); } };
+  }
+
+  /**
+   * A finished agent takes a new turn: its context is loaded again (after a restart it was not),
+   * its memory account comes back, and it is queued. `before` runs in the same transaction (the
+   * message page that starts the turn).
+   */
+  reopen(pid: Pid, reason: string, before: () => void): AgentRecord {
+    const agent = this.table.get(pid);
+    if (!this.pager.has(pid)) this.pager.load(pid, agent.context);
+    return this.journal.atomically(() => {
+      before();
+      this.table.reopen(pid, reason);
+      this.memory.register(pid, Math.min(this.memoryConfig.defaultQuotaBytes, agent.budgets.bytes));
+      this.syncMemory(pid);
+      this.scheduler.enqueue(pid);
+      return this.table.get(pid);
+    });
+  }
+
+  /**
+   * Aborts the model call or tool in flight of an agent (the developer chose "Abort the call" after
+   * Suspend). The step ends as a failed call; returns false when nothing was in flight.
+   */
+  abortInFlight(pid: Pid, reason: string): boolean {
+    const controller = this.inflight.get(pid);
+    if (!controller) return false;
+    controller.abort(new Error(reason));
+    return true;
   }
 
   /**

@@ -122,8 +122,42 @@ export class ProcessTable {
   /** Moves an agent to a new state; throws InvalidTransitionError when the lifecycle forbids it. */
   transition(pid: Pid, to: AgentState, details: { waitReason?: WaitReason; reason?: string; result?: string } = {}): AgentRecord {
     const agent = this.get(pid);
+    if (!canTransition(agent.state, to)) throw new InvalidTransitionError(pid, agent.state, to);
+    return this.move(agent, to, details);
+  }
+
+  /**
+   * A finished agent (done or failed) takes a new turn of the same conversation: back to ready,
+   * with its context, usage and budgets. Killed agents stay killed.
+   */
+  reopen(pid: Pid, reason: string): AgentRecord {
+    const agent = this.get(pid);
+    if (agent.state !== 'done' && agent.state !== 'failed') throw new InvalidTransitionError(pid, agent.state, 'ready');
+    return this.move(agent, 'ready', { reason });
+  }
+
+  /** Sets one budget of a live or finished agent (the developer raised it). */
+  setBudget(pid: Pid, budget: keyof Budgets, limit: number): AgentRecord {
+    if (!(limit > 0)) throw new InvalidArgumentError(`budget ${budget} must be a positive number (got ${limit})`);
+    const agent = this.get(pid);
+    if (agent.state === 'killed') throw new InvalidTransitionError(pid, agent.state, agent.state);
+    const from = agent.budgets[budget];
+    agent.budgets[budget] = limit;
+    try {
+      this.journal.atomically(() => {
+        this.journal.store.putAgent(agent);
+        this.journal.emit({ type: 'budget.raised', pid, budget, from: Number.isFinite(from) ? from : null, to: limit });
+      });
+    } catch (err) {
+      agent.budgets[budget] = from;
+      throw err;
+    }
+    return agent;
+  }
+
+  private move(agent: AgentRecord, to: AgentState, details: { waitReason?: WaitReason; reason?: string; result?: string }): AgentRecord {
+    const pid = agent.pid;
     const from = agent.state;
-    if (!canTransition(from, to)) throw new InvalidTransitionError(pid, from, to);
     if (to === 'waiting' && !details.waitReason) throw new InvalidArgumentError(`agent ${pid}: a move to waiting needs a reason (approval or tool)`);
     // Records are updated in place (this is the hot path of every step); undone if the write fails.
     const before = { state: agent.state, waitReason: agent.waitReason, reason: agent.reason, result: agent.result, updatedAt: agent.updatedAt };

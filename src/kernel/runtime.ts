@@ -34,6 +34,8 @@ export interface RuntimeDeps {
   config?: Partial<RuntimeConfig>;
   /** called with text as the model streams it (for live displays) */
   onText?: (pid: Pid, delta: string) => void;
+  /** called with each tool call's result as soon as it is known (for live transcripts) */
+  onToolResult?: (pid: Pid, callId: string, content: string, isError: boolean) => void;
 }
 
 /** Per-agent counters the step loop keeps between steps. */
@@ -202,6 +204,7 @@ export class AgentRuntime {
         kernel.journal.emit({ type: 'agent.malformed', pid, tool: call.name, error: result.content.slice(0, 500), consecutive: (this.loop(pid).malformed + 1) });
       }
       results.push({ type: 'tool_result', toolUseId: call.id, content: result.content, isError: result.isError });
+      this.deps.onToolResult?.(pid, call.id, result.content, result.isError);
     }
     // Every call gets an answer, even when the step was cut short, so the conversation stays valid.
     for (const call of calls.slice(results.length)) results.push({ type: 'tool_result', toolUseId: call.id, content: 'not run: the agent was stopped', isError: true });

@@ -11,9 +11,8 @@ import type {
   Tool,
 } from '@anthropic-ai/sdk/resources/messages';
 import type { LlmBlock, LlmRequest } from '../kernel/ports';
+import { MAX_CACHE_BREAKPOINTS, MIN_THINKING_BUDGET } from './messagesRules';
 
-/** The API accepts at most this many `cache_control` blocks in one request. */
-export const MAX_CACHE_BREAKPOINTS = 4;
 
 const EPHEMERAL: CacheControlEphemeral = { type: 'ephemeral' };
 
@@ -25,8 +24,36 @@ function isThinkingBlock(block: LlmBlock | ContentBlockParam): boolean {
   return block.type === 'thinking' || block.type === 'redacted_thinking';
 }
 
-/** Builds the streaming Messages API request for `request`, with `maxTokens` as the output cap. */
+/** The thinking budget of `+thinking` without a number. */
+export const DEFAULT_THINKING_BUDGET = 4096;
+
+/** A model setting split into the model id to send and the extended-thinking budget it asks for. */
+export interface ThinkingModel {
+  model: string;
+  /** null: thinking off */
+  thinkingBudget: number | null;
+}
+
+/**
+ * `claude-sonnet-4-5+thinking` asks for extended thinking with the default budget,
+ * `claude-sonnet-4-5+thinking=8000` with 8000 tokens (at least 1024, as the API requires).
+ */
+export function parseThinkingModel(setting: string): ThinkingModel {
+  const match = /^(.*?)\+thinking(?:=(\d+))?$/.exec(setting.trim());
+  if (!match) return { model: setting, thinkingBudget: null };
+  const budget = match[2] === undefined ? DEFAULT_THINKING_BUDGET : Number(match[2]);
+  if (budget < MIN_THINKING_BUDGET) {
+    throw new Error(`Model setting '${setting}' asks for a thinking budget of ${budget} tokens; the API needs at least ${MIN_THINKING_BUDGET}: use +thinking=${MIN_THINKING_BUDGET} or more`);
+  }
+  return { model: match[1]!, thinkingBudget: budget };
+}
+
+/**
+ * Builds the streaming Messages API request for `request`, with `maxTokens` as the output cap
+ * (with thinking on, the cap covers thinking too, so it is raised above the budget when needed).
+ */
 export function toApiParams(request: LlmRequest, maxTokens: number): MessageCreateParamsStreaming {
+  const { model, thinkingBudget } = parseThinkingModel(request.model);
   const tools: Tool[] = request.tools.map((tool) => ({
     name: tool.name,
     description: tool.description,
@@ -42,8 +69,9 @@ export function toApiParams(request: LlmRequest, maxTokens: number): MessageCrea
   }
 
   return {
-    model: request.model,
-    max_tokens: maxTokens,
+    model,
+    max_tokens: thinkingBudget !== null && maxTokens <= thinkingBudget ? thinkingBudget + maxTokens : maxTokens,
+    ...(thinkingBudget !== null ? { thinking: { type: 'enabled' as const, budget_tokens: thinkingBudget } } : {}),
     messages,
     ...(system.length ? { system } : {}),
     ...(tools.length ? { tools } : {}),

@@ -4,12 +4,31 @@
  */
 import type { LlmBlock, LlmObserver, LlmProvider, LlmRequest, LlmResponse, LlmUsage, MalformedToolUse } from '../kernel/ports';
 import { realSleep, throwIfAborted, type Sleep } from './abort';
+import { toApiParams } from './anthropicRequest';
+import { MessagesRules } from './messagesRules';
 import { loadScript, parseScript, type Script, type ScriptTurn } from './scriptFile';
 
 /** Options of ScriptedProvider. */
 export interface ScriptedProviderOptions {
   /** honours `latency_ms`; injectable so tests do not wait */
   sleep?: Sleep;
+  /**
+   * Reject, as the real API would with a 400, a request that breaks a Messages API rule
+   * (messagesRules.ts), after turning it into the request the Anthropic provider would send.
+   * Default: on, unless the environment sets AIOS_SCRIPTED_STRICT=0.
+   */
+  strict?: boolean;
+}
+
+/** Thrown in strict mode for a request the real Messages API would refuse. */
+export class ScriptedRequestRejectedError extends Error {
+  constructor(readonly rule: string) {
+    super(
+      `400 invalid_request_error (scripted model, strict Messages API rules): ${rule}. ` +
+        'The real API would reject this request too: this is a bug in how the prompt was built; report it with the agent\'s events.',
+    );
+    this.name = 'ScriptedRequestRejectedError';
+  }
 }
 
 /** The answer a session gets once its turns have run out. */
@@ -24,10 +43,12 @@ export class ScriptedProvider implements LlmProvider {
   readonly scripted = true;
   private readonly cursors = new Map<string, number>();
   private readonly sleep: Sleep;
+  private readonly rules: MessagesRules | null;
 
   constructor(private readonly script: Script, options: ScriptedProviderOptions = {}) {
     parseScript(script, 'given in code');
     this.sleep = options.sleep ?? realSleep;
+    this.rules = (options.strict ?? process.env['AIOS_SCRIPTED_STRICT'] !== '0') ? new MessagesRules() : null;
   }
 
   /** Loads and validates a script file (see scriptFile.ts for the format). */
@@ -37,6 +58,7 @@ export class ScriptedProvider implements LlmProvider {
 
   async call(request: LlmRequest, observer: LlmObserver = {}): Promise<LlmResponse> {
     throwIfAborted(request.signal);
+    this.checkRules(request);
     const index = request.step ?? this.cursors.get(request.session) ?? 0;
     const turn = this.script.turns[index];
     if (turn?.latency_ms) await this.sleep(turn.latency_ms, request.signal);
@@ -46,6 +68,14 @@ export class ScriptedProvider implements LlmProvider {
     const response = turn ? answer(turn, index, request) : ended(request);
     for (const block of response.content) if (block.type === 'text' && block.text) observer.onText?.(block.text);
     return response;
+  }
+
+  /** The request as the Anthropic provider would send it, against the API's rules. */
+  private checkRules(request: LlmRequest): void {
+    if (!this.rules) return;
+    const body = toApiParams(request, request.maxTokens) as unknown as Record<string, unknown>;
+    const broken = this.rules.check(body);
+    if (broken) throw new ScriptedRequestRejectedError(broken);
   }
 }
 

@@ -171,4 +171,6 @@ export type WebviewToDashboard =
   | { type: 'ready' }
   | { type: 'refresh' }
   /** L2: the developer's answer on a proposal */
-  | { type: 'decide'; id: string; decision: 'approve' | 'reject' };
+  | { type: 'decide'; id: string; decision: 'approve' | 'reject' }
+  /** the developer clicked an agent's name: open its transcript */
+  | { type: 'openAgent'; pid: number };

@@ -5,6 +5,7 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { DashboardData } from './dashboard';
+import type { QuestionView, RaiseBudgetParams, SendResultView, TranscriptOp, TranscriptView } from './transcript';
 import type {
   AgentView, ApprovalAnswerView, ApprovalView, AskLevel, CapabilityName, EventView, RoleView, SchedulerView, SchedulingPolicyName, StateSnapshot,
 } from './hostTypes';
@@ -146,6 +147,16 @@ export const toHost = {
   decideProposal: new RequestType<{ id: string; decision: 'approve' | 'reject' }, { message: string }, void>('aios/decideProposal'),
   /** builds AIOS's default sandbox image; progress comes as `imageBuildProgress` */
   buildSandboxImage: new RequestType<{ force: boolean }, { image: string; built: boolean; ms: number }, void>('aios/buildSandboxImage'),
+  // Transcripts (src/protocol/transcript.ts): open one to get it whole, then `transcript` deltas until closed
+  openTranscript: new RequestType<PidParams, TranscriptView, void>('aios/openTranscript'),
+  closeTranscript: new RequestType<PidParams, void, void>('aios/closeTranscript'),
+  /** a message to the agent: delivered at its next step boundary, or a new turn when it had finished */
+  sendMessage: new RequestType<{ pid: number; text: string }, SendResultView, void>('aios/sendMessage'),
+  raiseBudget: new RequestType<RaiseBudgetParams, AgentView, void>('aios/raiseBudget'),
+  /** answers an ask_developer question; `accepted` false when it is no longer pending */
+  answerQuestion: new RequestType<{ questionId: string; answer: string }, { accepted: boolean }, void>('aios/answerQuestion'),
+  /** aborts the model call or tool in flight (after Suspend); false when nothing was in flight */
+  abortStep: new RequestType<PidParams, { aborted: boolean }, void>('aios/abortStep'),
   /** closes the session (agents stay in the database) and exits */
   shutdown: new RequestType0<void, void>('aios/shutdown'),
 } as const;
@@ -162,6 +173,10 @@ export const toExtension = {
   secret: new RequestType<{ name: SecretName }, { value: string | null }, void>('aios/secret'),
   /** kernel events, coalesced (at most one notification per 100 ms); state changed when any arrive */
   changed: new NotificationType<{ version: number; events: EventView[]; dropped: number }>('aios/changed'),
+  /** changes to the transcripts the extension opened, at most one batch per agent per 50 ms */
+  transcript: new NotificationType<{ pid: number; ops: TranscriptOp[] }>('aios/transcript'),
+  /** an agent asks the developer a question; answered with `toHost.answerQuestion` */
+  questionAsked: new NotificationType<QuestionView>('aios/questionAsked'),
   /** one line of sandbox image build output */
   imageBuildProgress: new NotificationType<{ line: string }>('aios/imageBuildProgress'),
 } as const;

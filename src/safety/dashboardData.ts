@@ -11,6 +11,7 @@ import { baseConfig, type ConfigVersion, type Firing, type GateResult, type Heal
 import { health, scoreAgents, scoreTasks, type EvaluationSource } from './evaluation';
 import { proposalView } from './gates';
 import type { ApprovalCount, ApprovalRecordRow, StateRecordRow, UsagePoint } from './records';
+import { plural } from '../text/plural';
 
 /** What the dashboard reads from the safety tables (SafetyStore implements it). */
 export interface DashboardSource extends EvaluationSource {
@@ -111,9 +112,11 @@ export function usageSeries(points: readonly UsagePoint[], agents: readonly Agen
     }
   }
   const names = new Map(agents.map((a) => [a.pid, a.name]));
-  const series: UsageView['series'] = shown.map((pid, i) => ({ pid, label: `${pid} ${names.get(pid) ?? ''}`.trim(), tokens: tokens[i], dollars: dollars[i].map(roundCents) }));
-  if (others > 0) series.push({ pid: null, label: `${others} other agent(s)`, tokens: tokens[rows - 1], dollars: dollars[rows - 1].map(roundCents) });
-  return { times, series };
+  // Every line starts at 0 at the first record, so the chart shows growth from nothing to the totals.
+  const fromZero = (values: number[]) => [0, ...values];
+  const series: UsageView['series'] = shown.map((pid, i) => ({ pid, label: `${pid} ${names.get(pid) ?? ''}`.trim(), tokens: fromZero(tokens[i]), dollars: fromZero(dollars[i].map(roundCents)) }));
+  if (others > 0) series.push({ pid: null, label: plural(others, 'other agent'), tokens: fromZero(tokens[rows - 1]), dollars: fromZero(dollars[rows - 1].map(roundCents)) });
+  return { times: [start, ...times], series };
 }
 
 function roundCents(x: number): number {

@@ -4,7 +4,7 @@
  */
 import type { AgentRecord, AgentState, Pid } from '../kernel/types';
 import {
-  DEFAULT_EVALUATOR, DEFAULT_HEALTH, grade, scoreWork, systemHealth,
+  asksForChange, DEFAULT_EVALUATOR, DEFAULT_HEALTH, grade, scoreWork, systemHealth,
   type EvaluatorConfig, type Grade, type HealthConfig, type HealthFacts, type Score, type ScoreComponent, type WorkOutcome,
 } from './evaluator';
 import type { TaskAggregate, WindowCounts, WorkAggregate } from './records';
@@ -89,7 +89,7 @@ export function scoreTasks(aggregates: readonly TaskAggregate[], config: Evaluat
   return aggregates.map(({ task, ...a }) => ({
     taskId: task.taskId, pid: task.pid, agent: task.agent, role: task.role, description: task.description, outcome: task.outcome,
     startedAt: task.startedAt, endedAt: task.endedAt, steps: a.steps, tokens: a.tokens, dollars: a.dollars,
-    ...scoreWork(workFacts(task.outcome, a, { steps: task.budgetSteps, tokens: task.budgetTokens, dollars: task.budgetDollars }), config),
+    ...scoreWork(workFacts(task.outcome, a, { steps: task.budgetSteps, tokens: task.budgetTokens, dollars: task.budgetDollars }, task.description), config),
   }));
 }
 
@@ -101,7 +101,7 @@ export function scoreAgents(aggregates: ReadonlyMap<Pid, WorkAggregate>, agents:
     return {
       pid: agent.pid, name: agent.name, role: agent.role, state: agent.state, steps: a.steps, tokens: a.tokens, dollars: a.dollars,
       cacheReadTokens: a.cacheReadTokens, inputTokens: a.inputTokens,
-      ...scoreWork(workFacts(agentOutcome(agent.state), a, budgets), config),
+      ...scoreWork(workFacts(agentOutcome(agent.state), a, budgets, agent.task), config),
     };
   });
 }
@@ -129,6 +129,7 @@ export function healthFacts(c: WindowCounts, from: number, to: number): HealthFa
     sandboxRuns: c.sandboxRuns,
     sandboxFailures: c.sandboxFailures,
     storageMs: c.storageMs,
+    crashes: c.crashes,
   };
 }
 
@@ -145,8 +146,9 @@ export function unionLength(intervals: ReadonlyArray<readonly [number, number]>,
   return total;
 }
 
-function workFacts(outcome: WorkOutcome, a: WorkAggregate, budgets: { steps: number | null; tokens: number | null; dollars: number | null }) {
+function workFacts(outcome: WorkOutcome, a: WorkAggregate, budgets: { steps: number | null; tokens: number | null; dollars: number | null }, task: string) {
   return {
+    asksForChange: asksForChange(task), changes: a.changes,
     outcome, steps: a.steps, tokens: a.tokens, dollars: a.dollars,
     budgetSteps: budgets.steps, budgetTokens: budgets.tokens, budgetDollars: budgets.dollars,
     toolCalls: a.toolCalls, toolErrors: a.toolErrors, approvalsDenied: a.denied,
@@ -166,4 +168,4 @@ function finite(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-const EMPTY: WorkAggregate = { steps: 0, tokens: 0, inputTokens: 0, cacheReadTokens: 0, dollars: 0, runMs: 0, toolCalls: 0, toolErrors: 0, denied: 0, kernelErrors: 0, malformed: 0, loops: 0, waits: [] };
+const EMPTY: WorkAggregate = { steps: 0, tokens: 0, inputTokens: 0, cacheReadTokens: 0, dollars: 0, runMs: 0, toolCalls: 0, toolErrors: 0, denied: 0, changes: 0, kernelErrors: 0, malformed: 0, loops: 0, waits: [] };

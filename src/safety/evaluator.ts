@@ -35,6 +35,10 @@ export interface WorkFacts {
   toolErrors: number;
   /** denied by the developer, by a timeout or by the policy */
   approvalsDenied: number;
+  /** the task asks for a change to the workspace (see {@link asksForChange}) */
+  asksForChange: boolean;
+  /** changes applied: successful file writes and edits, approved sandbox diffs */
+  changes: number;
   kernelErrors: number;
   malformed: number;
   loops: number;
@@ -73,6 +77,8 @@ export interface EvaluatorConfig {
   /** the dollar reference when an agent has no dollar budget */
   costReferenceUsd: number;
   perDenial: number;
+  /** a finished task that asked for a change and made none (it was denied, or never tried) */
+  noChange: number;
   perKernelError: number;
   perMalformed: number;
   perToolError: number;
@@ -82,10 +88,12 @@ export interface EvaluatorConfig {
 }
 
 export const DEFAULT_EVALUATOR: EvaluatorConfig = {
-  outcomePenalty: { done: 0, running: 0, suspended: 20, cancelled: 25, killed: 30, failed: 40 },
+  // killed and failed end at F whatever else went well: the work was not done
+  outcomePenalty: { done: 0, running: 0, suspended: 20, cancelled: 46, killed: 61, failed: 61 },
   budgetFreeFraction: 0.5,
   costReferenceUsd: 1,
   perDenial: 5,
+  noChange: 35,
   perKernelError: 10,
   perMalformed: 3,
   perToolError: 2,
@@ -93,11 +101,14 @@ export const DEFAULT_EVALUATOR: EvaluatorConfig = {
   waitGraceMs: 1000,
 };
 
-const MAX = { outcome: 40, steps: 10, tokens: 10, cost: 10, denials: 15, errors: 20, loops: 30, time: 10 } as const;
+const MAX = { outcome: 61, change: 35, steps: 10, tokens: 10, cost: 10, denials: 15, errors: 20, loops: 30, time: 10 } as const;
 
 /**
  * Scores a task or an agent:
- * - outcome: the configured points for failed (40), killed (30), cancelled (25), suspended (20).
+ * - outcome: the configured points for failed (61), killed (61), cancelled (46), suspended (20):
+ *   a killed or failed task is an F.
+ * - change: 35 when a finished task asked for a change (write, fix, add… in its text) and none was
+ *   applied (every attempt denied, or none made): its central action did not happen.
  * - steps, tokens: 10 × clamp((used/budget − ½) / ½); nothing without a budget.
  * - cost: the same against the dollar budget, or against `costReferenceUsd` without one.
  * - approvals denied: 5 each, at most 15.
@@ -111,6 +122,7 @@ export function scoreWork(f: WorkFacts, config: EvaluatorConfig = DEFAULT_EVALUA
   const errorPoints = f.kernelErrors * config.perKernelError + f.malformed * config.perMalformed + f.toolErrors * config.perToolError;
   const components: ScoreComponent[] = [
     component('outcome', `outcome: ${f.outcome}`, config.outcomePenalty[f.outcome], 'points', config.outcomePenalty[f.outcome], MAX.outcome),
+    changeComponent(f, config),
     budgetComponent('steps', 'steps against budget', f.steps, f.budgetSteps, config),
     budgetComponent('tokens', 'tokens against budget', f.tokens, f.budgetTokens, config),
     f.budgetDollars === null
@@ -124,6 +136,22 @@ export function scoreWork(f: WorkFacts, config: EvaluatorConfig = DEFAULT_EVALUA
   const lost = components.reduce((sum, c) => sum + c.penalty, 0);
   const score = round(Math.max(0, Math.min(100, 100 - lost)));
   return { score, grade: grade(score), components };
+}
+
+/** The change the task asked for: made, not made (denied or never tried), or not asked for. */
+function changeComponent(f: WorkFacts, config: EvaluatorConfig): ScoreComponent {
+  if (!f.asksForChange) return component('change', 'change to the workspace (none asked for)', f.changes, 'changes applied', 0, MAX.change);
+  const missing = f.outcome === 'done' && f.changes === 0;
+  const label = !missing ? 'change asked for' : f.approvalsDenied > 0 ? 'change asked for was denied, none applied' : 'change asked for was never made';
+  return component('change', label, f.changes, 'changes applied', missing ? config.noChange : 0, MAX.change);
+}
+
+/**
+ * Whether a task's text asks for a change to the workspace (English or Chinese verbs such as
+ * write, add, fix, implement, update, 编写, 修复). A review or an analysis asks for none.
+ */
+export function asksForChange(task: string): boolean {
+  return /\b(write|add|fix|create|implement|change|update|edit|refactor|rename|remove|delete|bump|correct|rewrite)\b|编写|写|添加|修复|实现|修改|更新|删除|重构|创建/i.test(task);
 }
 
 /** 0 below the free fraction of the budget, 1 at (and over) the full budget, linear between. */
@@ -163,6 +191,8 @@ export interface HealthFacts {
   sandboxFailures: number;
   /** storage probe samples, ms */
   storageMs: readonly number[];
+  /** kernel hosts that died without shutting down */
+  crashes: number;
 }
 
 /** The constants of the health formula (docs/safety.md "System health"). */
@@ -178,6 +208,8 @@ export interface HealthConfig {
   /** p95 storage latency that is free, and the one at which the component is at its max, ms */
   storageFloorMs: number;
   storageCeilingMs: number;
+  /** points lost per kernel host crash */
+  perCrash: number;
 }
 
 export const DEFAULT_HEALTH: HealthConfig = {
@@ -188,11 +220,15 @@ export const DEFAULT_HEALTH: HealthConfig = {
   sandboxFailureCeiling: 0.25,
   storageFloorMs: 5,
   storageCeilingMs: 100,
+  perCrash: 15,
 };
 
-const HEALTH_MAX = { errors: 30, rate_limits: 20, queue_wait: 20, sandbox: 15, storage: 15 } as const;
+const HEALTH_MAX = { errors: 30, rate_limits: 20, queue_wait: 20, sandbox: 15, storage: 15, crashes: 30 } as const;
 
-/** System health 0-100: 100 minus error rate (30), rate-limit pressure (20), queue wait (20), sandbox failures (15), storage latency (15). */
+/**
+ * System health 0-100: 100 minus error rate (30), rate-limit pressure (20), queue wait (20),
+ * sandbox failures (15), storage latency (15), kernel host crashes (15 each, 30).
+ */
 export function systemHealth(f: HealthFacts, config: HealthConfig = DEFAULT_HEALTH): { score: number; components: ScoreComponent[] } {
   const attempts = f.steps + f.toolCalls;
   const errors = f.kernelErrors + f.malformed + f.toolErrors;
@@ -207,6 +243,7 @@ export function systemHealth(f: HealthFacts, config: HealthConfig = DEFAULT_HEAL
     component('queue_wait', f.waits.length ? 'scheduler queue wait' : 'scheduler queue wait (no dispatches)', round(meanWait), 'ms mean', HEALTH_MAX.queue_wait * clamp01((meanWait - config.waitFloorMs) / (config.waitCeilingMs - config.waitFloorMs)), HEALTH_MAX.queue_wait),
     component('sandbox', f.sandboxRuns ? 'sandbox failures' : 'sandbox failures (no runs)', round(sandboxRate * 100), '% of runs', HEALTH_MAX.sandbox * clamp01(sandboxRate / config.sandboxFailureCeiling), HEALTH_MAX.sandbox),
     component('storage', f.storageMs.length ? 'storage latency' : 'storage latency (no samples)', round(p95, 2), 'ms p95', HEALTH_MAX.storage * clamp01((p95 - config.storageFloorMs) / (config.storageCeilingMs - config.storageFloorMs)), HEALTH_MAX.storage),
+    component('crashes', 'kernel host crashes', f.crashes, f.crashes === 1 ? 'crash' : 'crashes', f.crashes * config.perCrash, HEALTH_MAX.crashes),
   ];
   const lost = components.reduce((sum, c) => sum + c.penalty, 0);
   return { score: round(Math.max(0, 100 - lost)), components };

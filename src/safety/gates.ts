@@ -7,6 +7,7 @@ import type { ToolSpec } from '../kernel/ports';
 import type { Risk } from '../kernel/types';
 import type { ProposalView } from '../protocol/dashboard';
 import { changeKey, describeChange, type GateCheck, type GateResult, type GlobalCaps, type Proposal, type TunableConfig } from './config';
+import { plural } from '../text/plural';
 
 const RISK_ORDER: Record<Risk, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
@@ -98,7 +99,7 @@ export function reviewText(p: Proposal, gates: readonly GateResult[]): string {
   const lines = [
     `Proposal ${p.id.slice(0, 8)}: ${p.summary}`,
     `  why: ${p.rationale}`,
-    ...p.evidence.map((e) => `  evidence: ${e.metric} = ${e.value} (threshold ${e.threshold}, from ${e.sample} record(s))`),
+    ...p.evidence.map((e) => `  evidence: ${e.metric} = ${e.value} (threshold ${e.threshold}, from ${plural(e.sample, 'record')})`),
   ];
   for (const g of gates) {
     lines.push(`  ${g.level} ${g.passed ? 'passed' : 'FAILED'}: ${g.summary}`);

@@ -8,6 +8,7 @@
  */
 import type { Risk } from '../kernel/types';
 import { changeKey, describeChange, type Evidence, type GlobalCaps, type ProposalChange, type RuleTarget, type TunableConfig } from './config';
+import { plural } from '../text/plural';
 
 /** What the proposer reads (SafetyStore implements it). */
 export interface ProposerSource {
@@ -64,7 +65,7 @@ export function proposeChanges(source: ProposerSource, current: TunableConfig, c
     const to = Math.min(caps.contextTokensMax, Math.round((base * config.contextGrowth) / 1000) * 1000);
     if (to <= base) continue;
     drafts.push(draft({ kind: 'context_budget', role: r.role, from, to },
-      `agents of role '${r.role}' recalled evicted pages ${round(perAgent)} times each on average (${r.faults} faults, ${r.agents} agent(s)): their context is too small for their work`,
+      `agents of role '${r.role}' recalled evicted pages ${round(perAgent)} times each on average (${r.faults} faults, ${plural(r.agents, 'agent')}): their context is too small for their work`,
       [{ metric: `page faults per '${r.role}' agent`, value: round(perAgent), threshold: config.faultsPerAgent, sample: r.agents }]));
   }
   for (const a of source.developerApprovals()) {

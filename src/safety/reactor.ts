@@ -8,6 +8,7 @@ import type { Pid } from '../kernel/types';
 import type { EventSource } from './collector';
 import type { Firing } from './config';
 import { DEFAULT_PLAYBOOKS, type Playbook } from './playbooks';
+import { plural } from '../text/plural';
 
 /** What a suspension did. */
 export type SuspendResult = 'suspended' | 'at_step_end' | 'already_suspended' | 'ended' | 'unknown';
@@ -180,7 +181,7 @@ export class Reactor implements Disposable {
         const live = this.effects.agentsAtStart();
         return {
           ...base, outcome: 'restored',
-          message: `the previous kernel host${prev ? ` (session ${prev.session.slice(0, 8)})` : ''} stopped without shutting down; ${live} live agent(s) were restored from the database`,
+          message: `the previous kernel host${prev ? ` (session ${prev.session.slice(0, 8)})` : ''} stopped without shutting down; ${plural(live, 'live agent')} ${live === 1 ? 'was' : 'were'} restored from the database`,
           detail: { previousSession: prev?.session ?? null, restoredAgents: live },
         };
       }

@@ -167,6 +167,8 @@ export interface WorkAggregate {
   toolCalls: number;
   toolErrors: number;
   denied: number;
+  /** changes applied to the workspace: successful write_file / edit_file calls and approved sandbox diffs */
+  changes: number;
   kernelErrors: number;
   malformed: number;
   loops: number;
@@ -191,6 +193,8 @@ export interface WindowCounts {
   sandboxRuns: number;
   sandboxFailures: number;
   storageMs: number[];
+  /** kernel hosts that died without shutting down (the reactor's host_crash.restore firings) */
+  crashes: number;
   /** earliest record in the window, or null */
   firstAt: number | null;
 }

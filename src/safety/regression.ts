@@ -12,6 +12,7 @@ import type { ApprovalClient, LlmBlock, PageRow } from '../kernel/ports';
 import type { AgentRecord, Budgets } from '../kernel/types';
 import type { GateCheck, GateResult, TunableConfig } from './config';
 import type { TaskScore } from './evaluation';
+import { plural } from '../text/plural';
 
 /** One evaluation task: a task, the files it works on, and the scripted model's answers. */
 export interface EvalTask {
@@ -33,7 +34,7 @@ export interface ReplaySession {
   readonly runtime: { idle(): Promise<void> };
   readonly kernel: { kill(pid: number, reason?: string): number[] };
   readonly safety: { flush(): void; taskScore(taskId: string): TaskScore | undefined; useConfig(config: TunableConfig): void };
-  close(): Promise<void>;
+  close(): Promise<unknown>;
 }
 
 /** Opens a replay session on a temporary database and workspace, approving whatever asks. */
@@ -129,7 +130,7 @@ export async function l1Gate(proposalId: string, current: TunableConfig, propose
   const passed = checks.every((c) => c.passed);
   return {
     proposalId, level: 'L1', at: now(), passed,
-    summary: `${options.suite.length} scripted replay(s): mean ${mean(before)} → ${mean(after)}${passed ? '' : `; a score dropped by more than ${options.margin}`}`,
+    summary: `${plural(options.suite.length, 'scripted replay')}: mean ${mean(before)} → ${mean(after)}${passed ? '' : `; a score dropped by more than ${options.margin}`}`,
     checks,
   };
 }

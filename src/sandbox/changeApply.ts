@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fchmodSync, fchownSync, lchownSync, lstatSync, openSync, renameSync, symlinkSync, writeSync, type Stats } from 'node:fs';
 import { chmod, lchown, lstat, mkdir, mkdtemp, open, readdir, realpath, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { escapeControl } from '../protocol/displayText';
+import { escapeControl } from '../text/displayText';
 import { hashOf, insideRoot, type StagedChange } from './changeSet';
 import { captureFast, lstatOrNull, openRegular, sha256, type Captured } from './fileCapture';
 import { eachSliced } from './limit';

@@ -7,7 +7,7 @@ import { realpath } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { ProposedFile } from '../kernel/ports';
-import { escapeControl } from '../protocol/displayText';
+import { escapeControl } from '../text/displayText';
 import { captureFast, contentType, formatSize, looksBinary, type Captured } from './fileCapture';
 import { eachSliced } from './limit';
 import type { StagedEntry } from './staging';

@@ -11,6 +11,7 @@ import type { ExecResult } from './exec';
 import { resolveCwd, WORKSPACE_MOUNT, type SandboxExecOptions } from './sandbox';
 import type { UpperSnapshot } from './staging';
 import type { Pid } from '../kernel/types';
+import { plural } from '../text/plural';
 
 /** The part of DockerSandbox the tool uses (a fake in unit tests). */
 export interface CommandSandbox {
@@ -92,7 +93,7 @@ export function createRunCommandTool(sandbox: CommandSandbox, options: RunComman
           if (changed.length && !context.signal.aborted) {
             const refused = changed.filter((c) => c.refused !== null).length;
             const note = refused ? ` — ${refused} refused (a link leading outside, a special file or the database): approving applies nothing` : '';
-            const { approved } = await context.proposeChanges(changed.map(toProposed), `${changed.length} file(s) changed by ${summary}${note}`);
+            const { approved } = await context.proposeChanges(changed.map(toProposed), `${plural(changed.length, 'file')} changed by ${summary}${note}`);
             const approvedSet = new Set(approved);
             ({ applied, conflicts } = await sandbox.apply(context.pid, changed.filter((c) => approvedSet.has(c.path))));
             denied = changed.filter((c) => !approvedSet.has(c.path)).map((c) => c.path);

@@ -9,19 +9,25 @@ export type Row = Record<string, number | string | null>;
 const TASK_COLS = `task_id AS taskId, pid, agent, role, description, started_at AS startedAt, ended_at AS endedAt, outcome,
   budget_tokens AS budgetTokens, budget_dollars AS budgetDollars, budget_steps AS budgetSteps`;
 
+/** A tool call that changed the workspace: a file write or edit that succeeded. */
+const CHANGE_CALL = "(tool IN ('write_file', 'edit_file') AND is_error = 0 AND denied = 0)";
+/** A sandbox diff the developer (or a rule) approved: it was applied to the workspace. */
+const APPLIED_DIFF = "tool = 'apply_changes' AND decision = 'allow'";
+
 // One sequential pass per record table, keyed by task and by agent at once; summing in JS beats
 // GROUP BY over an index that does not cover the summed columns (each group looks its rows up).
 export const SCANS = {
   steps: `SELECT task_id, pid, input_tokens + output_tokens + cache_read_tokens + cache_write_tokens, input_tokens + cache_read_tokens + cache_write_tokens,
     cache_read_tokens, dollars, duration_ms FROM safety_steps`,
-  tools: 'SELECT task_id, pid, is_error = 1 AND denied = 0 FROM safety_tool_calls',
+  tools: `SELECT task_id, pid, is_error = 1 AND denied = 0, ${CHANGE_CALL} FROM safety_tool_calls`,
+  applied: `SELECT task_id, pid FROM safety_approvals WHERE ${APPLIED_DIFF}`,
   denied: "SELECT task_id, pid FROM safety_approvals WHERE decision = 'deny'",
   errors: "SELECT task_id, pid, kind FROM safety_errors WHERE kind IN ('kernel', 'malformed', 'loop')",
   waits: "SELECT task_id, pid, value FROM safety_scheduler WHERE kind = 'dispatch'",
 };
 
 export function emptyAggregate(): WorkAggregate {
-  return { steps: 0, tokens: 0, inputTokens: 0, cacheReadTokens: 0, dollars: 0, runMs: 0, toolCalls: 0, toolErrors: 0, denied: 0, kernelErrors: 0, malformed: 0, loops: 0, waits: [] };
+  return { steps: 0, tokens: 0, inputTokens: 0, cacheReadTokens: 0, dollars: 0, runMs: 0, toolCalls: 0, toolErrors: 0, denied: 0, changes: 0, kernelErrors: 0, malformed: 0, loops: 0, waits: [] };
 }
 
 export function num(v: number | string | null | undefined): number {
@@ -62,7 +68,8 @@ export function prepare(db: Database.Database) {
     taskSteps: db.prepare<[string]>(`SELECT count(*) AS steps, sum(input_tokens + output_tokens + cache_read_tokens + cache_write_tokens) AS tokens,
       sum(input_tokens + cache_read_tokens + cache_write_tokens) AS inputTokens, sum(cache_read_tokens) AS cacheReadTokens, sum(dollars) AS dollars,
       sum(duration_ms) AS runMs FROM safety_steps WHERE task_id = ?`),
-    taskTools: db.prepare<[string]>('SELECT count(*) AS toolCalls, sum(is_error = 1 AND denied = 0) AS toolErrors FROM safety_tool_calls WHERE task_id = ?'),
+    taskTools: db.prepare<[string]>(`SELECT count(*) AS toolCalls, sum(is_error = 1 AND denied = 0) AS toolErrors, sum(${CHANGE_CALL}) AS changes FROM safety_tool_calls WHERE task_id = ?`),
+    taskApplied: db.prepare<[string], number>(`SELECT count(*) FROM safety_approvals WHERE task_id = ? AND ${APPLIED_DIFF}`).pluck(),
     taskDenied: db.prepare<[string], number>("SELECT count(*) FROM safety_approvals WHERE task_id = ? AND decision = 'deny'").pluck(),
     taskErrors: db.prepare<[string]>(`SELECT sum(kind = 'kernel') AS kernelErrors, sum(kind = 'malformed') AS malformed, sum(kind = 'loop') AS loops
       FROM safety_errors WHERE task_id = ?`),
@@ -90,6 +97,7 @@ export function prepare(db: Database.Database) {
       (SELECT count(*) FROM safety_errors, w WHERE at BETWEEN f AND t AND kind = 'malformed') AS malformed,
       (SELECT count(*) FROM safety_sandbox, w WHERE at BETWEEN f AND t) AS sandboxRuns,
       (SELECT count(*) FROM safety_sandbox, w WHERE at BETWEEN f AND t AND killed IN ('oom', 'timeout', 'error')) AS sandboxFailures,
+      (SELECT count(*) FROM safety_reactor_firings, w WHERE at BETWEEN f AND t AND playbook = 'host_crash.restore') AS crashes,
       (SELECT min(m) FROM (SELECT min(at) AS m FROM safety_steps, w WHERE at BETWEEN f AND t
         UNION ALL SELECT min(at) FROM safety_states, w WHERE at BETWEEN f AND t
         UNION ALL SELECT min(at) FROM safety_scheduler, w WHERE at BETWEEN f AND t)) AS firstAt`),

@@ -135,7 +135,7 @@ export class SafetyStore implements CollectorSink {
     const st = this.stmts.taskSteps.get(taskId) as Row;
     a.steps = num(st.steps); a.tokens = num(st.tokens); a.inputTokens = num(st.inputTokens); a.cacheReadTokens = num(st.cacheReadTokens); a.dollars = num(st.dollars); a.runMs = num(st.runMs);
     const tc = this.stmts.taskTools.get(taskId) as Row;
-    a.toolCalls = num(tc.toolCalls); a.toolErrors = num(tc.toolErrors);
+    a.toolCalls = num(tc.toolCalls); a.toolErrors = num(tc.toolErrors); a.changes = num(tc.changes) + num(this.stmts.taskApplied.get(taskId));
     a.denied = num(this.stmts.taskDenied.get(taskId));
     const er = this.stmts.taskErrors.get(taskId) as Row;
     a.kernelErrors = num(er.kernelErrors); a.malformed = num(er.malformed); a.loops = num(er.loops);
@@ -164,7 +164,8 @@ export class SafetyStore implements CollectorSink {
     for (const [t, p, tokens, input, cacheRead, dollars, ms] of q.steps.all() as Array<[Key, Key, number, number, number, number, number]>) {
       both(t, p, (a) => { a.steps++; a.tokens += tokens; a.inputTokens += input; a.cacheReadTokens += cacheRead; a.dollars += dollars; a.runMs += ms; });
     }
-    for (const [t, p, failed] of q.tools.all() as Array<[Key, Key, number]>) both(t, p, (a) => { a.toolCalls++; a.toolErrors += failed; });
+    for (const [t, p, failed, changed] of q.tools.all() as Array<[Key, Key, number, number]>) both(t, p, (a) => { a.toolCalls++; a.toolErrors += failed; a.changes += changed; });
+    for (const [t, p] of q.applied.all() as Array<[Key, Key]>) both(t, p, (a) => { a.changes++; });
     for (const [t, p] of q.denied.all() as Array<[Key, Key]>) both(t, p, (a) => { a.denied++; });
     for (const [t, p, kind] of q.errors.all() as Array<[Key, Key, string]>) {
       both(t, p, (a) => { if (kind === 'kernel') a.kernelErrors++; else if (kind === 'malformed') a.malformed++; else a.loops++; });
@@ -190,6 +191,7 @@ export class SafetyStore implements CollectorSink {
       malformed: num(c.malformed),
       sandboxRuns: num(c.sandboxRuns),
       sandboxFailures: num(c.sandboxFailures),
+      crashes: num(c.crashes),
       firstAt: c.firstAt === null ? null : num(c.firstAt),
       waits: this.stmts.waitsIn.all(from, to),
       pauses: this.stmts.pausesIn.raw(true).all(to, from) as Array<[number, number]>,

@@ -38,7 +38,8 @@ export function usageChart(host: HTMLElement, usage: UsageView, field: 'tokens' 
     series: [
       {},
       ...usage.series.map((s, i) => ({
-        label: s.label, stroke: colors[s.pid === null ? colors.length - 1 : i % (colors.length - 1)], width: 2,
+        // the total in the legend, exact: the same figure as the tables and the Agents view
+        label: `${s.label}: ${field === 'dollars' ? `$${(s.dollars.at(-1) ?? 0).toFixed(4)}` : `${Math.round(s.tokens.at(-1) ?? 0).toLocaleString('en-US')} tokens`}`, stroke: colors[s.pid === null ? colors.length - 1 : i % (colors.length - 1)], width: 2,
         value: (_u: uPlot, v: number | null) => (v === null ? '–' : fmt(v)),
       })),
     ],

@@ -8,6 +8,7 @@ import type { DashboardData, DashboardToWebview, WebviewToDashboard } from '../p
 import { laneColors, timelineChart, usageChart } from './charts';
 import { clock, h } from './dom';
 import { agentsCard, applyWidths, approvalsCard, cacheCard, card, healthCard, proposalsCard, reactorCard, tasksCard } from './panels';
+import { plural } from '../text/plural';
 
 /** What the page talks to: VS Code's webview API, or a test harness that provides the same call. */
 interface Host {
@@ -58,9 +59,9 @@ function render(data: DashboardData): void {
     sw.style.background = color;
     return h('span', { class: 'legend-item' }, sw, kind.replace('_', ' '));
   });
-  const hidden = data.timeline.hiddenLanes ? h('span', { class: 'muted' }, ` · ${data.timeline.hiddenLanes} less recently active agent(s) not shown`) : null;
+  const hidden = data.timeline.hiddenLanes ? h('span', { class: 'muted' }, ` · ${plural(data.timeline.hiddenLanes, 'less recently active agent')} not shown`) : null;
   const configLine = `Active configuration ${data.config.version === null ? '(defaults)' : `v${data.config.version}`}: slice ${data.config.sliceSteps} steps, ` +
-    `${Object.keys(data.config.roleContextTokens).length} role budget(s), ${data.config.approvalRules} loop-made rule(s).`;
+    `${plural(Object.keys(data.config.roleContextTokens).length, 'role budget')}, ${plural(data.config.approvalRules, 'approval rule')} made by the improvement loop.`;
 
   const page = h('main', {},
     header,
@@ -73,7 +74,7 @@ function render(data: DashboardData): void {
         : dollarsHost)),
     card('Scheduler timeline', 'timeline', h('div', { class: 'legend' }, ...swatches, hidden),
       data.timeline.lanes.length ? timelineHost : h('p', { class: 'muted' }, 'No agent ran in this window.')),
-    h('div', { class: 'grid two' }, agentsCard(data), tasksCard(data)),
+    h('div', { class: 'grid tables' }, agentsCard(data), tasksCard(data)),
     h('div', { class: 'grid two' }, reactorCard(data.reactor), proposalsCard(data.proposals, configLine, (id, decision) => send({ type: 'decide', id, decision }))),
   );
   app.replaceChildren(page);
@@ -84,6 +85,12 @@ function render(data: DashboardData): void {
   window.aiosDashboardRendered = { ms: performance.now() - t0, at: Date.now() };
   document.body.dataset.rendered = String(data.generatedAt);
 }
+
+// An agent's name opens its transcript.
+app.addEventListener('click', (e) => {
+  const pid = (e.target as HTMLElement).closest<HTMLElement>('[data-open-agent]')?.dataset.openAgent;
+  if (pid) send({ type: 'openAgent', pid: Number(pid) });
+});
 
 window.addEventListener('message', (event: MessageEvent<DashboardToWebview>) => {
   const m = event.data;

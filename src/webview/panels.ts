@@ -4,6 +4,7 @@
  */
 import type { ApprovalsView, CacheView, DashboardData, FiringView, GradeName, HealthView, ProposalView } from '../protocol/dashboard';
 import { clock, h, int, svg, usd } from './dom';
+import { plural } from '../text/plural';
 
 /** A titled card. */
 export function card(title: string, id: string, ...body: Array<Node | null>): HTMLElement {
@@ -38,15 +39,17 @@ function gauge(score: number, threshold: number): SVGSVGElement {
 
 /** The health card: gauge, grade and what each component cost. */
 export function healthCard(health: HealthView): HTMLElement {
+  const head = h('li', { class: 'component component-head', 'aria-hidden': 'true' },
+    h('span', {}, 'what is measured'), h('span', {}, 'value'), h('span', {}, 'share of its maximum'), h('span', { class: 'component-penalty' }, 'points lost'));
   const rows = health.components.map((c) => h('li', { class: 'component', 'data-component': c.id },
     h('span', { class: 'component-label' }, c.label),
     h('span', { class: 'component-value' }, `${c.value} ${c.unit}`),
-    h('span', { class: 'bar', title: `${c.penalty} of ${c.max} points lost` }, h('span', { class: `bar-fill ${c.penalty > 0 ? 'bar-bad' : ''}`, 'data-width': pct(c.penalty, c.max) })),
-    h('span', { class: 'component-penalty', 'data-field': 'penalty' }, c.penalty > 0 ? `−${c.penalty}` : '0'),
+    h('span', { class: 'bar', title: `${c.penalty} of at most ${c.max} points lost` }, h('span', { class: `bar-fill ${c.penalty > 0 ? 'bar-bad' : ''}`, 'data-width': pct(c.penalty, c.max) })),
+    h('span', { class: 'component-penalty', 'data-field': 'penalty', title: `${c.penalty} of at most ${c.max} points lost` }, c.penalty > 0 ? `−${c.penalty}` : 'none'),
   ));
   return card('System health', 'health',
-    h('div', { class: 'health-top' }, gauge(health.score, health.threshold), h('div', { class: 'health-grade' }, gradeBadge(health.grade), h('span', { class: 'muted' }, `${health.history.length} heartbeat sample(s)`))),
-    h('ul', { class: 'components' }, ...rows),
+    h('div', { class: 'health-top' }, gauge(health.score, health.threshold), h('div', { class: 'health-grade' }, gradeBadge(health.grade), h('span', { class: 'muted' }, plural(health.history.length, 'heartbeat sample')))),
+    h('ul', { class: 'components' }, head, ...rows),
   );
 }
 
@@ -84,16 +87,24 @@ export function approvalsCard(a: ApprovalsView): HTMLElement {
     ),
     a.recent.length
       ? h('ul', { class: 'list' }, ...a.recent.slice(0, 5).map((r) => h('li', {},
-        h('span', { class: `pill ${r.decision === 'deny' ? 'pill-bad' : r.decision === 'allow' ? 'pill-good' : ''}` }, r.decision),
+        h('span', { class: `pill ${r.decision === 'deny' ? 'pill-bad' : r.decision === 'allow' ? 'pill-good' : ''}`, 'data-field': 'decision' }, decisionLabel(r.decision, r.actor)),
         ` ${clock(r.at)} agent ${r.pid} ${r.tool} (${r.risk}): ${r.summary}`)))
       : h('p', { class: 'muted' }, 'No request has reached you yet.'),
   );
 }
 
+/** Who decided, in words: the developer's answers are not the policy's. */
+export function decisionLabel(decision: string, actor: string): string {
+  if (actor === 'developer') return decision === 'allow' ? 'approved by you' : 'denied by you';
+  if (actor === 'policy') return decision === 'allow' ? 'allowed by policy' : 'denied by policy';
+  if (actor === 'timeout') return 'timed out (denied)';
+  return 'waiting for you';
+}
+
 /** Agents with their scores. */
 export function agentsCard(data: DashboardData): HTMLElement {
   const rows = data.agents.map((a) => h('tr', { 'data-pid': a.pid },
-    h('td', { class: 'num' }, a.pid), h('td', {}, a.name), h('td', {}, a.role), h('td', {}, h('span', { class: `state state-${a.state}` }, a.state)),
+    h('td', { class: 'num' }, a.pid), h('td', { class: 'text' }, h('button', { type: 'button', class: 'link', 'data-open-agent': a.pid, title: `Open the transcript of ${a.name}` }, a.name)), h('td', { class: 'text' }, a.role), h('td', {}, h('span', { class: `state state-${a.state}` }, a.state)),
     h('td', { class: 'num', 'data-field': 'score' }, a.score.toFixed(1)), h('td', {}, gradeBadge(a.grade)),
     h('td', { class: 'num', 'data-field': 'steps' }, a.steps), h('td', { class: 'num', 'data-field': 'tokens' }, int(a.tokens)), h('td', { class: 'num', 'data-field': 'dollars' }, usd(a.dollars)),
   ));
@@ -103,8 +114,8 @@ export function agentsCard(data: DashboardData): HTMLElement {
 /** The newest tasks with their scores. */
 export function tasksCard(data: DashboardData): HTMLElement {
   const rows = data.tasks.map((t) => h('tr', { 'data-task': t.id },
-    h('td', {}, t.id), h('td', { class: 'num' }, t.pid ?? '–'), h('td', { class: 'clip', title: t.description }, t.description), h('td', {}, h('span', { class: `state state-${t.outcome}` }, t.outcome)),
-    h('td', { class: 'num', 'data-field': 'score' }, t.score.toFixed(1)), h('td', {}, gradeBadge(t.grade)), h('td', { class: 'num' }, int(t.tokens)),
+    h('td', { class: 'text' }, t.id), h('td', { class: 'num' }, t.pid ?? '–'), h('td', { class: 'text description', title: t.description }, t.description), h('td', {}, h('span', { class: `state state-${t.outcome}` }, t.outcome)),
+    h('td', { class: 'num', 'data-field': 'score' }, t.score.toFixed(1)), h('td', {}, gradeBadge(t.grade)), h('td', { class: 'num', 'data-field': 'tokens' }, int(t.tokens)),
   ));
   const more = data.taskTotal > data.tasks.length ? h('p', { class: 'muted' }, `Newest ${data.tasks.length} of ${int(data.taskTotal)} tasks.`) : null;
   return card(`Tasks (${int(data.taskTotal)})`, 'tasks', table(['task', 'pid', 'description', 'outcome', 'score', 'grade', 'tokens'], rows, 'No tasks yet.'), more);

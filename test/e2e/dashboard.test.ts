@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { buildWebview, CHROMIUM, harnessOutputDir, launchChromium, renderDashboard, startHarness } from '../../bench/safety.bench';
-import { KernelSession } from '../../src/host/session';
+import { KernelSession } from '../../src/session/kernelSession';
 import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
 import type { Script } from '../../src/llm/scriptFile';
 import type { DashboardData } from '../../src/protocol/dashboard';

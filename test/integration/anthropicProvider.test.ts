@@ -129,10 +129,16 @@ describe('AnthropicProvider against the local Messages API server', () => {
       assert.equal(next.stopReason, 'end_turn');
     });
 
-    it('keeps thinking blocks in the content and hands them back verbatim, even from a new provider', async () => {
+    it('asks for thinking when the model setting says +thinking, and hands thinking blocks back verbatim, even from a new provider', async () => {
+      const thinkingModel = `${MODEL}+thinking=2048`;
       server.push({ thinking: 'The user wants a README: write it with one call.', text: 'Writing.', toolCalls: [{ id: 'toolu_t', name: 'write_file', input: { path: 'README.md' } }] });
-      const first = await provider().call(request());
+      const first = await provider().call(request({ model: thinkingModel, maxTokens: 1024 }));
       assert.deepEqual(first.content.map((b) => b.type), ['thinking', 'text', 'tool_use']);
+      const asked = server.requests[0]!.body!;
+      assert.equal(asked['model'], MODEL, 'the +thinking suffix is a setting, not part of the model id');
+      assert.deepEqual(asked['thinking'], { type: 'enabled', budget_tokens: 2048 });
+      assert.ok((asked['max_tokens'] as number) > 2048, 'max_tokens is raised above the thinking budget, as the API requires');
+      assert.equal(first.model, MODEL);
 
       // A fresh provider (as after a host restart, with the turn restored from SQLite) sends the
       // stored blocks back, and the API accepts the tool-use cycle.
@@ -142,7 +148,7 @@ describe('AnthropicProvider against the local Messages API server', () => {
         { role: 'assistant', content: JSON.parse(JSON.stringify(first.content)) as LlmMessage['content'] },
         { role: 'user', content: [{ type: 'tool_result', toolUseId: 'toolu_t', content: 'ok', isError: false }] },
       ];
-      const second = await provider().call(request({ messages, cache: { system: false, messages: [1] } }));
+      const second = await provider().call(request({ model: thinkingModel, messages, cache: { system: false, messages: [1] } }));
       assert.deepEqual(second.content, [{ type: 'text', text: 'Done.' }]);
       const sent = (server.requests[1]!.body!['messages'] as Array<{ content: Array<Record<string, unknown>> }>)[1]!.content;
       assert.deepEqual(sent.map((b) => b['type']), ['thinking', 'text', 'tool_use']);
@@ -153,8 +159,23 @@ describe('AnthropicProvider against the local Messages API server', () => {
       // Without the thinking block the API refuses the cycle: this is why the pager keeps them.
       server.push({ text: 'unused' });
       const stripped: LlmMessage[] = [messages[0]!, { role: 'assistant', content: first.content.filter((b) => b.type !== 'thinking') }, messages[2]!];
-      const error = await provider({ maxRetries: 0 }).call(request({ messages: stripped })).then(() => null, (e: unknown) => e as Error);
+      const error = await provider({ maxRetries: 0 }).call(request({ model: thinkingModel, messages: stripped })).then(() => null, (e: unknown) => e as Error);
       assert.match(error!.message, /400 invalid_request_error: .*must start with a thinking block/);
+    });
+
+    it('does not ask for thinking without +thinking, and the server never returns thinking unasked', async () => {
+      server.push({ text: 'plain' });
+      await provider().call(request());
+      assert.equal(server.requests[0]!.body!['thinking'], undefined);
+      server.push({ thinking: 'unasked', text: 'x' });
+      const error = await provider({ maxRetries: 0 }).call(request()).then(() => null, (e: unknown) => e as Error);
+      assert.match(error!.message, /did not ask for thinking/);
+    });
+
+    it('refuses a thinking budget the API would refuse, before calling it', async () => {
+      const error = await provider().call(request({ model: `${MODEL}+thinking=500` })).then(() => null, (e: unknown) => e as Error);
+      assert.match(error!.message, /at least 1024/);
+      assert.equal(server.requests.length, 0);
     });
 
     it('computes the cost from the usage the server reports', async () => {
@@ -207,55 +228,60 @@ describe('AnthropicProvider against the local Messages API server', () => {
       assert.deepEqual(sent.map((m) => marked(m.content)), [[0], [0], [], [1], [0]]);
     });
 
-    it('reads the cached prefix on a second identical call', async () => {
+    it('reports the cache reads and writes the API counted, and prices a read cheaper than a write', async () => {
       server.push({ text: 'one' }, { text: 'two' });
       const p = provider();
       const req = request({ cache: { system: true, messages: [0] } });
       const first = await p.call(req);
       const second = await p.call(req);
-      assert.equal(first.usage.cacheReadTokens, 0);
-      assert.ok(first.usage.cacheWriteTokens > 1024, `first call writes the prefix, got ${first.usage.cacheWriteTokens}`);
-      assert.equal(second.usage.cacheReadTokens, first.usage.cacheWriteTokens);
-      assert.equal(second.usage.cacheWriteTokens, 0);
-      assert.ok(second.costUsd < first.costUsd, 'a cache hit is cheaper');
+      // The numbers come from the server's message_start event; the provider must carry them over as they are.
+      for (const [response, recorded] of [[first, server.requests[0]!], [second, server.requests[1]!]] as const) {
+        assert.deepEqual(
+          { read: response.usage.cacheReadTokens, write: response.usage.cacheWriteTokens, input: response.usage.inputTokens },
+          { read: recorded.cache!.cache_read_input_tokens, write: recorded.cache!.cache_creation_input_tokens, input: recorded.cache!.input_tokens },
+        );
+      }
+      assert.ok(first.usage.cacheWriteTokens > 0 && second.usage.cacheReadTokens > 0, 'the second identical call is a cache read');
+      assert.ok(second.costUsd < first.costUsd, 'a cache read costs less than the write');
     });
 
-    it('hits the previous step through a rolling message breakpoint', async () => {
-      server.push({ text: 'one' }, { text: 'two' });
-      const p = provider();
-      const first = await p.call(request({ messages: [user('step 1')], cache: { system: true, messages: [0] } }));
-      const grown = [user('step 1'), assistant('one'), user('step 2')];
-      const second = await p.call(request({ messages: grown, cache: { system: true, messages: [2] } }));
-      assert.equal(second.usage.cacheReadTokens, first.usage.cacheWriteTokens, 'the prefix up to step 1 is read back');
-      assert.ok(second.usage.cacheWriteTokens > 0, 'the new tail is written');
-    });
-
-    it('writes the cache again after the 5-minute TTL, and a hit refreshes the TTL', async () => {
-      server.push({ text: '1' }, { text: '2' }, { text: '3' }, { text: '4' });
-      const p = provider();
-      const req = request({ cache: { system: true, messages: [] } });
-      const written = await p.call(req);
-      server.advance(4 * 60_000);
-      const hit = await p.call(req); // 4 min: a hit, which refreshes the entry
-      server.advance(4 * 60_000);
-      const refreshed = await p.call(req); // 8 min after the write, 4 after the hit
-      server.advance(6 * 60_000);
-      const expired = await p.call(req);
-
-      assert.ok(hit.usage.cacheReadTokens > 0);
-      assert.equal(refreshed.usage.cacheReadTokens, written.usage.cacheWriteTokens);
-      assert.equal(expired.usage.cacheReadTokens, 0);
-      assert.equal(expired.usage.cacheWriteTokens, written.usage.cacheWriteTokens);
-    });
-
-    it('does not cache a prefix under the minimum length', async () => {
-      server.push({ text: '1' }, { text: '2' });
-      const p = provider();
-      const req = request({ system: 'Short system prompt.', tools: [], cache: { system: true, messages: [] } });
-      await p.call(req);
-      const second = await p.call(req);
-      assert.equal(second.usage.cacheReadTokens, 0);
-      assert.equal(second.usage.cacheWriteTokens, 0);
+    it("keeps an agent's real prompt prefix stable from step to step, so each step reads the previous one's cache", async () => {
+      const { KernelSession } = await import('../../src/session/kernelSession');
+      const { mkdtempSync, writeFileSync, mkdirSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { tmpdir } = await import('node:os');
+      const dir = mkdtempSync(join(tmpdir(), 'aios-cache-'));
+      mkdirSync(join(dir, 'ws'));
+      writeFileSync(join(dir, 'ws', 'notes.md'), 'line\n'.repeat(50));
+      server.push(
+        { text: 'Reading.', toolCalls: [{ name: 'read_file', input: { path: 'notes.md' } }] },
+        { text: 'Listing.', toolCalls: [{ name: 'list_dir', input: { path: '.' } }] },
+        { text: 'Reading again.', toolCalls: [{ name: 'search_text', input: { query: 'line' } }] },
+        { text: 'Done.' },
+      );
+      const session = KernelSession.open({
+        dbPath: join(dir, 'aios.db'), workspace: join(dir, 'ws'), sandbox: false, controlPollMs: 0,
+        approvals: { ask: () => Promise.resolve({ decision: 'deny', reason: 'test' }) },
+        providers: { anthropic: { apiKey: KEY, baseURL: server.url, log: () => {} } },
+      });
+      try {
+        // A long task keeps the stable prefix above the model's minimum cacheable length.
+        const task = 'Summarise the notes for the team. ' + 'Keep every heading and every list. '.repeat(200);
+        const { pid } = session.spawn({ task, model: MODEL });
+        await session.runtime.idle();
+        assert.equal(session.kernel.table.get(pid).state, 'done', session.kernel.table.get(pid).reason ?? '');
+      } finally {
+        await session.close();
+      }
+      const steps = server.requests.filter((r) => r.cache);
+      assert.equal(steps.length, 4);
+      for (const [i, step] of steps.entries()) {
+        if (i === 0) continue;
+        const read = step.cache!.cache_read_input_tokens;
+        const before = steps[i - 1]!.cache!;
+        assert.ok(read >= before.cache_read_input_tokens + before.cache_creation_input_tokens,
+          `step ${i + 1} reads ${read} cached tokens, less than step ${i} had cached: the prompt prefix changed between steps`);
+      }
     });
   });
 

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { TerminalApprovals } from '../../src/cli/approvalPrompt';
+import type { ApprovalView } from '../../src/protocol/hostTypes';
+import { alwaysAllowCovers } from '../../src/transcript/approvals';
 import type { ApprovalRequest, ApprovalSubject, PolicyRequest, ToolSpec } from '../../src/kernel/ports';
 import { readSettings, SECURITY_SETTINGS } from '../../src/extension/settingsModel';
 import { SqliteStore } from '../../src/storage/sqliteStore';
@@ -75,6 +77,12 @@ describe('standing rules cover exactly what was approved', () => {
       }
     });
   }
+
+  it('the transcript\'s "Always allow" text says exact for a shell wrapper, a prefix for a plain program', () => {
+    const view = (command: string): ApprovalView => ({ id: '1-1', pid: 1, agentName: 'coder-1', tool: 'run_command', risk: 'high', createdAt: 0, rememberable: true, ruleCovers: null, subject: { kind: 'command', summary: '', command, cwd: '/workspace' } });
+    assert.match(alwaysAllowCovers(view('sh -c "ls"')) ?? '', /^run_command for exactly the command sh -c ls \(nothing else\)/);
+    assert.match(alwaysAllowCovers(view('npm test -- -g x')) ?? '', /^run_command for commands starting with npm test,/);
+  });
 
   it('a plain program keeps its prefix rule, and the prompt says it covers any command starting with it', () => {
     const policy = new RulePolicy({ store, session: 's1' });

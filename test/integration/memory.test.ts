@@ -7,7 +7,7 @@ import { MemoryQuotaError } from '../../src/kernel/memoryPort';
 import { Kernel } from '../../src/kernel/kernel';
 import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports';
 import type { ScriptTurn } from '../../src/llm/scriptFile';
-import { KernelSession } from '../../src/host/session';
+import { KernelSession } from '../../src/session/kernelSession';
 import { SqliteMemoryStore } from '../../src/storage/memoryStore';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 

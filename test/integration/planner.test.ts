@@ -7,7 +7,7 @@ import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports';
 import { planViewsFromEvents } from '../../src/kernel/plannerView';
 import type { RoleInput } from '../../src/kernel/routerRoles';
 import type { Script, ScriptTurn } from '../../src/llm/scriptFile';
-import { KernelSession, type SessionOptions } from '../../src/host/session';
+import { KernelSession, type SessionOptions } from '../../src/session/kernelSession';
 
 /** Approves everything the policy asks about (the tests are about planning, not approvals). */
 const approveAll: ApprovalClient = { ask: async (): Promise<ApprovalAnswer> => ({ decision: 'approve', remember: null }) };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KernelSession } from '../../src/host/session';
+import { KernelSession } from '../../src/session/kernelSession';
 import { Kernel } from '../../src/kernel/kernel';
 import { SafetyStore } from '../../src/storage/safetyStore';
 import { SqliteStore } from '../../src/storage/sqliteStore';

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports';
-import { KernelSession } from '../../src/host/session';
+import { KernelSession } from '../../src/session/kernelSession';
 import { SqliteRoutingLog } from '../../src/storage/routingLog';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { defaultDatabasePath } from '../../src/cli/databasePath';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KernelSession } from '../../src/host/session';
+import { KernelSession } from '../../src/session/kernelSession';
 import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports';
 import type { Script } from '../../src/llm/scriptFile';
 import { dashboardData } from '../../src/safety/dashboardData';

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { dashboardData } from '../../src/safety/dashboardData';
+import { SafetyStore } from '../../src/storage/safetyStore';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { defaultDatabasePath } from '../../src/cli/databasePath';
 
@@ -48,6 +50,54 @@ describe('aios eval', function () {
     const store = SqliteStore.open(db, { readonly: true });
     try {
       for (const a of store.listAgents()) assert.equal(report.agents.find((r) => r.pid === a.pid)?.tokens, a.usage.inputTokens + a.usage.outputTokens);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('shows on the dashboard exactly the numbers `aios eval --json` prints; a denied change is no top grade', () => {
+    const ws = mkdtempSync(join(tmpdir(), 'aios-eval-dash-'));
+    writeFileSync(join(ws, 'notes.md'), '# Notes\nTODO\n');
+    mkdirSync(join(ws, '.aios'));
+    const write = (name: string, turns: unknown[]) => { const p = join(ws, '.aios', `${name}.json`); writeFileSync(p, JSON.stringify({ turns })); return `scripted:${p}`; };
+    const reader = write('reader', [
+      { text: 'Reading.', tool_calls: [{ name: 'read_file', input: { path: 'notes.md' } }], usage: { input_tokens: 900, output_tokens: 40, cache_read_input_tokens: 300 } },
+      { text: 'One TODO.', usage: { input_tokens: 1000, output_tokens: 20 } },
+    ]);
+    const editor = write('editor', [
+      { text: 'Reading.', tool_calls: [{ name: 'read_file', input: { path: 'notes.md' } }], usage: { input_tokens: 700, output_tokens: 30 } },
+      { text: 'Fixing.', tool_calls: [{ name: 'edit_file', input: { path: 'notes.md', old_text: 'TODO', new_text: 'DONE' } }], usage: { input_tokens: 800, output_tokens: 30 } },
+      { text: 'The developer said no.', usage: { input_tokens: 900, output_tokens: 10 } },
+    ]);
+    const db = join(ws, '.aios', 'aios.db');
+    const first = aios(['run', 'read the notes', '--workspace', ws, '--db', db, '--model', reader, '--no-sandbox', '--yes']);
+    assert.equal(first.code, 0, first.err + first.out);
+    aios(['run', 'fix the TODO in the notes', '--workspace', ws, '--db', db, '--model', editor, '--no-sandbox', '--deny-risky']);
+
+    const json = aios(['eval', '--db', db, '--json']);
+    assert.equal(json.code, 0, json.err);
+    type Row = { pid: number; id?: string; score: number; grade: string; steps: number; tokens: number; dollars: number };
+    const report = JSON.parse(json.out) as { health: number; healthGrade: string; healthComponents: Array<{ id: string; penalty: number }>; window: { to: number }; agents: Row[]; tasks: Row[] };
+    const store = SqliteStore.open(db, { readonly: true });
+    try {
+      const dash = dashboardData({ safety: new SafetyStore(store), kernel: store }, report.window.to);
+      assert.equal(dash.health.score, report.health);
+      assert.equal(dash.health.grade, report.healthGrade);
+      assert.deepEqual(dash.health.components.map((c) => [c.id, c.penalty]), report.healthComponents.map((c) => [c.id, c.penalty]));
+      const pick = (r: Row) => [r.pid, r.score, r.grade, r.steps, r.tokens, r.dollars];
+      assert.deepEqual(dash.agents.map(pick), report.agents.map(pick));
+      assert.deepEqual(dash.tasks.map((t) => [t.id, t.score, t.grade, t.steps, t.tokens]).reverse(), report.tasks.map((t) => [t.id, t.score, t.grade, t.steps, t.tokens]));
+      // the tokens chart ends at each agent's total (as the Agents view's tooltip counts them), and starts at 0
+      for (const a of store.listAgents()) {
+        const series = dash.usage.series.find((x) => x.pid === a.pid);
+        assert.equal(series?.tokens[0], 0);
+        assert.equal(series?.tokens.at(-1), a.usage.inputTokens + a.usage.outputTokens, `chart total of ${a.name}`);
+        assert.equal(dash.agents.find((x) => x.pid === a.pid)?.tokens, a.usage.inputTokens + a.usage.outputTokens);
+      }
+      // the editor was asked to fix something and the developer denied it: no top grade
+      const denied = report.tasks.find((t) => t.pid === 2);
+      assert.ok(denied && !['S', 'A'].includes(denied.grade), `denied change graded ${denied?.grade}`);
+      assert.equal(report.tasks.find((t) => t.pid === 1)?.grade, 'S');
     } finally {
       store.close();
     }

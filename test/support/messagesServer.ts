@@ -7,8 +7,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { defaultMinCacheTokens, PromptCacheSim, type CacheUsage } from './promptCacheSim';
-import { validateMessagesBody, validateThinking, type ThinkingLedger } from './messagesValidation';
+import { checkThinkingBlocks, MessagesRules, minCacheableTokens, thinkingRequested, type ThinkingLedger } from '../../src/llm/messagesRules';
+import { PromptCacheSim, type CacheUsage } from './promptCacheSim';
 
 /**
  * One scripted answer. A tool call with `rawInput` streams that text verbatim as its input JSON.
@@ -84,7 +84,8 @@ export async function startMessagesServer(options: MessagesServerOptions = {}): 
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   let offset = 0;
   const now = (): number => (options.now ?? Date.now)() + offset;
-  const cache = new PromptCacheSim(now, options.minCacheTokens ?? defaultMinCacheTokens);
+  const cache = new PromptCacheSim(now, options.minCacheTokens ?? minCacheableTokens);
+  const rules = new MessagesRules();
   const chunk = options.chunk ?? 6;
   const ledger: ThinkingLedger = { signatures: new Map(), toolUses: new Set() };
 
@@ -121,13 +122,17 @@ export async function startMessagesServer(options: MessagesServerOptions = {}): 
     }
     if (fault?.kind === 'hang' && fault.stage === 'before-headers') return; // answered only by the client giving up
     if (!request.body) return sendError(res, 400, 'invalid_request_error', 'request body is not valid JSON');
-    const invalid = validateMessagesBody(request.body) ?? validateThinking(request.body, ledger);
+    const invalid = rules.check(request.body) ?? checkThinkingBlocks(request.body, ledger);
     if (invalid) return sendError(res, 400, 'invalid_request_error', invalid);
 
     request.cache = cache.account(request.body);
     // An in-stream error fails before any content, so it does not use up a scripted answer.
     const turn = fault?.kind === 'stream-error' ? {} : nextTurn(request);
     if (!turn) return sendError(res, 400, 'invalid_request_error', 'test server: no scripted turn left for this request');
+    // The API returns thinking only to a request that turned it on; a script that says otherwise is wrong.
+    if (turn.thinking && !thinkingRequested(request.body)) {
+      return sendError(res, 400, 'invalid_request_error', 'test server: the scripted turn has thinking, but the request did not ask for thinking');
+    }
     const message = buildMessage(request.body, turn, request.cache);
     for (const block of message.blocks) {
       if (block.type === 'thinking') ledger.signatures.set(block.signature, block.thinking);

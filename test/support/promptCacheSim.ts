@@ -5,6 +5,7 @@
  * breakpoint for an earlier cached prefix. Tokens are estimated as characters / 4.
  */
 import { createHash } from 'node:crypto';
+import { minCacheableTokens } from '../../src/llm/messagesRules';
 
 /** The usage fields the cache decides. */
 export interface CacheUsage {
@@ -17,10 +18,6 @@ export interface CacheUsage {
 const LOOKBACK_BLOCKS = 20;
 const TTL_MS: Record<string, number> = { '5m': 5 * 60_000, '1h': 60 * 60_000 };
 
-/** Minimum cacheable prefix in tokens: 2048 for Haiku, 1024 for Sonnet and Opus (the simulation's rule). */
-export function defaultMinCacheTokens(model: string): number {
-  return /haiku/i.test(model) ? 2048 : 1024;
-}
 
 interface FlatBlock {
   canonical: string;
@@ -36,7 +33,7 @@ export class PromptCacheSim {
 
   constructor(
     private readonly now: () => number,
-    private readonly minTokens: (model: string) => number = defaultMinCacheTokens,
+    private readonly minTokens: (model: string) => number = minCacheableTokens,
   ) {}
 
   /** Number of live entries (for tests of the simulation itself). */

@@ -210,8 +210,16 @@ describe('extension logic: proposals, spawn input, status, runtime', () => {
   it('says what runs, what waits, and that the model is scripted', () => {
     const snapshot = { agents: [agent(1), agent(2, { state: 'waiting', waitReason: 'approval' }), agent(3, { state: 'done' })] } as StateSnapshot;
     const s = statusText({ host: 'running', snapshot, pending: 1, hasApiKey: false });
-    assert.equal(s.text, '$(hubot) 2 running  $(bell-dot) 1 pending  scripted');
+    assert.equal(s.text, '$(hubot) 1 running  $(bell-dot) 1 pending  scripted');
+    assert.match(s.tooltip, /^AIOS agents: 1 running, 1 needs approval; 1 finished\n1 approval request waiting for you/);
     assert.match(s.tooltip, /no LLM is called/);
+    assert.doesNotMatch(s.tooltip, /\(s\)/);
+    // the case: the only agent waits for approval, so nothing is running
+    const waiting = statusText({ host: 'running', snapshot: { agents: [agent(1, { state: 'waiting', waitReason: 'approval' })] } as StateSnapshot, pending: 1, hasApiKey: false });
+    assert.equal(waiting.text, '$(hubot) 0 running  $(bell-dot) 1 pending  scripted');
+    const tool = statusText({ host: 'running', snapshot: { agents: [agent(1, { state: 'waiting', waitReason: 'tool' })] } as StateSnapshot, pending: 0, hasApiKey: false });
+    assert.equal(tool.text, '$(hubot) 1 running  scripted');
+    assert.match(tool.tooltip, /1 running a tool/);
     assert.equal(s.warning, true);
     const real = statusText({ host: 'running', snapshot: { agents: [agent(1, { scripted: false })] } as StateSnapshot, pending: 0, hasApiKey: true });
     assert.equal(real.text, '$(hubot) 1 running');

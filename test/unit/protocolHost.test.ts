@@ -6,8 +6,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import { HostErrorCode } from '../../src/protocol/errorCodes';
 import { toExtension, toHost, type InitializeParams, type SpawnParams } from '../../src/protocol/hostMethods';
 import type { AgentView, ApprovalAnswerView, ApprovalView, EventView, StateSnapshot } from '../../src/protocol/hostTypes';
+import { SqliteStore } from '../../src/storage/sqliteStore';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -63,8 +65,9 @@ class HostUnderTest {
   }
 
   async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((r) => this.child.once('exit', r));
-    await this.connection.sendRequest(toHost.shutdown).catch(() => undefined);
+    await Promise.resolve().then(() => this.connection.sendRequest(toHost.shutdown)).catch(() => undefined);
     this.connection.dispose();
     if (this.child.connected) this.child.disconnect();
     await exited;
@@ -192,11 +195,12 @@ describe('protocol: the kernel host over JSON-RPC', function () {
     assert.deepEqual((await host.state()).approvals, []);
   });
 
-  it('reports kernel errors as JSON-RPC errors with the kernel message', async () => {
+  it('reports kernel errors as JSON-RPC errors with the kernel message and the code from the protocol table', async () => {
     host = HostUnderTest.start();
-    await assert.rejects(host.state(), (err: ResponseError<void>) => err.code === -32002 && /initialize first/.test(err.message));
+    await assert.rejects(host.state(), (err: ResponseError<void>) => err.code === HostErrorCode.notInitialized && /initialize first/.test(err.message));
     await host.connection.sendRequest(toHost.initialize, params(workspace, dbPath));
-    await assert.rejects(host.connection.sendRequest(toHost.kill, { pid: 99 }), /no agent with pid 99/);
+    await assert.rejects(host.connection.sendRequest(toHost.kill, { pid: 99 }),
+      (err: ResponseError<unknown>) => err.code === HostErrorCode.noSuchAgent && /no agent with pid 99/.test(err.message) && (err.data as { kernelCode: string }).kernelCode === 'no_such_agent');
     await assert.rejects(host.connection.sendRequest(toHost.spawn, spawn('coder', 'missing-script')), /missing-script/);
     await assert.rejects(host.connection.sendRequest(toHost.spawn, spawn('coder', 'coder', { priority: 120 })), /priority/i);
   });
@@ -225,6 +229,47 @@ describe('protocol: the kernel host over JSON-RPC', function () {
     const agents = (await host.state()).agents.map((a) => `${a.name}:${a.state === 'done' ? 'done' : 'live'}`).sort();
     assert.deepEqual(agents, ['reviewer-2:done', 'tester-1:live']);
   });
+
+  /** Reactor firings of the crash playbook recorded in the database (read after the host closed it). */
+  function crashFirings(): number {
+    const store = SqliteStore.open(dbPath, { readonly: true });
+    try {
+      return store.queryEvents({ type: 'reactor.fired', limit: 100 }).filter((e) => e.event.type === 'reactor.fired' && e.event.playbook === 'host_crash.restore').length;
+    } finally {
+      store.close();
+    }
+  }
+
+  const endings = {
+    'the extension going away (window closed or reloaded)': { signal: null, crash: false },
+    'SIGTERM (another window taking over)': { signal: 'SIGTERM', crash: false },
+    'SIGKILL (a real crash)': { signal: 'SIGKILL', crash: true },
+  } as const;
+  for (const [how, { signal, crash }] of Object.entries(endings)) {
+    it(`with an agent waiting for approval, ${how} is ${crash ? 'reported as a crash' : 'a clean stop'} by the next host`, async () => {
+      host = HostUnderTest.start();
+      const first = await host.connection.sendRequest(toHost.initialize, params(workspace, dbPath));
+      await host.connection.sendRequest(toHost.spawn, spawn('coder', 'coder'));
+      await host.until('a pending approval', (s) => s.approvals[0]);
+      const exited = new Promise((r) => host!.child.once('exit', r));
+      if (signal) host.child.kill(signal);
+      else {
+        host.connection.dispose();
+        host.child.disconnect();
+      }
+      await exited;
+      host.connection.dispose();
+      const store = SqliteStore.open(dbPath, { readonly: true });
+      const last = store.queryEvents({ type: 'kernel.', limit: 1 })[0]?.event;
+      store.close();
+      assert.deepEqual(last, crash ? { type: 'kernel.started', session: first.session, processId: first.processId } : { type: 'kernel.stopped', session: first.session });
+      host = HostUnderTest.start();
+      const info = await host.connection.sendRequest(toHost.initialize, params(workspace, dbPath));
+      assert.equal(info.restoredAgents, 1);
+      await host.stop();
+      assert.equal(crashFirings(), crash ? 1 : 0);
+    });
+  }
 
   it('works without Docker: run_command is offered and the sandbox says why code actions are off', async () => {
     host = HostUnderTest.start();

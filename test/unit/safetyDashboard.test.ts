@@ -19,14 +19,15 @@ describe('dashboard data', () => {
       { at: 100, pid: 1, tokens: 100, dollars: 0.1 },
     ];
     const u = usageSeries(points, [agent(1), agent(2), agent(3)], 100, { maxSeries: 2, buckets: 2 });
-    assert.deepEqual(u.times, [50, 100]);
+    // the chart starts at 0 at the first record
+    assert.deepEqual(u.times, [0, 50, 100]);
     assert.deepEqual(u.series.map((s) => [s.pid, s.label, s.tokens, s.dollars]), [
-      [2, '2 a2', [300, 300], [0.2, 0.2]],
-      [1, '1 a1', [100, 200], [0.1, 0.2]],
-      [null, '1 other agent(s)', [0, 10], [0, 0]],
+      [2, '2 a2', [0, 300, 300], [0, 0.2, 0.2]],
+      [1, '1 a1', [0, 100, 200], [0, 0.1, 0.2]],
+      [null, '1 other agent', [0, 0, 10], [0, 0, 0]],
     ]);
     // the last point of every series is the agent's total
-    assert.equal(u.series.reduce((s, x) => s + x.tokens[1], 0), 510);
+    assert.equal(u.series.reduce((s, x) => s + x.tokens[2], 0), 510);
   });
 
   it('turns lifecycle changes into lanes (running, approval, tool, suspended) and clips rate limits to the window', () => {

@@ -54,7 +54,7 @@ describe('L0 gate', () => {
     const p = proposal({ kind: 'time_slice', from: 4, to: 2 }, { summary: 'shorten the slice', rationale: 'long waits', evidence: [{ metric: 'mean wait', value: 8000, threshold: 5000, sample: 30 }], status: 'awaiting_review' });
     const g = l0Gate(p, current, DEFAULT_CAPS, 1);
     const text = reviewText(p, [g]);
-    assert.match(text, /shorten the slice\n {2}why: long waits\n {2}evidence: mean wait = 8000 \(threshold 5000, from 30 record\(s\)\)\n {2}L0 passed/);
+    assert.match(text, /shorten the slice\n {2}why: long waits\n {2}evidence: mean wait = 8000 \(threshold 5000, from 30 records\)\n {2}L0 passed/);
     const view = proposalView(p, [g]);
     assert.equal(view.canDecide, true);
     assert.equal(view.gates[0].level, 'L0');

@@ -6,19 +6,21 @@
 import * as vscode from 'vscode';
 import { toHost, type ApprovalCloseReason } from '../../protocol/hostMethods';
 import type { ApprovalAnswerView, ApprovalView, ProposedFileView, StateSnapshot } from '../../protocol/hostTypes';
+import { Commands } from '../commandIds';
+import { plural } from '../../text/plural';
 import { approvalHeadline } from '../format';
-import { escapeControl, escapeControlKeepLines } from '../../protocol/displayText';
+import { escapeControl, escapeControlKeepLines } from '../../text/displayText';
 import type { HostSupervisor } from '../hostSupervisor';
 import type { KernelState } from '../kernelState';
 import { PROPOSED_SCHEME, proposedPath } from '../proposedPaths';
 
 /** Button labels, shared by notifications, modals and tests. */
-export const ApprovalChoice = { approve: 'Approve', deny: 'Deny', always: 'Always Allow for Agent', review: 'Review…' } as const;
+export const ApprovalChoice = { approve: 'Approve', deny: 'Deny', always: 'Always Allow for Agent', review: 'Review…', openAgent: 'Open Agent' } as const;
 
 export class ApprovalCenter implements vscode.Disposable {
   private readonly pending = new Map<string, ApprovalView>();
-  /** answered or closed here: a snapshot read before the answer must not bring them back */
-  private readonly closedIds = new Set<string>();
+  /** answered or closed, and how: a snapshot read before the answer must not bring them back, and a stale button says what happened */
+  private readonly closedIds = new Map<string, string>();
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.emitter.event;
   private readonly disposables: vscode.Disposable[] = [];
@@ -50,10 +52,24 @@ export class ApprovalCenter implements vscode.Disposable {
     if (isNew) void this.prompt(view);
   }
 
+  /** How a request that is no longer pending ended ("approved", "timed out…"), or null when unknown. */
+  whyClosed(id: string): string | null {
+    return this.closedIds.get(id) ?? null;
+  }
+
+  /** "coder-1's request to edit src/greet.js was already answered (approved)." */
+  staleMessage(id: string, view?: ApprovalView): string {
+    const what = view ? `${escapeControl(view.agentName)}'s request to ${approvalHeadline(view)}` : 'That approval request';
+    const how = this.whyClosed(id);
+    if (how === null || /^(approved|denied|answered)/.test(how)) return `AIOS: ${what} was already answered${how ? ` (${how})` : ''}.`;
+    return `AIOS: ${what} is no longer pending (${how}).`;
+  }
+
   /** The host withdrew a request (answered, timed out, agent stopped). */
   closed(id: string, reason: ApprovalCloseReason): void {
     const view = this.pending.get(id);
-    this.forget(id);
+    if (!this.closedIds.has(id)) this.forget(id, reason === 'timeout' ? 'no answer in time: counted as denied' : reason === 'agent_stopped' ? 'the agent stopped' : 'answered elsewhere');
+    else this.forget(id, this.closedIds.get(id)!);
     if (view && reason !== 'answered') this.log.info(`approval ${id} (${escapeControl(view.agentName)}: ${approvalHeadline(view)}) closed: ${reason === 'timeout' ? 'no answer in time, counted as deny' : 'the agent stopped'}`);
   }
 
@@ -61,16 +77,23 @@ export class ApprovalCenter implements vscode.Disposable {
   async answer(id: string, answer: ApprovalAnswerView): Promise<void> {
     const host = this.supervisor.current;
     const view = this.pending.get(id);
-    if (!host || !view) {
-      void vscode.window.showInformationMessage('That approval request is no longer pending.');
-      this.forget(id);
+    if (!view) {
+      void vscode.window.showInformationMessage(this.staleMessage(id));
       return;
     }
-    const what = answer.decision === 'deny' ? 'denied' : answer.remember ? `approved (always for ${escapeControl(view.agentName)})` : 'approved';
+    if (!host) {
+      void vscode.window.showWarningMessage('AIOS: the kernel host is not running, so the request cannot be answered now; it is asked again when the host is back.');
+      return;
+    }
+    const what = answer.decision === 'deny' ? 'denied' : answer.remember ? `approved, and always allowed for ${escapeControl(view.agentName)}` : 'approved';
     this.log.info(`approval ${id} ${what}: ${escapeControl(view.agentName)}: ${approvalHeadline(view)}`);
     const { accepted } = await host.connection.sendRequest(toHost.answerApproval, { id, answer });
-    this.forget(id);
-    if (!accepted) void vscode.window.showInformationMessage(`The request from ${escapeControl(view.agentName)} was no longer pending (it timed out or the agent stopped).`);
+    this.forget(id, what);
+    if (!accepted) void vscode.window.showInformationMessage(`AIOS: the request from ${escapeControl(view.agentName)} was no longer pending (it timed out or the agent stopped).`);
+    else if (answer.decision === 'approve' && view.subject.kind === 'edit') {
+      const files = view.subject.files.map((f) => f.path);
+      void vscode.window.setStatusBarMessage(`$(check) AIOS: ${escapeControl(view.agentName)}'s edit approved: ${files.length === 1 ? escapeControl(files[0]) : plural(files.length, 'file')}`, 5000);
+    }
   }
 
   /** Shows a request: the diff for a change, a modal with the full command otherwise. */
@@ -104,10 +127,19 @@ export class ApprovalCenter implements vscode.Disposable {
       if (view.subject.kind === 'edit') await this.showDiff(view, true);
       const choices: string[] = view.subject.kind === 'edit' ? [ApprovalChoice.approve, ApprovalChoice.deny] : [ApprovalChoice.review, ApprovalChoice.approve, ApprovalChoice.deny];
       if (view.rememberable) choices.push(ApprovalChoice.always);
+      choices.push(ApprovalChoice.openAgent);
       const covers = view.rememberable && view.ruleCovers ? ` · "${ApprovalChoice.always}" allows ${escapeControl(view.ruleCovers)}` : '';
       const message = `AIOS: ${escapeControl(view.agentName)} asks to ${view.tool === 'apply_changes' ? 'apply ' : ''}${approvalHeadline(view)} · ${view.risk} risk${covers}`;
       const choice = await vscode.window.showInformationMessage(message, ...choices);
-      if (!choice || !this.pending.has(view.id)) return;
+      if (!choice) return;
+      if (choice === ApprovalChoice.openAgent) {
+        await vscode.commands.executeCommand(Commands.openAgent, view.pid);
+        return;
+      }
+      if (!this.pending.has(view.id)) {
+        void vscode.window.showInformationMessage(this.staleMessage(view.id, view));
+        return;
+      }
       if (choice === ApprovalChoice.review) await this.showModal(view);
       else await this.answer(view.id, answerFor(choice));
     } catch (err) {
@@ -123,7 +155,8 @@ export class ApprovalCenter implements vscode.Disposable {
     const choices: string[] = [ApprovalChoice.approve, ...(view.rememberable ? [ApprovalChoice.always] : []), ApprovalChoice.deny];
     const title = s.kind === 'command' ? `${escapeControl(view.agentName)} wants to run a command` : `${escapeControl(view.agentName)} wants to use ${view.tool}`;
     const choice = await vscode.window.showWarningMessage(title, { modal: true, detail }, ...choices);
-    if (choice && this.pending.has(view.id)) await this.answer(view.id, answerFor(choice));
+    if (choice && !this.pending.has(view.id)) void vscode.window.showInformationMessage(this.staleMessage(view.id, view));
+    else if (choice) await this.answer(view.id, answerFor(choice));
   }
 
   private async showDiff(view: ApprovalView, preserveFocus: boolean): Promise<void> {
@@ -151,7 +184,8 @@ export class ApprovalCenter implements vscode.Disposable {
   /** Snapshots list what is pending in the host: add what we missed; clear all when the host is gone. */
   private reconcile(snapshot: StateSnapshot | null): void {
     if (!snapshot) {
-      for (const id of [...this.pending.keys()]) this.forget(id);
+      // not answered: the next host asks again, under a new id
+      for (const id of [...this.pending.keys()]) this.forget(id, 'the kernel host stopped before an answer; it asks again when it is back');
       return;
     }
     let added = false;
@@ -163,10 +197,10 @@ export class ApprovalCenter implements vscode.Disposable {
     if (added) this.emitter.fire();
   }
 
-  private forget(id: string): void {
+  private forget(id: string, how: string): void {
     const view = this.pending.get(id);
-    this.closedIds.add(id);
-    if (this.closedIds.size > 1000) this.closedIds.delete(this.closedIds.values().next().value as string);
+    this.closedIds.set(id, how);
+    if (this.closedIds.size > 1000) this.closedIds.delete(this.closedIds.keys().next().value as string);
     if (!this.pending.delete(id)) return;
     this.emitter.fire();
     void this.closeEditors(view!);

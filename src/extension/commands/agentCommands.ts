@@ -4,7 +4,7 @@ import { guardedCommand } from './guardedCommand';
 import { toHost, type ChooseRoleParams, type SpawnParams } from '../../protocol/hostMethods';
 import type { AgentStateName, AgentView, CapabilityName, RoleView } from '../../protocol/hostTypes';
 import { Commands } from '../commandIds';
-import { agentDescription } from '../format';
+import { agentDescription, isLive } from '../format';
 import type { HostSupervisor, RunningHost } from '../hostSupervisor';
 import type { KernelState } from '../kernelState';
 import type { AiosSettings } from '../settingsModel';
@@ -12,6 +12,7 @@ import {
   CLAUDE_MODELS, defaultModel, parseTokenBudget, roleCapabilities, ROLES, validateModel, validatePriority, validateRole, validateTask, validateTokenBudget,
 } from '../spawnInput';
 import { AgentNode } from '../views/agentsView';
+import { plural } from '../../text/plural';
 
 /** What the agent commands use. */
 export interface AgentCommandDeps {
@@ -34,8 +35,14 @@ export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable
     run(Commands.suspendAgent, async (arg) => {
       const agent = await targetAgent(deps, arg, ['new', 'ready', 'running', 'waiting'], 'Suspend which agent?');
       if (!agent) return;
-      const { when } = await (await requireHost(deps.supervisor)).connection.sendRequest(toHost.suspend, { pid: agent.pid });
-      if (when === 'step_end') void vscode.window.showInformationMessage(`${agent.name} will be suspended when its current step ends.`);
+      const host = await requireHost(deps.supervisor);
+      const { when } = await host.connection.sendRequest(toHost.suspend, { pid: agent.pid });
+      deps.state.refresh();
+      if (when !== 'step_end') return;
+      const abort = 'Abort the Call in Flight';
+      if ((await vscode.window.showInformationMessage(`${agent.name}: suspending after this step.`, abort)) !== abort) return;
+      const { aborted } = await (await requireHost(deps.supervisor)).connection.sendRequest(toHost.abortStep, { pid: agent.pid });
+      if (!aborted) void vscode.window.showInformationMessage(`${agent.name} had no call in flight any more.`);
       deps.state.refresh();
     }),
     run(Commands.resumeAgent, async (arg) => {
@@ -47,15 +54,19 @@ export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable
     run(Commands.killAgent, async (arg) => {
       const agent = await targetAgent(deps, arg, ['new', 'ready', 'running', 'waiting', 'suspended'], 'Kill which agent? (its child agents stop too)');
       if (!agent) return;
+      // Only live agents get here (a finished one has nothing to kill): killing cannot be undone, so ask.
+      const children = deps.state.snapshot?.agents.filter((a) => a.parent === agent.pid && isLive(a.state)).length ?? 0;
+      const detail = `It stops at once${children ? `, and so ${children === 1 ? 'does its child agent' : `do its ${children} child agents`}` : ''}, and a request waiting for your approval is withdrawn. A killed agent cannot be resumed; its history stays on the dashboard.`;
+      if ((await vscode.window.showWarningMessage(`Kill ${agent.name}?`, { modal: true, detail }, 'Kill')) !== 'Kill') return;
       const { killed } = await (await requireHost(deps.supervisor)).connection.sendRequest(toHost.kill, { pid: agent.pid });
-      deps.log.info(`killed ${agent.name}${killed.length > 1 ? ` and ${killed.length - 1} child agent(s)` : ''}`);
+      deps.log.info(`killed ${agent.name}${killed.length > 1 ? ` and ${plural(killed.length - 1, 'child agent')}` : ''}`);
       deps.state.refresh();
     }),
     run(Commands.reniceAgent, async (arg) => {
       const agent = await targetAgent(deps, arg, ['new', 'ready', 'running', 'waiting', 'suspended'], 'Change the priority of which agent?');
       if (!agent) return;
       const text = await vscode.window.showInputBox({
-        title: `AIOS: Renice ${agent.name}`,
+        title: `AIOS: Change the priority of ${agent.name}`,
         prompt: 'New priority: 0 is the most urgent, 99 the least',
         value: String(agent.priority),
         validateInput: validatePriority,

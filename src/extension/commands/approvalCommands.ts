@@ -26,10 +26,16 @@ export function registerApprovalCommands(deps: ApprovalCommandDeps): vscode.Disp
     const approval = await targetApproval(deps.center, arg, verb, rememberOnly);
     if (approval) await deps.center.answer(approval.id, answer);
   };
+  const approve = answerWith({ decision: 'approve', remember: null, files: null }, 'Approve');
+  const deny = answerWith({ decision: 'deny', reason: null }, 'Deny');
+  const always = answerWith({ decision: 'approve', remember: 'agent', files: null }, 'Always allow for its agent', true);
   return [
-    guard(Commands.approve, answerWith({ decision: 'approve', remember: null, files: null }, 'Approve')),
-    guard(Commands.deny, answerWith({ decision: 'deny', reason: null }, 'Deny')),
-    guard(Commands.alwaysAllow, answerWith({ decision: 'approve', remember: 'agent', files: null }, 'Always allow for its agent', true)),
+    guard(Commands.approve, approve),
+    guard(Commands.deny, deny),
+    guard(Commands.alwaysAllow, always),
+    guard(Commands.approveShown, approve),
+    guard(Commands.denyShown, deny),
+    guard(Commands.alwaysAllowShown, always),
     guard(Commands.openApproval, async (arg) => {
       const approval = await targetApproval(deps.center, arg, 'Open');
       if (approval) await deps.center.open(approval.id);
@@ -60,12 +66,16 @@ export function registerApprovalCommands(deps: ApprovalCommandDeps): vscode.Disp
  * the palette) the active proposal editor, the only pending request, or one picked from a list.
  */
 async function targetApproval(center: ApprovalCenter, arg: unknown, verb: string, rememberOnly = false): Promise<ApprovalView | undefined> {
-  if (arg instanceof ApprovalNode) return center.get(arg.approval.id) ?? gone();
-  if (typeof arg === 'string') return center.get(arg) ?? gone();
+  const gone = (id: string) => {
+    void vscode.window.showInformationMessage(center.staleMessage(id));
+    return undefined;
+  };
+  if (arg instanceof ApprovalNode) return center.get(arg.approval.id) ?? gone(arg.approval.id);
+  if (typeof arg === 'string') return center.get(arg) ?? gone(arg);
   const uri = arg instanceof vscode.Uri ? arg : activeProposalUri();
   if (uri?.scheme === PROPOSED_SCHEME) {
     const ref = parseProposedPath(uri.path);
-    if (ref) return center.get(ref.requestId) ?? gone();
+    if (ref) return center.get(ref.requestId) ?? gone(ref.requestId);
   }
   const pending = center.list().filter((a) => !rememberOnly || a.rememberable);
   if (pending.length === 0) {
@@ -85,10 +95,5 @@ function activeProposalUri(): vscode.Uri | undefined {
   if (uri?.scheme === PROPOSED_SCHEME) return uri;
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   if (input instanceof vscode.TabInputTextDiff && input.modified.scheme === PROPOSED_SCHEME) return input.modified;
-  return undefined;
-}
-
-function gone(): undefined {
-  void vscode.window.showInformationMessage('That approval request is no longer pending.');
   return undefined;
 }

@@ -8,6 +8,7 @@ import type { AgentView, StateSnapshot } from '../../protocol/hostTypes';
 import { buildAgentForest, type AgentTreeEntry } from '../agentForest';
 import { agentContextValue, agentDescription, agentTooltip, stateIcon } from '../format';
 import { themeIcon } from './nodeTree';
+import { Commands } from '../commandIds';
 
 /** One agent; commands receive it from the view's menus. */
 export class AgentNode {
@@ -36,6 +37,7 @@ export class AgentNode {
     item.tooltip = new vscode.MarkdownString(agentTooltip(a));
     item.contextValue = agentContextValue(a);
     item.accessibilityInformation = { label: `${a.name}, ${agentDescription(a)}` };
+    item.command = { command: Commands.openAgent, title: 'Open Agent', arguments: [a.pid] };
     return item;
   }
 }

@@ -3,9 +3,9 @@ import * as vscode from 'vscode';
 import type { ApprovalView } from '../../protocol/hostTypes';
 import type { ApprovalCenter } from '../approvals/approvalCenter';
 import { Commands } from '../commandIds';
-import { approvalHeadline, approvalIcon, formatAge } from '../format';
-import { escapeControl } from '../../protocol/displayText';
+import { approvalDescription, approvalHeadline, approvalIcon, approvalTooltip } from '../format';
 import { NodeTreeProvider, type TreeNode } from './nodeTree';
+import { escapeControl } from '../../text/displayText';
 
 /** One pending request; approval commands receive it from the view's menus. */
 export class ApprovalNode implements TreeNode {
@@ -13,12 +13,13 @@ export class ApprovalNode implements TreeNode {
 
   treeItem(): vscode.TreeItem {
     const a = this.approval;
-    const item = new vscode.TreeItem(`${escapeControl(a.agentName)}: ${approvalHeadline(a)}`);
+    // The label is what is asked, short; who asks and the risk go in the description, the rest in the hover.
+    const item = new vscode.TreeItem(approvalHeadline(a));
     item.id = `approval-${a.id}`;
-    item.description = `${a.risk} risk · ${formatAge(Date.now() - a.createdAt)}`;
+    item.description = approvalDescription(a, Date.now());
+    item.accessibilityInformation = { label: `${escapeControl(a.agentName)} asks to ${approvalHeadline(a)}, ${a.risk} risk` };
     item.iconPath = new vscode.ThemeIcon(approvalIcon(a), a.risk === 'critical' || a.risk === 'high' ? new vscode.ThemeColor('charts.red') : new vscode.ThemeColor('charts.yellow'));
-    const s = a.subject;
-    item.tooltip = s.kind === 'command' ? `${escapeControl(s.command)}\n(in ${escapeControl(s.cwd)})` : s.kind === 'edit' ? s.files.map((f) => `${f.status}: ${escapeControl(f.path)}`).join('\n') : escapeControl(s.summary);
+    item.tooltip = new vscode.MarkdownString(approvalTooltip(a));
     item.contextValue = a.rememberable ? 'approval.rememberable' : 'approval';
     item.command = { command: Commands.openApproval, title: 'Open Approval', arguments: [a.id] };
     return item;

@@ -4,6 +4,7 @@ import type { MemoryAccountView, MemoryView } from '../../protocol/hostTypes';
 import { formatBytes, formatPercent, formatTokens, memoryAccountDescription, pressureIcon } from '../format';
 import type { KernelState } from '../kernelState';
 import { NodeTreeProvider, themeIcon, type TreeNode } from './nodeTree';
+import { plural } from '../../text/plural';
 
 class GlobalMemoryNode implements TreeNode {
   constructor(private readonly memory: MemoryView) {}
@@ -15,7 +16,7 @@ class GlobalMemoryNode implements TreeNode {
     item.description = `${formatPercent(m.used, m.globalLimit)} · ${formatBytes(m.used)} / ${formatBytes(m.globalLimit)} limit`;
     const pressure = pressureIcon(m.used, m.globalLimit);
     item.iconPath = themeIcon(pressure.id === 'database' ? { id: 'server', color: null } : pressure);
-    item.tooltip = `Kernel-held state of all live agents: ${formatBytes(m.used)} of the ${formatBytes(m.globalLimit)} global limit (aios.memory.globalLimitMiB).\n${m.accounts.length} live agent(s); ${m.evictions} eviction(s) under memory pressure so far.`;
+    item.tooltip = `Kernel-held state of all live agents: ${formatBytes(m.used)} of the ${formatBytes(m.globalLimit)} global limit (aios.memory.globalLimitMiB).\n${plural(m.accounts.length, 'live agent')}; ${plural(m.evictions, 'eviction')} under memory pressure so far.`;
     item.contextValue = 'memory.global';
     return item;
   }
@@ -32,7 +33,7 @@ class AccountNode implements TreeNode {
     item.iconPath = themeIcon(pressureIcon(a.used, a.quota));
     item.tooltip = [
       `${this.name} (pid ${a.pid}): ${formatBytes(a.used)} of its ${formatBytes(a.quota)} quota (${formatPercent(a.used, a.quota)})`,
-      `Context: ${a.residentPages} resident page(s), ${formatTokens(a.residentTokens)} tokens; ${a.swappedPages} page(s) swapped out to the database`,
+      `Context: ${plural(a.residentPages, 'resident page')}, ${formatTokens(a.residentTokens)} tokens; ${plural(a.swappedPages, 'page')} swapped out to the database`,
       `Page faults (recalls of swapped pages): ${a.pageFaults}`,
     ].join('\n');
     item.contextValue = 'memory.agent';

@@ -10,6 +10,8 @@ import { recallTool } from '../kernel/recallTool';
 import { AgentMemories } from '../kernel/agentMemory';
 import { FileLeases, withFileLeases } from '../kernel/leases';
 import { Planner } from '../kernel/planner';
+import { Conversation } from '../kernel/conversation';
+import { askDeveloperTool, Questions } from '../kernel/questions';
 import type { PlannerConfig } from '../kernel/planTypes';
 import { withInputChecks } from '../kernel/plannerCatalog';
 import { planTool, reportResultTool } from '../kernel/plannerTool';
@@ -59,6 +61,8 @@ export interface SessionOptions {
   /** where the sandbox logs (engine trouble, orphan cleanup) */
   log?: (line: string) => void;
   onText?: (pid: Pid, delta: string) => void;
+  /** called with each tool call's result as soon as it is known (for live transcripts) */
+  onToolResult?: (pid: Pid, callId: string, content: string, isError: boolean) => void;
   /** how often to look for commands from other processes (`aios kill`), ms; 0 turns it off */
   controlPollMs?: number;
   /** the safety layer: heartbeat, reactor playbooks, improvement loop (docs/safety.md) */
@@ -93,6 +97,10 @@ export class KernelSession {
   readonly sandbox: DockerSandbox | null;
   /** collector, evaluator, heartbeat, reactor and improvement loop */
   readonly safety: SafetyLayer;
+  /** developer messages to agents, and new turns of finished agents */
+  readonly conversation: Conversation;
+  /** questions agents asked the developer (ask_developer) */
+  readonly questions: Questions;
   private readonly providers = new Map<string, { provider: LlmProvider; model: string }>();
   private readonly disposables: Disposable[] = [];
   private controlSeq = 0;
@@ -140,6 +148,7 @@ export class KernelSession {
       this.planner = new Planner({
         kernel, spawn: (o) => this.spawn(o), roles: () => this.routing.roles, written: (pid) => this.leases.written(pid), config: options.planner,
       });
+      this.questions = new Questions(kernel);
       const leased = (t: Tool) => (t.name === 'write_file' || t.name === 'edit_file' ? withFileLeases(t, this.leases) : t);
       const tools = [
         ...createWorkspaceTools({ root: options.workspace, ledger: this.ledger, forbidden: [resolve(options.dbPath)] }).map(leased),
@@ -147,6 +156,7 @@ export class KernelSession {
         rememberTool(this.memories),
         planTool(this.planner, kernel),
         reportResultTool(this.planner),
+        askDeveloperTool(this.questions),
         ...(this.sandbox ? [createRunCommandTool(this.safety.watchSandbox(this.sandbox, this.sandbox.config.limits.memoryBytes, this.sandbox))] : []),
         ...(options.extraTools ?? []),
       ];
@@ -162,7 +172,9 @@ export class KernelSession {
         session: this.id,
         config: options.runtime,
         onText: options.onText,
+        onToolResult: options.onToolResult,
       });
+      this.conversation = new Conversation(kernel, () => this.runtime.wake());
     } catch (err) {
       this.store.close();
       throw err;
@@ -176,6 +188,7 @@ export class KernelSession {
     k.journal.emit({ type: 'kernel.started', session: session.id, processId: process.pid });
     session.controlSeq = k.store.queryEvents({ type: 'control.', limit: 1 })[0]?.seq ?? 0;
     k.restore();
+    session.conversation.restore();
     session.safety.start();
     // An agent that ends gives back its container and forgets what it read.
     session.disposables.push(k.subscribe('agent.state', (e) => {
@@ -242,20 +255,44 @@ export class KernelSession {
         const agent = this.kernel.table.find(e.event.pid);
         if (agent && !['done', 'failed', 'killed'].includes(agent.state)) this.kernel.kill(e.event.pid, e.event.reason);
       }
+      if (e.event.type === 'control.message') this.controlMessage(e.event);
     }
   }
 
-  /** Stops the loop and closes the database. Agents left live are restored by the next session. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** A message `aios send` wrote for this kernel; a refusal is recorded for the sender to read. */
+  private controlMessage(m: { pid: Pid; messageId: string; text: string }): void {
+    let reason: string | null = null;
+    try {
+      const r = this.kernel.table.find(m.pid) ? this.conversation.send(m.pid, m.text, m.messageId) : null;
+      if (!r) reason = `no agent ${m.pid}`;
+      else if (r.outcome === 'budget') reason = `its ${r.violation.budget} budget is spent (${r.violation.used} of ${r.violation.limit}): raise it in the transcript tab first`;
+    } catch (err) {
+      reason = (err as Error).message;
+    }
+    if (reason) this.kernel.journal.emit({ type: 'message.refused', pid: m.pid, messageId: m.messageId, reason });
+  }
+
+  /**
+   * Stops the loop and closes the database. Agents left live are restored by the next session.
+   * A requested stop is a clean stop: `kernel.stopped` is written even when a step is still in
+   * flight after `graceMs` (a model call, an approval nobody answered), and the database is closed
+   * so that step can commit nothing more; it reruns from its checkpoint next time. Resolves true
+   * when everything stopped within the grace.
+   */
+  async close(graceMs = Infinity): Promise<boolean> {
+    if (this.closed) return true;
     this.closed = true;
+    const deadline = Date.now() + graceMs;
     if (this.controlTimer) clearInterval(this.controlTimer);
     // a parent waiting for its plan would keep its step (and stop()) waiting forever
     this.planner.dispose();
-    await this.runtime.stop();
+    this.questions.dispose();
+    this.conversation.dispose();
+    const stepsStopped = await settlesWithin(this.runtime.stop(), graceMs);
     this.safety.dispose();
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
-    await this.sandbox?.dispose().catch((err: Error) => this.options.log?.(`sandbox: ${err.message}`));
+    const sandbox = this.sandbox?.dispose().catch((err: Error) => this.options.log?.(`sandbox: ${err.message}`));
+    const sandboxStopped = await settlesWithin(sandbox ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
     try {
       this.kernel.journal.emit({ type: 'kernel.stopped', session: this.id });
       // emit outside a transaction only queues: write it before the file closes (else the next start looks like a crash)
@@ -263,5 +300,19 @@ export class KernelSession {
     } finally {
       this.store.close();
     }
+    return stepsStopped && sandboxStopped;
   }
+}
+
+/** Whether `promise` settles within `ms` (always, for Infinity); it keeps running either way. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms === Infinity) {
+    await promise.catch(() => undefined);
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = await Promise.race([promise.then(() => true, () => true), late]);
+  clearTimeout(timer);
+  return settled;
 }

@@ -1,0 +1,89 @@
+// The folder arrows of docs/architecture.md, checked by CI (`npm run lint:deps`):
+//   extension → protocol ← host → session → kernel ← (storage, llm, tools, sandbox, safety)
+//                                  cli  ↗
+// A wrong-way import fails the build. Imports that predate the check and are scheduled to go are
+// listed in .dependency-cruiser-known-violations.json (`--ignore-known`); nothing new may join them.
+const layer = (name) => `^src/${name}/`;
+const services = ['storage', 'llm', 'tools', 'sandbox', 'safety'];
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'kernel-imports-only-kernel',
+      comment: 'The kernel is a library with no I/O: storage, models, tools and sandboxes reach it through ports it defines.',
+      severity: 'error',
+      from: { path: layer('kernel') },
+      to: { path: '^src/', pathNot: [layer('kernel'), layer('text')] },
+    },
+    ...services.map((name) => ({
+      name: `${name}-not-siblings`,
+      comment: `${name}/ builds on the kernel's ports; it does not reach into its siblings, the host or the UI (the shared interface belongs in the lower folder).`,
+      severity: 'error',
+      from: { path: layer(name) },
+      to: { path: `^src/(${[...services.filter((s) => s !== name), 'host', 'cli', 'extension', 'webview', 'protocol'].join('|')})/` },
+    })),
+    {
+      name: 'text-is-a-leaf',
+      comment: 'src/text holds pure display helpers (escaping, plurals) that every folder may use; it imports nothing of ours.',
+      severity: 'error',
+      from: { path: layer('text') },
+      to: { path: '^src/', pathNot: layer('text') },
+    },
+    {
+      name: 'protocol-is-a-leaf',
+      comment: 'The protocol is imported by both ends; it imports nothing of ours.',
+      severity: 'error',
+      from: { path: layer('protocol') },
+      to: { path: '^src/', pathNot: [layer('protocol'), layer('text')] },
+    },
+    {
+      name: 'ui-only-through-protocol',
+      comment: 'The extension and the webviews talk to the kernel only through the typed protocol.',
+      severity: 'error',
+      from: { path: '^src/(extension|webview)/' },
+      to: { path: '^src/', pathNot: ['^src/protocol/', '^src/text/', '^src/extension/', '^src/webview/'] },
+    },
+    {
+      name: 'webview-not-extension',
+      severity: 'error',
+      from: { path: layer('webview') },
+      to: { path: layer('extension') },
+    },
+    {
+      name: 'nothing-imports-entry-points',
+      comment: 'The host, the CLI, the extension and the webviews are entry points: nothing below them imports them.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(host|cli|extension|webview)/' },
+      to: { path: '^src/(host|cli|extension|webview)/' },
+    },
+    {
+      name: 'session-is-the-composition-root',
+      comment: 'src/session wires one kernel session for the host, the CLI, tests and benchmarks; the parts it wires do not know it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(session|host|cli)/' },
+      to: { path: '^src/session/' },
+    },
+    {
+      name: 'cli-not-host',
+      comment: 'The CLI and the kernel host are two entry points over one composition root; neither imports the other.',
+      severity: 'error',
+      from: { path: layer('cli') },
+      to: { path: '^src/(host|extension|webview)/' },
+    },
+    {
+      name: 'vscode-only-in-extension',
+      comment: "Only src/extension may import 'vscode'; everything else runs under plain Node (tests, CLI, kernel host).",
+      severity: 'error',
+      from: { path: '^src/', pathNot: layer('extension') },
+      to: { path: '^vscode$' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.d\\.ts$' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    // TypeScript 7 ships no JavaScript compiler API; swc parses the sources instead.
+    parser: 'swc',
+  },
+};

@@ -1,0 +1,130 @@
+/**
+ * The transcripts the extension has open: each is built once from the kernel's stored events and
+ * pages, then kept current from committed events, streamed model text and tool results, and sent
+ * as small deltas (at most one batch per agent per interval), never whole again.
+ */
+import type { StoredEvent } from '../kernel/events';
+import type { Kernel } from '../kernel/kernel';
+import type { Disposable } from '../kernel/ports';
+import type { Pid } from '../kernel/types';
+import type { ApprovalView } from '../protocol/hostTypes';
+import type { CardApprovalView, QuestionView, TranscriptOp, TranscriptView } from '../protocol/transcript';
+import type { TranscriptBuilder } from '../transcript/builder';
+import { alwaysAllowCovers } from '../transcript/approvals';
+import { kernelTranscript } from '../transcript/load';
+
+/** Where deltas go (the JSON-RPC connection in the host, a list in tests). */
+export interface TranscriptChannel {
+  send(pid: Pid, ops: TranscriptOp[]): void;
+  question(view: QuestionView): void;
+}
+
+/** Options of TranscriptService. */
+export interface TranscriptServiceOptions {
+  kernel: Kernel;
+  channel: TranscriptChannel;
+  /** a pending approval by id (the host's bridge) */
+  approval: (requestId: string) => ApprovalView | undefined;
+  /** default 50 ms */
+  intervalMs?: number;
+}
+
+interface Open {
+  builder: TranscriptBuilder;
+  ops: TranscriptOp[];
+  stripDirty: boolean;
+}
+
+export class TranscriptService implements Disposable {
+  private readonly open = new Map<Pid, Open>();
+  private readonly subscription: Disposable;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly intervalMs: number;
+
+  constructor(private readonly options: TranscriptServiceOptions) {
+    this.intervalMs = options.intervalMs ?? 50;
+    this.subscription = options.kernel.subscribe('*', (e) => this.event(e));
+  }
+
+  /** Opens (or reopens) the transcript of `pid` and returns it whole; deltas follow. */
+  openTranscript(pid: Pid): TranscriptView {
+    let o = this.open.get(pid);
+    if (!o) {
+      o = { builder: kernelTranscript(this.options.kernel, pid, { approval: (id) => this.card(id) }), ops: [], stripDirty: false };
+      this.open.set(pid, o);
+    }
+    o.ops = [];
+    o.stripDirty = false;
+    return o.builder.view();
+  }
+
+  closeTranscript(pid: Pid): void {
+    this.open.delete(pid);
+  }
+
+  /** Model text as it streams (the step loop's onText). */
+  stream(pid: Pid, delta: string): void {
+    const o = this.open.get(pid);
+    if (!o) return;
+    const agent = this.options.kernel.table.get(pid);
+    this.queue(o, o.builder.stream(agent.usage.steps + 1, delta, agent.model.trim().startsWith('scripted'), Date.now()));
+  }
+
+  /** A tool call's result as soon as the step loop has it. */
+  toolResult(pid: Pid, callId: string, content: string, isError: boolean): void {
+    const o = this.open.get(pid);
+    if (o) this.queue(o, o.builder.toolResult(callId, content, isError));
+  }
+
+  /** Sends what is pending now. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const [pid, o] of this.open) {
+      if (o.stripDirty) o.ops.push({ op: 'strip', strip: o.builder.strip() });
+      o.stripDirty = false;
+      if (o.ops.length === 0) continue;
+      const ops = o.ops;
+      o.ops = [];
+      this.options.channel.send(pid, ops);
+    }
+  }
+
+  /** The strip of `pid` changed without an event of its own (a suspension asked for). */
+  touch(pid: Pid): void {
+    const o = this.open.get(pid);
+    if (o) this.queue(o, [], true);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.open.clear();
+  }
+
+  private event(e: StoredEvent): void {
+    const ev = e.event;
+    if (ev.type === 'question.asked') {
+      const agent = this.options.kernel.table.find(ev.pid);
+      this.options.channel.question({ pid: ev.pid, agentName: agent?.name ?? `agent ${ev.pid}`, questionId: ev.questionId, text: ev.text });
+    }
+    if (!('pid' in ev) || ev.pid === null) return;
+    const o = this.open.get(ev.pid);
+    if (!o) return;
+    this.queue(o, o.builder.apply(e), true);
+  }
+
+  private queue(o: Open, ops: TranscriptOp[], strip = false): void {
+    if (ops.length === 0 && !strip) return;
+    o.ops.push(...ops);
+    o.stripDirty ||= strip;
+    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+  }
+
+  private card(requestId: string): CardApprovalView | null {
+    const view = this.options.approval(requestId);
+    if (!view) return null;
+    return { requestId, rememberable: view.rememberable, alwaysAllowCovers: view.rememberable ? alwaysAllowCovers(view) : null, hasDiff: view.subject.kind === 'edit' };
+  }
+}
