@@ -14,6 +14,7 @@ import { defaultDatabasePath } from '../../src/cli/databasePath';
 const STATE = mkdtempSync(join(tmpdir(), 'aios-state-'));
 after(() => rmSync(STATE, { recursive: true, force: true }));
 const defaultDb = (workspace: string) => defaultDatabasePath(workspace, { AIOS_STATE_DIR: STATE }).path;
+import { until } from '../support/waits';
 
 const CLI = resolve(__dirname, '../../src/cli/main.ts');
 
@@ -137,9 +138,9 @@ describe('aios CLI', function () {
       subject: { kind: 'edit', summary: 'edit greet.ts (+1 -1)', files: [{ path: 'greet.ts', status: 'modified', diff: '-"helo"\n+"hello"\n', before: '', after: '' }] },
     };
     const answer = prompt.ask(request, new AbortController().signal);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => /greet\.ts/.test(shown), 'the approval prompt showing the diff', 5000);
     input.write('what\n');
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => /answer a, d, g or s/.test(shown), 'the prompt asking again', 5000);
     input.write('g\n');
     assert.deepEqual(await answer, { decision: 'approve', remember: 'agent' });
     assert.match(shown, /-"helo"\n\+"hello"/);
