@@ -247,7 +247,7 @@ async function showNotice(notice: NoticeView, openDashboard: () => void): Promis
 /** Reads the settings and reports refused values once per change. */
 function loadSettings(log: vscode.LogOutputChannel): AiosSettings {
   const config = vscode.workspace.getConfiguration('aios');
-  const { settings, problems } = readSettings((key) => config.get(key));
+  const { settings, problems } = readSettings((key) => config.get(key), (key) => config.inspect(key), vscode.workspace.isTrusted);
   for (const p of problems) {
     log.warn(p.message);
     void vscode.window.showWarningMessage(`AIOS: ${p.message}`);
