@@ -226,6 +226,9 @@ describe('AIOS extension in code-server', function () {
     await wb().runCommand('Notifications: Clear All Notifications');
     await spawnFromPalette('Add a changelog to the README', 'writer', 'writer');
     const toast = wb().page.locator('.notification-toast', { hasText: 'writer-7 asks to edit README.md' });
+    // Before the rule is saved, the prompt says exactly what it will cover.
+    await toast.filter({ hasText: '"Always Allow for Agent" allows edit_file on exactly README.md' }).waitFor({ state: 'visible' });
+    await wb().screenshot('11-always-allow-covers');
     await toast.locator('a.monaco-button', { hasText: /^Always Allow for Agent$/ }).click();
     await agentRow('writer-7', /^done/);
     assert.match(file('README.md'), /## Changelog/);
