@@ -18,10 +18,11 @@ const STEPS = 500;
 let agent: Promise<{ db: string; pid: number }> | null = null;
 const longRun = () => (agent ??= longAgent(STEPS));
 
-function load(db: string, pid: number): TranscriptView {
+/** The transcript as the host gives it: whole, or its newest entries (as the tab asks). */
+function load(db: string, pid: number, newest = Infinity): TranscriptView {
   const store = SqliteStore.open(db, { readonly: true });
   try {
-    return storedTranscript(store, pid).view();
+    return storedTranscript(store, pid).view(newest);
   } finally {
     store.close();
   }
@@ -49,42 +50,43 @@ export const cases: BenchCase[] = [
         entries = load(db, pid).entries.length;
         ms.push(performance.now() - t0);
       }
-      return summarize('transcript.build_500_steps', ms, 1, { entries, target_ms: 300 });
+      const r = summarize('transcript.build_500_steps', ms, 1, { entries, target_ms: 300 });
+      return { ...r, pass: r.p50_us <= 300_000 };
     },
   },
   {
     name: 'transcript.webview_500_steps',
-    needs: 'code-server',
+    needs: 'chromium',
     async run() {
       if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: set AIOS_CHROMIUM or run scripts/ensure-e2e.sh`);
       const { db, pid } = await longRun();
       const view = load(db, pid);
       await buildTranscriptWebview();
-      const harness = await startTranscriptHarness();
-      const browser = await launchChromium();
+      let harness: Awaited<ReturnType<typeof startTranscriptHarness>> | undefined;
+      let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
       try {
+        harness = await startTranscriptHarness();
+        browser = await launchChromium();
         const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
         await openHarness(page, harness.url);
-        // before: the whole transcript is rendered on open and again on every change (a naive tab)
-        await page.evaluate(() => { (window as unknown as { aiosTranscriptWindow: number }).aiosTranscriptWindow = 1e9; });
+        // before: the whole transcript is sent and rendered on open, and again on every change (a naive tab)
         const openBefore: number[] = [];
         for (let i = 0; i < 5; i++) openBefore.push(await postAndPaint(page, { type: 'open', view }));
         const before: number[] = [];
-        let grown: TranscriptView = { strip: view.strip, entries: [...view.entries] };
+        let grown: TranscriptView = { strip: view.strip, entries: [...view.entries], earlier: 0 };
         for (let i = 0; i < 10; i++) {
           for (const batch of stepOps(view, i)) {
-            for (const op of batch) if (op.op === 'upsert') grown = { strip: grown.strip, entries: [...grown.entries.filter((e) => e.id !== op.entry.id), op.entry] };
+            for (const op of batch) if (op.op === 'upsert') grown = { strip: grown.strip, entries: [...grown.entries.filter((e) => e.id !== op.entry.id), op.entry], earlier: 0 };
             before.push(await postAndPaint(page, { type: 'open', view: grown }));
           }
         }
-        // after: the newest entries on open ("Show earlier" for the rest), then deltas
-        await page.evaluate(() => { delete (window as unknown as { aiosTranscriptWindow?: number }).aiosTranscriptWindow; });
+        // after: the newest 150 entries on open ("Show earlier" fetches the rest), then deltas
         const openAfter: number[] = [];
         const openTotal: number[] = [];
         for (let i = 0; i < 5; i++) {
           // what opening a tab costs end to end: the host rebuilds the transcript from SQLite, the page renders it
           const t0 = performance.now();
-          const fresh = load(db, pid);
+          const fresh = load(db, pid, 150);
           openAfter.push(await postAndPaint(page, { type: 'open', view: fresh }));
           openTotal.push(performance.now() - t0);
         }
@@ -100,12 +102,13 @@ export const cases: BenchCase[] = [
           stream_before_full_rerender_p50_ms: p50(before),
           stream_after_delta_p50_ms: p50(after),
           target_open_ms: 300,
+          pass: p50(openTotal) <= 300,
         });
         await page.close();
         return result;
       } finally {
-        await browser.close();
-        await harness.close();
+        await browser?.close();
+        await harness?.close();
       }
     },
   },

@@ -26,13 +26,27 @@ import { PROPOSED_SCHEME } from './proposedPaths';
 import { classifyChange, initializeParams, readSettings, type AiosSettings } from './settingsModel';
 import { StatusBar } from './statusBar';
 import { plural } from './statusText';
-import { createAgentsView } from './views/agentsView';
+import { createAgentsView, type AgentsTreeProvider } from './views/agentsView';
+import type { NodeTreeProvider } from './views/nodeTree';
 import { createApprovalsView } from './views/approvalsView';
 import { createMemoryView } from './views/memoryView';
 import { createToolsView } from './views/toolsView';
 import { registerTranscripts } from './transcript/registerTranscripts';
 
-export function activate(context: vscode.ExtensionContext): void {
+/**
+ * What `activate` returns: the parts the extension-host tests (test/vscode) look at. Not a
+ * public API for other extensions.
+ */
+export interface AiosTestHandles {
+  supervisor: HostSupervisor;
+  state: KernelState;
+  approvals: ApprovalCenter;
+  views: { agents: AgentsTreeProvider; memory: NodeTreeProvider; approvals: NodeTreeProvider; tools: NodeTreeProvider };
+  /** what VS Code does on deactivate: disposes every registration, then waits for the kernel host to stop */
+  deactivate(): Promise<void>;
+}
+
+export function activate(context: vscode.ExtensionContext): AiosTestHandles {
   const activatedAt = Date.now();
   const subs = context.subscriptions;
   const log = vscode.window.createOutputChannel('AIOS', { log: true });
@@ -182,6 +196,15 @@ export function activate(context: vscode.ExtensionContext): void {
   updateStatus();
   void vscode.commands.executeCommand('setContext', ContextKeys.hostStatus, supervisor.status);
   log.info(`activated in ${Date.now() - activatedAt} ms`);
+  return {
+    supervisor, state, approvals: center,
+    views: { agents: agents.provider, memory: memory.provider, approvals: approvals.provider, tools: tools.provider },
+    deactivate: async () => {
+      const stopped = supervisor.stop();
+      for (const d of subs.splice(0).reverse()) d.dispose();
+      await stopped;
+    },
+  };
 }
 
 /**

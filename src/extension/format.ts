@@ -148,11 +148,12 @@ export function approvalDescription(a: ApprovalView, now: number): string {
 export function approvalTooltip(a: ApprovalView): string {
   const s = a.subject;
   const what = s.kind === 'edit'
-    ? s.files.map((f) => `${f.status} \`${escapeMarkdown(f.path)}\` (${diffSize(f.diff)} lines${f.after !== null ? `, ${formatBytes(Buffer.byteLength(f.after))} after` : ', binary'})`)
-    : s.kind === 'command' ? [`\`${escapeMarkdown(truncate(s.command, 300))}\` in \`${escapeMarkdown(s.cwd)}\``]
+    ? s.files.map((f) => `${f.status} ${escapeMarkdown(f.path)} (${diffSize(f.diff)} lines${f.after !== null ? `, ${formatBytes(Buffer.byteLength(f.after))} after` : ', binary'})`)
+    : s.kind === 'command' ? [`command: ${escapeMarkdown(truncate(s.command, 300))} (in ${escapeMarkdown(s.cwd)})`]
       : [escapeMarkdown(truncate(s.summary, 300))];
+  // plain escaped text, not code spans: inside backticks Markdown shows the escapes literally
   return [
-    `**${escapeMarkdown(a.agentName)}** (pid ${a.pid}) asks to use \`${a.tool}\` · ${a.risk} risk`,
+    `**${escapeMarkdown(a.agentName)}** (pid ${a.pid}) asks to use ${escapeMarkdown(a.tool)} · ${a.risk} risk`,
     '',
     ...what,
     '',

@@ -44,10 +44,15 @@ async function setApiKey(deps: KernelCommandDeps): Promise<void> {
     validateInput: p.validate,
   });
   if (key === undefined) return;
-  await deps.secrets.store(apiKeySecret(p.provider), key.trim());
-  deps.log.info(`${p.label} API key stored in SecretStorage; restarting the kernel host so new agents can use it`);
+  await storeKey(deps, p.provider, p.label, key);
+}
+
+async function storeKey(deps: KernelCommandDeps, provider: string, label: string, key: string): Promise<void> {
+  if (key.trim().length < 8) throw new Error(`that does not look like a ${label} API key; the key was not saved`);
+  await deps.secrets.store(apiKeySecret(provider), key.trim());
+  deps.log.info(`${label} API key stored in SecretStorage; restarting the kernel host so new agents can use it`);
   await deps.supervisor.restart('a new API key');
-  void vscode.window.showInformationMessage(`AIOS: ${p.label} API key saved.`);
+  void vscode.window.showInformationMessage(`AIOS: ${label} API key saved.`);
 }
 
 async function setGatewayHeader(deps: KernelCommandDeps): Promise<void> {
@@ -65,16 +70,18 @@ async function setGatewayHeader(deps: KernelCommandDeps): Promise<void> {
 }
 
 /** Asks which stored key (or all gateway headers) to remove. */
-async function removeApiKey(deps: KernelCommandDeps): Promise<void> {
+async function removeApiKey(deps: KernelCommandDeps, only?: string): Promise<void> {
   const stored: Array<{ label: string; secret: string }> = [];
-  for (const p of keyProviders(deps.settings().models)) if (await deps.secrets.get(apiKeySecret(p.provider))) stored.push({ label: p.label, secret: apiKeySecret(p.provider) });
-  const headers = Object.keys(await readGatewayHeaders(deps.secrets));
+  for (const p of keyProviders(deps.settings().models)) {
+    if ((only === undefined || p.provider === only) && await deps.secrets.get(apiKeySecret(p.provider))) stored.push({ label: p.label, secret: apiKeySecret(p.provider) });
+  }
+  const headers = only === undefined ? Object.keys(await readGatewayHeaders(deps.secrets)) : [];
   if (headers.length) stored.push({ label: `Anthropic gateway headers (${headers.join(', ')})`, secret: GATEWAY_HEADERS_SECRET });
   if (stored.length === 0) {
     void vscode.window.showInformationMessage('AIOS: no API key is stored.');
     return;
   }
-  const picked = await vscode.window.showQuickPick(stored, { title: 'AIOS: Remove API Key', placeHolder: 'Which key?' });
+  const picked = only !== undefined ? stored[0] : await vscode.window.showQuickPick(stored, { title: 'AIOS: Remove API Key', placeHolder: 'Which key?' });
   if (!picked) return;
   await deps.secrets.delete(picked.secret);
   deps.log.info(`${picked.label} removed from SecretStorage`);
@@ -83,10 +90,12 @@ async function removeApiKey(deps: KernelCommandDeps): Promise<void> {
 }
 
 export function registerKernelCommands(deps: KernelCommandDeps): vscode.Disposable[] {
-  const guard = (id: string, fn: () => Promise<void>) => guardedCommand(deps.log, id, fn);
+  const guard = (id: string, fn: (...args: unknown[]) => Promise<void>) => guardedCommand(deps.log, id, fn);
   return [
-    guard(Commands.setApiKey, () => setApiKey(deps)),
-    guard(Commands.removeApiKey, () => removeApiKey(deps)),
+    // A key passed as the argument (a keybinding, a test) is stored for Anthropic without the prompts.
+    guard(Commands.setApiKey, (arg) => (typeof arg === 'string' ? storeKey(deps, 'anthropic', 'Anthropic', arg) : setApiKey(deps))),
+    // A provider id as the argument removes that provider's key without the picker.
+    guard(Commands.removeApiKey, (arg) => removeApiKey(deps, typeof arg === 'string' ? arg : undefined)),
     guard(Commands.showLog, async () => deps.log.show()),
     guard(Commands.refresh, async () => deps.state.refresh(true)),
     guard(Commands.restartKernel, async () => deps.supervisor.restart('asked by the developer')),
