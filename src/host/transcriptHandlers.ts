@@ -13,7 +13,8 @@ import type { TranscriptService } from './transcripts';
 
 /** Kernel errors thrown here reach the extension with their protocol code (host/kernelErrors.ts). */
 export function registerTranscriptHandlers(c: Pick<MessageConnection, 'onRequest'>, open: () => { session: KernelSession; transcripts: TranscriptService }, touched: () => void): void {
-  c.onRequest(toHost.openTranscript, ({ pid }) => open().transcripts.openTranscript(pid));
+  c.onRequest(toHost.openTranscript, ({ pid, newest }) => open().transcripts.openTranscript(pid, newest ?? Infinity));
+  c.onRequest(toHost.transcriptEntries, ({ pid, from, to }) => open().transcripts.entries(pid, from, to));
   c.onRequest(toHost.closeTranscript, ({ pid }) => { open().transcripts.closeTranscript(pid); });
   c.onRequest(toHost.sendMessage, ({ pid, text }): SendResultView => {
     const r = open().session.conversation.send(pid, text);

@@ -8,7 +8,8 @@ import type { Kernel } from '../kernel/kernel';
 import type { Disposable } from '../kernel/ports';
 import type { Pid } from '../kernel/types';
 import type { ApprovalView } from '../protocol/hostTypes';
-import type { CardApprovalView, QuestionView, TranscriptOp, TranscriptView } from '../protocol/transcript';
+import type { CardApprovalView, QuestionView, TranscriptEntry, TranscriptOp, TranscriptView } from '../protocol/transcript';
+import { InvalidArgumentError } from '../kernel/errors';
 import type { TranscriptBuilder } from '../transcript/builder';
 import { alwaysAllowCovers } from '../transcript/approvals';
 import { kernelTranscript } from '../transcript/load';
@@ -47,7 +48,7 @@ export class TranscriptService implements Disposable {
   }
 
   /** Opens (or reopens) the transcript of `pid` and returns it whole; deltas follow. */
-  openTranscript(pid: Pid): TranscriptView {
+  openTranscript(pid: Pid, newest = Infinity): TranscriptView {
     let o = this.open.get(pid);
     if (!o) {
       o = { builder: kernelTranscript(this.options.kernel, pid, { approval: (id) => this.card(id) }), ops: [], stripDirty: false };
@@ -55,7 +56,14 @@ export class TranscriptService implements Disposable {
     }
     o.ops = [];
     o.stripDirty = false;
-    return o.builder.view();
+    return o.builder.view(newest);
+  }
+
+  /** Entries [from, to) of an open transcript. */
+  entries(pid: Pid, from: number, to: number): TranscriptEntry[] {
+    const o = this.open.get(pid);
+    if (!o) throw new InvalidArgumentError(`the transcript of agent ${pid} is not open: open it first`);
+    return o.builder.entries(from, to);
   }
 
   closeTranscript(pid: Pid): void {

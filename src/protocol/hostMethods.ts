@@ -5,7 +5,8 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { DashboardData } from './dashboard';
-import type { QuestionView, RaiseBudgetParams, SendResultView, TranscriptOp, TranscriptView } from './transcript';
+import type { ModelSettings } from './modelMethods';
+import type { QuestionView, RaiseBudgetParams, SendResultView, TranscriptEntry, TranscriptOp, TranscriptView } from './transcript';
 import type {
   AgentView, ApprovalAnswerView, ApprovalView, AskLevel, CapabilityName, EventView, RoleView, SchedulerView, SchedulingPolicyName, StateSnapshot,
 } from './hostTypes';
@@ -43,6 +44,8 @@ export interface InitializeParams {
   globalMemoryBytes: number;
   agentQuotaBytes: number;
   sandbox: SandboxSettings;
+  /** endpoints, prices, the Anthropic base URL and headers (src/protocol/modelMethods.ts); absent: none */
+  models?: ModelSettings;
 }
 
 /** What the host reports once its session is open. */
@@ -146,7 +149,10 @@ export const toHost = {
   /** builds AIOS's default sandbox image; progress comes as `imageBuildProgress` */
   buildSandboxImage: new RequestType<{ force: boolean }, { image: string; built: boolean; ms: number }, void>('aios/buildSandboxImage'),
   // Transcripts (src/protocol/transcript.ts): open one to get it whole, then `transcript` deltas until closed
-  openTranscript: new RequestType<PidParams, TranscriptView, void>('aios/openTranscript'),
+  /** `newest`: at most this many of the newest entries (the rest are counted in `earlier`); absent: all */
+  openTranscript: new RequestType<PidParams & { newest?: number }, TranscriptView, void>('aios/openTranscript'),
+  /** entries [from, to) of an open transcript, as they are now */
+  transcriptEntries: new RequestType<{ pid: number; from: number; to: number }, TranscriptEntry[], void>('aios/transcriptEntries'),
   closeTranscript: new RequestType<PidParams, void, void>('aios/closeTranscript'),
   /** a message to the agent: delivered at its next step boundary, or a new turn when it had finished */
   sendMessage: new RequestType<{ pid: number; text: string }, SendResultView, void>('aios/sendMessage'),

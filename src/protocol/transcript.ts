@@ -97,7 +97,8 @@ export type TranscriptEntry =
   | (EntryBase & { kind: 'question'; questionId: string; text: string; answer: string | null })
   /** a lifecycle change worth a line: suspended, resumed, failed, killed, a budget raised */
   | (EntryBase & { kind: 'status'; state: AgentStateName | null; text: string; budget: BudgetName | null })
-  | (EntryBase & { kind: 'result'; text: string; scripted: boolean; failed: boolean });
+  /** `step`: the step whose text is this result (the tab does not repeat it), null when it is not a step's text */
+  | (EntryBase & { kind: 'result'; text: string; scripted: boolean; failed: boolean; step: number | null });
 
 /** The context window of an agent. */
 export interface ContextUseView {
@@ -152,10 +153,12 @@ export type TranscriptOp =
   | { op: 'append'; id: string; text: string }
   | { op: 'strip'; strip: TranscriptStrip };
 
-/** A whole transcript. */
+/** A transcript, or its newest entries: `earlier` entries come before the first one given. */
 export interface TranscriptView {
   strip: TranscriptStrip;
   entries: TranscriptEntry[];
+  /** how many entries precede `entries` (fetch them with `transcriptEntries`); 0 for the whole transcript */
+  earlier: number;
 }
 
 /** The warning threshold of a budget (fraction). */
@@ -164,6 +167,8 @@ export const BUDGET_WARNING = 0.8;
 /** The transcript tab's webview → extension messages. */
 export type WebviewToTranscript =
   | { type: 'ready' }
+  /** the entries before the first one shown (the developer scrolled up and asked for them) */
+  | { type: 'earlier'; before: number }
   | { type: 'approve'; requestId: string; always: boolean }
   | { type: 'deny'; requestId: string }
   | { type: 'openDiff'; requestId: string }
@@ -181,6 +186,8 @@ export type WebviewToTranscript =
 export type TranscriptToWebview =
   | { type: 'open'; view: TranscriptView }
   | { type: 'ops'; ops: TranscriptOp[] }
+  /** entries [from, from + entries.length) of the transcript, asked for with `earlier` */
+  | { type: 'earlier'; from: number; entries: TranscriptEntry[] }
   /** a sentence for the developer under the message box (sent, refused, an error) */
   | { type: 'notice'; level: 'info' | 'error'; text: string; raise: BudgetName | null }
   /** the message was taken: the box is cleared and `text` says what happens next */

@@ -34,7 +34,7 @@ export function formatStrip(s: TranscriptStrip): string[] {
     `state: ${state}${s.reason ? `: ${escapeControl(s.reason)}` : ''}`,
     `context: ${int(c.usedTokens)} of ${int(c.windowTokens)} tokens (pinned ${int(c.pinnedTokens)}, resident ${int(c.residentTokens)}, swapped ${int(c.swappedTokens)} in ${c.swappedPages} pages)`,
     `tokens: ${int(s.tokens.input)} in / ${int(s.tokens.output)} out / ${int(s.tokens.cacheRead)} cache read / ${int(s.tokens.cacheWrite)} cache write; ` +
-      `budget ${budgetText(s.tokenBudget, int)} · dollars ${budgetText(s.dollars, usd)} · steps ${budgetText(s.steps, int)}`,
+      `total ${budgetText(s.tokenBudget, int)} · dollars ${budgetText(s.dollars, usd)} · steps ${budgetText(s.steps, int)}`,
     ...(s.warnings.length ? [`warning: ${s.warnings.join(', ')} at 80 % or more of the budget`] : []),
     ...(s.suspendedBy ? [`suspended by the ${s.suspendedBy} budget: raise it and resume (the transcript tab offers "Raise by … and resume")`] : []),
   ];

@@ -60,8 +60,14 @@ export class TranscriptBuilder {
   }
 
   /** Everything now. */
-  view(): TranscriptView {
-    return { strip: this.strip(), entries: this.order.map((id) => this.byId.get(id)!) };
+  view(newest = Infinity): TranscriptView {
+    const from = Math.max(0, this.order.length - newest);
+    return { strip: this.strip(), entries: this.entries(from, this.order.length), earlier: from };
+  }
+
+  /** Entries [from, to) in order. */
+  entries(from: number, to: number): TranscriptEntry[] {
+    return this.order.slice(Math.max(0, from), Math.max(0, to)).map((id) => this.byId.get(id)!);
   }
 
   strip(): TranscriptStrip {
@@ -229,7 +235,7 @@ export class TranscriptBuilder {
       case 'agent.state':
         return this.state(e, at, stored.seq, exceeded);
       default:
-        return [];
+        return this.budgetWarning(e as unknown as { type: string; budget?: BudgetName; used?: number; limit?: number }, at, stored.seq);
     }
   }
 
@@ -246,10 +252,22 @@ export class TranscriptBuilder {
     if ((e.from === 'done' || e.from === 'failed') && e.to === 'ready') {
       return this.put({ kind: 'status', id, at, state: 'ready', budget: null, text: 'New turn' });
     }
-    if (e.to === 'done') return this.put({ kind: 'result', id, at, text: this.lastText || this.deps.agent().result || '(no final answer)', scripted: this.isScripted(), failed: false });
-    if (e.to === 'failed') return this.put({ kind: 'result', id, at, text: e.reason ?? 'failed', scripted: this.isScripted(), failed: true });
+    if (e.to === 'done') {
+      const step = this.lastText && this.byId.has(modelEntryId(this.steps)) ? this.steps : null;
+      return this.put({ kind: 'result', id, at, text: this.lastText || this.deps.agent().result || '(no final answer)', scripted: this.isScripted(), failed: false, step });
+    }
+    if (e.to === 'failed') return this.put({ kind: 'result', id, at, text: e.reason ?? 'failed', scripted: this.isScripted(), failed: true, step: null });
     if (e.to === 'killed') return this.put({ kind: 'status', id, at, state: 'killed', budget: null, text: `Killed${e.reason ? `: ${e.reason}` : ''}` });
     return [];
+  }
+
+  /**
+   * `agent.budget_warning` (80 % of a budget, emitted by the kernel's budget guard of issue 11):
+   * read by name so this builds before and after that event lands in the union.
+   */
+  private budgetWarning(e: { type: string; budget?: BudgetName; used?: number; limit?: number }, at: number, seq: number): TranscriptOp[] {
+    if (e.type !== 'agent.budget_warning' || !e.budget || e.used === undefined || e.limit === undefined) return [];
+    return this.put({ kind: 'status', id: `s-${seq}`, at, state: null, budget: e.budget, text: `${e.budget} at ${Math.floor((e.used / e.limit) * 100)} % of the budget: ${formatBudget(e.budget, e.used)} of ${formatBudget(e.budget, e.limit)}` });
   }
 
   private isScripted(): boolean {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
-import { AIOS_TEST_SETTINGS, copyDemoWorkspace, packageAios, viewRows } from './support/aiosExtension';
+import { AIOS_TEST_SETTINGS, aiosLog, copyDemoWorkspace, packageAios, viewRows } from './support/aiosExtension';
 import { startCodeServer, type CodeServer } from './support/codeServer';
 import { E2E_OUTPUT_DIR } from './support/paths';
 import { pollUntil } from './support/poll';
@@ -29,6 +29,9 @@ describe('agent transcripts in code-server', function () {
   /** The visible webview's page (VS Code nests it in two iframes). */
   const tab = (): FrameLocator => wb().page.locator('iframe.webview').filter({ visible: true }).contentFrame().locator('iframe').contentFrame();
 
+  /** The editor tab of an agent's transcript (titled `name (state)`; the diff of its proposal names it too). */
+  const transcriptTab = (name: string) => wb().page.locator(`.tabs-container .tab[aria-label^=${JSON.stringify(`${name} (`)}]`).first();
+
   async function spawnFromPalette(task: string, role: string, script: string): Promise<void> {
     await wb().runCommand('AIOS: Spawn Agent');
     await wb().quickInput(task);
@@ -45,10 +48,17 @@ describe('agent transcripts in code-server', function () {
     });
   }
 
-  /** Opens an agent's transcript by clicking its row in the Agents view. */
+  /**
+   * Opens an agent's transcript by clicking its row in the Agents view. A row re-rendered between
+   * the press and the release (the agent stepping) selects without opening, as in any VS Code
+   * tree: the developer clicks again, and so does this.
+   */
   async function openFromAgentsView(name: string): Promise<void> {
-    await wb().page.locator('.pane-body .monaco-list-row').filter({ has: wb().page.getByText(name, { exact: true }) }).first().click();
-    await wb().page.locator('.tabs-container .tab', { hasText: name }).first().waitFor({ state: 'visible' });
+    const row = wb().page.locator('.pane-body .monaco-list-row').filter({ has: wb().page.getByText(name, { exact: true }) }).first();
+    await pollUntil(async () => {
+      await row.locator('.label-name').click();
+      return (await transcriptTab(name).isVisible().catch(() => false)) || (await transcriptTab(name).waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) ? true : undefined;
+    }, { timeoutMs: 30_000, what: `the transcript tab of ${name} after clicking its row` });
     await tab().locator('.strip .name', { hasText: name }).waitFor({ state: 'visible' });
   }
 
@@ -64,6 +74,7 @@ describe('agent transcripts in code-server', function () {
   afterEach(async function () {
     if (this.currentTest?.state !== 'failed' || !workbench) return;
     console.log(`  screenshot: ${await workbench.screenshot(`failed-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-')}`).catch((e: Error) => e.message)}`);
+    if (server) console.log(`  AIOS log (errors and warnings):\n${aiosLog(server.userDataDir).split('\n').filter((l) => /\[(error|warning)\]/.test(l)).slice(-15).join('\n')}`);
   });
 
   after(async function () {
@@ -75,11 +86,11 @@ describe('agent transcripts in code-server', function () {
   it('shows the coder\'s text and tool cards live; approving inline changes the file and every place', async function () {
     await wb().openViewContainer('AIOS');
     await spawnFromPalette('Fix the greeting typo in src/greet.js', 'coder', 'coder');
-    await agentRow('coder-1', /scripted/);
+    await agentRow('coder-1', /^needs approval/);
     await openFromAgentsView('coder-1');
     // The edit's diff editor still opens (in front of the tab): look at it, then back to the transcript.
     await wb().page.locator('.tabs-container .tab', { hasText: 'greet.js' }).first().waitFor({ state: 'visible' });
-    await wb().page.locator('.tabs-container .tab', { hasText: 'coder-1' }).first().click();
+    await transcriptTab('coder-1').click();
     const t = tab();
     await t.locator('[data-testid=scripted]').waitFor({ state: 'visible' });
     await t.locator('.entry-model', { hasText: '[scripted] Looking at the project layout.' }).waitFor({ state: 'visible' });
@@ -109,7 +120,8 @@ describe('agent transcripts in code-server', function () {
     await agentRow('coder-1', /^suspended/);
     await wb().screenshot('03-budget-suspended');
     await banner.getByRole('button', { name: 'Raise and resume' }).click();
-    await t.locator('.entry-result', { hasText: "Done: greet('Ada') returns 'Hello, Ada!'" }).waitFor({ state: 'visible' });
+    await t.locator('.entry-model', { hasText: "Done: greet('Ada') returns 'Hello, Ada!'" }).waitFor({ state: 'visible' });
+    await t.locator('.entry-result', { hasText: "the answer is step 4's text above" }).waitFor({ state: 'visible' });
     assert.match(await t.locator('[data-field=steps]').textContent() ?? '', /steps 4 of 8 \(50%\)/);
     await agentRow('coder-1', /^done/);
   });
@@ -121,7 +133,8 @@ describe('agent transcripts in code-server', function () {
     await t.locator('.notice', { hasText: 'takes a new turn' }).waitFor({ state: 'visible' });
     await t.locator('.entry-message', { hasText: 'Please double-check the greeting once more.' }).locator('.pill', { hasText: 'new turn' }).waitFor({ state: 'visible' });
     await t.locator('.entry-model', { hasText: 'Your follow-up: re-reading src/greet.js' }).waitFor({ state: 'visible' });
-    await t.locator('.entry-result', { hasText: "Checked: src/greet.js now says 'Hello, ' + name." }).waitFor({ state: 'visible' });
+    await t.locator('.entry-model', { hasText: "Checked: src/greet.js now says 'Hello, ' + name." }).waitFor({ state: 'visible' });
+    await t.locator('.entry-result', { hasText: "the answer is step 6's text above" }).waitFor({ state: 'visible' });
     await agentRow('coder-1', /^done · p50 · step 6/);
     await wb().screenshot('04-follow-up-new-turn');
   });
@@ -150,8 +163,8 @@ describe('agent transcripts in code-server', function () {
     const t = tab();
     await t.locator('.strip .name').waitFor({ state: 'visible', timeout: 60_000 });
     await t.locator('.entry-tool', { hasText: 'run_command' }).locator('[data-testid=exit-code]').waitFor({ state: 'visible' });
-    await wb().page.locator('.tabs-container .tab', { hasText: 'coder-1' }).first().click();
-    await tab().locator('.entry-result', { hasText: 'Checked: src/greet.js' }).waitFor({ state: 'visible' });
+    await transcriptTab('coder-1').click();
+    await tab().locator('.entry-model', { hasText: 'Checked: src/greet.js' }).waitFor({ state: 'visible' });
     await wb().screenshot('06-after-reload');
   });
 });

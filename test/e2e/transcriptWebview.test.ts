@@ -26,13 +26,16 @@ const strip: TranscriptStrip = {
   dollars: { used: 0.0123, limit: 2, fraction: 0.00615 }, steps: { used: 3, limit: 10, fraction: 0.3 }, warnings: [], suspendedBy: null, suspending: false, canContinue: false,
 };
 
+const STDOUT = Array.from({ length: 30 }, (_, i) => `line ${i} ${i === 3 ? HOSTILE : ''}`).join('\n');
+const STDOUT_LINES = STDOUT.split('\n').length;
+
 const entries: TranscriptEntry[] = [
   { kind: 'task', id: 'task', at: 0, text: 'fix it' },
   { kind: 'model', id: 'm-1', at: 0, step: 1, text: HOSTILE, thinking: HOSTILE, scripted: true, streaming: false },
   { kind: 'tool', id: 't-c1', at: 0, callId: 'c1', tool: 'run_command', risk: 'high', summary: HOSTILE, input: { command: HOSTILE }, state: 'waiting', rule: null, reason: null, durationMs: null,
     approval: { requestId: '1-7', rememberable: true, alwaysAllowCovers: 'run_command for commands starting with npm test, for coder-1 only', hasDiff: false }, result: null },
   { kind: 'tool', id: 't-c0', at: 0, callId: 'c0', tool: 'run_command', risk: 'high', summary: 'node test.js', input: {}, state: 'approved_by_you', rule: null, reason: null, durationMs: 800, approval: null,
-    result: { kind: 'command', exitCode: 1, killed: null, durationMs: 700, stdout: Array.from({ length: 30 }, (_, i) => `line ${i} ${i === 3 ? HOSTILE : ''}`).join('\n'), stderr: '', outputBytes: null, changed: [], applied: [], notApplied: [], message: null } },
+    result: { kind: 'command', exitCode: 1, killed: null, durationMs: 700, stdout: STDOUT, stderr: '', outputBytes: null, changed: [], applied: [], notApplied: [], message: null } },
 ];
 
 describe('transcript tab in Chromium (standalone harness)', function () {
@@ -55,7 +58,7 @@ describe('transcript tab in Chromium (standalone harness)', function () {
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error' && !/favicon|404/.test(m.text())) errors.push(m.text()); });
     await openHarness(page, harness.url);
-    const view: TranscriptView = { strip, entries };
+    const view: TranscriptView = { strip, entries, earlier: 0 };
     await postAndPaint(page, { type: 'open', view });
   });
 
@@ -82,8 +85,10 @@ describe('transcript tab in Chromium (standalone harness)', function () {
   it('caps command output with "Show all", and the figures as the CLI prints them', async () => {
     const card = page.locator('[data-id="t-c0"]');
     assert.equal((await card.locator('.output pre').textContent())?.split('\n').length, 20);
-    await card.getByRole('button', { name: 'Show all 30 lines' }).click();
-    assert.equal((await card.locator('.output pre').textContent())?.split('\n').length, 30);
+    await card.getByRole('button', { name: `Show all ${STDOUT_LINES} lines` }).click();
+    const all = await card.locator('.output pre').textContent() ?? '';
+    assert.equal(all.split('\n').length, STDOUT_LINES);
+    assert.ok(all.includes('\\e[2K'), 'escaped in the output too');
     assert.equal(await card.locator('[data-testid=exit-code]').textContent(), 'exit code 1');
     assert.equal(await page.textContent('[data-field=tokens]'), 'tokens 5,155 of 500,000 (1%)');
     assert.equal(await page.textContent('[data-field=dollars]'), 'dollars $0.0123 of $2.0000 (0%)');
@@ -104,5 +109,16 @@ describe('transcript tab in Chromium (standalone harness)', function () {
     assert.equal(await page.getAttribute('[data-id="m-1"]', 'data-marker'), 'kept');
     assert.equal(await page.textContent('[data-id="t-c1"] [data-state]'), 'approved by you');
     assert.equal(await page.textContent('[data-id="m-2"] .model-text'), 'Running \\e[31mtests');
+  });
+
+  it('opens with the newest entries and fetches earlier ones on request, above what is shown', async () => {
+    const many: TranscriptEntry[] = Array.from({ length: 10 }, (_, i) => ({ kind: 'status', id: `s-${i}`, at: 0, state: null, budget: null, text: `line ${i}` }));
+    await postAndPaint(page, { type: 'open', view: { strip, entries: many.slice(6), earlier: 6 } });
+    const button = page.getByRole('button', { name: 'Show 6 earlier of 6 entries' });
+    await button.click();
+    assert.deepEqual((await sent()).at(-1), { type: 'earlier', before: 6 });
+    await postAndPaint(page, { type: 'earlier', from: 0, entries: many.slice(0, 6) });
+    assert.deepEqual(await page.locator('.entries .entry').evaluateAll((els) => els.map((e) => e.textContent)), many.map((e) => (e.kind === 'status' ? e.text : '')));
+    assert.equal(await button.isHidden(), true);
   });
 });

@@ -27,6 +27,8 @@ export interface TranscriptPanelDeps {
 
 export class TranscriptPanel implements vscode.Disposable {
   static readonly viewType = 'aios.transcript';
+  /** entries sent when a tab opens; older ones on "Show earlier" */
+  static readonly newest = 150;
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
   private loading = false;
@@ -90,7 +92,7 @@ export class TranscriptPanel implements vscode.Disposable {
     this.loading = true;
     try {
       const host = await this.deps.supervisor.whenRunning();
-      const view = await host.connection.sendRequest(toHost.openTranscript, { pid: this.pid });
+      const view = await host.connection.sendRequest(toHost.openTranscript, { pid: this.pid, newest: TranscriptPanel.newest });
       this.setStrip(view.strip);
       this.post({ type: 'open', view });
     } catch (err) {
@@ -110,6 +112,12 @@ export class TranscriptPanel implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         return this.load();
+      case 'earlier': {
+        const from = Math.max(0, m.before - 300);
+        const entries = await (await this.connection()).sendRequest(toHost.transcriptEntries, { pid: this.pid, from, to: m.before });
+        this.post({ type: 'earlier', from, entries });
+        return;
+      }
       case 'approve':
       case 'deny': {
         const answer = m.type === 'deny' ? { decision: 'deny' as const, reason: null } : { decision: 'approve' as const, remember: m.always ? 'agent' as const : null, files: null };

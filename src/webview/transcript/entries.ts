@@ -47,7 +47,9 @@ function body(e: TranscriptEntry, send: Send): HTMLElement {
       e.answer !== null ? h('div', {}, h('span', { class: 'muted' }, 'Your answer: '), escapeControl(e.answer)) : answerBox(e.questionId, send));
     case 'status': return h('div', { class: `line ${e.state === 'killed' || e.budget ? 'warn' : 'muted'}` }, escapeControl(e.text));
     case 'result': return h('section', { class: e.failed ? 'result failed' : 'result' },
-      h('div', { class: 'label' }, e.failed ? 'Failed' : 'Result', e.scripted ? h('span', { class: 'pill pill-warn' }, 'scripted') : null), multiline(e.text));
+      h('div', { class: 'label' }, e.failed ? '✗ Failed' : '✓ Done', e.scripted ? h('span', { class: 'pill pill-warn' }, 'scripted') : null,
+        e.step !== null ? h('span', { class: 'muted' }, `the answer is step ${e.step}'s text above`) : null),
+      e.step !== null ? null : multiline(e.text));
   }
 }
 

@@ -24,8 +24,6 @@ declare global {
     /** set after each `open` render: its duration in ms, and after each `ops` batch */
     aiosTranscriptRendered?: { ms: number; entries: number };
     aiosTranscriptOps?: { ms: number; batches: number };
-    /** entries rendered on open (the benchmark sets it very high to measure a whole-page render) */
-    aiosTranscriptWindow?: number;
   }
 }
 
@@ -36,21 +34,24 @@ const send = (m: WebviewToTranscript) => host.postMessage(m);
 const stripHost = h('div', { class: 'strip-host' });
 const list = h('main', { class: 'entries', 'aria-live': 'polite' });
 const notice = h('div', { class: 'notice', role: 'status' });
-const box = h('textarea', { rows: 3, 'aria-label': 'Message to the agent', placeholder: 'Message the agent' });
+const box = h('textarea', { rows: 2, 'aria-label': 'Message to the agent', placeholder: 'Message the agent' });
 const sendButton = h('button', { type: 'button', class: 'button' }, 'Send');
 const footer = h('footer', { class: 'composer' }, box, h('div', { class: 'composer-row' }, sendButton, h('span', { class: 'muted hint' }, 'Ctrl+Enter sends')), notice);
 
-/** Entries rendered when a tab opens; older ones come on "Show earlier" (a long transcript opens as fast as a short one). */
-const WINDOW = (): number => window.aiosTranscriptWindow ?? 150;
+/** Entries fetched per "Show earlier" (the tab opens with the newest ones only, so a long transcript opens as fast as a short one). */
+const PAGE = 300;
 const order: string[] = [];
 const data = new Map<string, TranscriptEntry>();
 const elements = new Map<string, HTMLElement>();
-/** index in `order` of the first rendered entry */
-let first = 0;
+/** entries of the transcript before the first one here */
+let base = 0;
 let strip: TranscriptStrip | null = null;
 let batches = 0;
 const earlier = h('button', { type: 'button', class: 'link earlier' }, '');
-earlier.addEventListener('click', () => showEarlier());
+earlier.addEventListener('click', () => {
+  earlier.disabled = true;
+  send({ type: 'earlier', before: base });
+});
 
 app.replaceChildren(stripHost, earlier, list, footer);
 
@@ -85,27 +86,30 @@ function setStrip(s: TranscriptStrip): void {
 }
 
 function updateEarlier(): void {
-  earlier.hidden = first === 0;
-  earlier.textContent = `Show ${Math.min(first, WINDOW() * 2)} earlier of ${first} entries`;
+  earlier.hidden = base === 0;
+  earlier.disabled = false;
+  earlier.textContent = `Show ${Math.min(base, PAGE)} earlier of ${base} entries`;
 }
 
-/** Renders entries [from, to) of `order` into a fragment. */
-function renderRange(from: number, to: number): DocumentFragment {
+function render(entries: TranscriptEntry[]): DocumentFragment {
   const fragment = document.createDocumentFragment();
-  for (let i = from; i < to; i++) {
-    const el = renderEntry(data.get(order[i])!, send);
-    elements.set(order[i], el);
+  for (const entry of entries) {
+    const el = renderEntry(entry, send);
+    elements.set(entry.id, el);
     fragment.append(el);
   }
   return fragment;
 }
 
-function showEarlier(): void {
-  const from = Math.max(0, first - WINDOW() * 2);
+/** Older entries the extension sent: put above, keeping what is on screen where it is. */
+function prepend(from: number, entries: TranscriptEntry[]): void {
+  const fresh = entries.filter((e) => !data.has(e.id));
+  for (const e of fresh) data.set(e.id, e);
+  order.unshift(...fresh.map((e) => e.id));
   const el = document.scrollingElement ?? document.documentElement;
   const before = el.scrollHeight;
-  list.prepend(renderRange(from, first));
-  first = from;
+  list.prepend(render(fresh));
+  base = from;
   updateEarlier();
   el.scrollTop += el.scrollHeight - before;
 }
@@ -115,7 +119,6 @@ function upsert(entry: TranscriptEntry): void {
   data.set(entry.id, entry);
   if (!known) order.push(entry.id);
   const old = elements.get(entry.id);
-  if (!old && known) return; // older than the rendered window: rendered with its latest data when shown
   const el = renderEntry(entry, send);
   if (old) old.replaceWith(el);
   else list.append(el);
@@ -165,14 +168,17 @@ window.addEventListener('message', (event: MessageEvent<TranscriptToWebview>) =>
         order.push(entry.id);
         data.set(entry.id, entry);
       }
-      first = Math.max(0, order.length - WINDOW());
-      list.replaceChildren(renderRange(first, order.length));
+      base = m.view.earlier ?? 0;
+      list.replaceChildren(render(m.view.entries));
       updateEarlier();
       setStrip(m.view.strip);
       window.scrollTo(0, document.body.scrollHeight);
       window.aiosTranscriptRendered = { ms: performance.now() - t0, entries: m.view.entries.length };
       return;
     }
+    case 'earlier':
+      prepend(m.from, m.entries);
+      return;
     case 'ops':
       apply(m.ops);
       return;
