@@ -38,6 +38,8 @@ export interface RuntimeDeps {
   onText?: (pid: Pid, delta: string) => void;
   /** the price of an agent's model (null: unknown, so a dollar budget cannot be kept and the call is refused) */
   price?: (agent: AgentRecord) => CallPrice | null;
+  /** awaited before each step lists its tools: tools that start on first need (MCP servers) get ready */
+  toolsReady?: () => Promise<void>;
   /** called with each tool call's result as soon as it is known (for live transcripts) */
   onToolResult?: (pid: Pid, callId: string, content: string, isError: boolean) => void;
 }
@@ -148,6 +150,7 @@ export class AgentRuntime {
   private async step(pid: Pid, estimate: number): Promise<void> {
     const { kernel } = this.deps;
     const signal = kernel.beginStep(pid);
+    if (this.deps.toolsReady) await this.deps.toolsReady();
     const agent = kernel.table.get(pid);
     const started = kernel.clock.now();
     const prompt = kernel.pager.render(pid);
