@@ -145,8 +145,12 @@ const staging10k: BenchCase = {
     return withWorkspace(10_000, async (dir) => {
       const state = await mkdtemp(join(tmpdir(), 'aios-bench-state-'));
       const labels = { 'aios.sandbox': '1', 'aios.kernel': 'bench', 'aios.pid': '0', 'aios.host': `bench:${process.pid}` };
+      // Whatever is created is removed in `finally`, also when a step fails midway.
+      const containers = new Set<Docker.Container>();
+      const stagings = new Set<Awaited<ReturnType<typeof createStaging>>>();
       const run = async (mount: Docker.MountSettings) => {
         const c = await docker.createContainer({ Image: image, Cmd: ['sleep', '600'], User: '1000:1000', Labels: labels, HostConfig: { NetworkMode: 'none', Mounts: [mount] } });
+        containers.add(c);
         await c.start();
         return c;
       };
@@ -156,6 +160,7 @@ const staging10k: BenchCase = {
         for (let i = 0; i < 5; i++) {
           const [ms, box] = await timed(async () => {
             const staging = await createStaging(docker, { workspace: dir, dir: join(state, `ov${i}`), volume: `aios-bench-${process.pid}-${i}`, labels, owner: { uid: 1000, gid: 1000 } });
+            stagings.add(staging);
             return { staging, container: await run({ Type: 'volume', Source: staging.volume, Target: '/workspace' }) };
           });
           await execIn(box.container, 'echo changed >> /workspace/d5/f5.txt');
@@ -165,7 +170,9 @@ const staging10k: BenchCase = {
           overlay.scan.push(scanMs);
           overlay.disk = diskBytes(box.staging.upperDir);
           await box.container.remove({ force: true });
+          containers.delete(box.container);
           await removeStaging(docker, box.staging);
+          stagings.delete(box.staging);
         }
 
         // Copy: the whole tree, bind-mounted (a bind of the copy, never of the real workspace);
@@ -184,6 +191,7 @@ const staging10k: BenchCase = {
           copy.scan.push(scanMs);
           copy.disk = diskBytes(copyDir);
           await container.remove({ force: true });
+          containers.delete(container);
           await rm(copyDir, { recursive: true, force: true });
         }
         const overlaySetup = median(overlay.setup);
@@ -201,6 +209,8 @@ const staging10k: BenchCase = {
           copy_disk_bytes: copy.disk,
         };
       } finally {
+        for (const c of containers) await c.remove({ force: true }).catch(() => undefined);
+        for (const s of stagings) await removeStaging(docker, s).catch(() => undefined);
         await rm(state, { recursive: true, force: true });
       }
     });

@@ -20,6 +20,8 @@ import { createProvider } from '../llm/factory';
 import { SqliteRoutingLog } from '../storage/routingLog';
 import { loadWorkspaceRoles } from '../storage/routingRoles';
 import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
+import { mcpCommand } from './mcpCommand';
+import { stdioTerminal, terminalMcpOptions } from './mcpTerminal';
 import { modelsCli, MODELS_HELP } from './modelsCommand';
 import { progressLine, summaryTable } from './progress';
 import { CliUsageError, LOGS_HELP, logsCommand } from './logsCommand';
@@ -53,6 +55,7 @@ usage:
   aios send PID "<message>" --db FILE           talk to an agent (a finished one takes a new turn)
   aios eval --db FILE [--json] [--review]       scores, grades and health; review improvements
   aios route "<task>" [--json] [--workspace DIR] which agent role should take a task
+  aios mcp list|serve [options]                 MCP servers of a workspace; AIOS as an MCP server
   aios models [SPEC...] [--json]                models you can use, prices, reachability
 
 Run 'aios <command> --help' for the options of a command.`,
@@ -170,6 +173,7 @@ async function run(argv: string[]): Promise<number> {
     dbPath, workspace, approvals,
     sandbox: values['no-sandbox'] ? false : {},
     log: (line) => process.stderr.write(`${line}\n`),
+    mcp: terminalMcpOptions(stdioTerminal(), values.yes === true, say),
     onToolResult: (pid, _callId, content, isError) => {
       const a = session.kernel.table.find(pid);
       for (const l of toolResultLines(a ? `[${pid} ${a.name}]` : `[${pid}]`, content, isError)) say(l);
@@ -386,11 +390,12 @@ async function main(argv: string[]): Promise<number> {
     case 'kill': return kill(rest);
     case 'eval': return evalCommand(rest);
     case 'route': return route(rest);
+    case 'mcp': return mcpCommand(rest);
     case 'models': return modelsCli(rest);
     case 'logs': return logsCommand(rest);
     case 'send': return sendCommand(rest);
     case undefined: case '-h': case '--help': case 'help': return help('main');
-    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, logs, send, eval, route or models (aios --help)`);
+    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, logs, send, eval, route, models or mcp (aios --help)`);
   }
 }
 

@@ -3,7 +3,7 @@
  * raw values through a `SettingsReader` and everything else is plain logic (unit-tested).
  */
 import type { InitializeParams, SandboxSettings, SchedulerSettings } from '../protocol/hostMethods';
-import type { AskLevel, SchedulingPolicyName } from '../protocol/hostTypes';
+import type { AskLevel, JsonValue, SchedulingPolicyName } from '../protocol/hostTypes';
 import type { ModelSettings } from '../protocol/modelMethods';
 import { readModelSettings } from './modelSettings';
 
@@ -24,6 +24,8 @@ export interface AiosSettings {
   nodePath: string;
   /** '' keeps the database in the workspace storage; else a file (relative to the workspace folder) */
   databasePath: string;
+  /** the user-level MCP servers (aios.mcp.servers, Cline shape: name → server) */
+  mcpServers: { [name: string]: JsonValue };
   /** endpoints, prices and windows, the Anthropic base URL and headers */
   models: ModelSettings;
 }
@@ -147,14 +149,23 @@ export function readSettings(read: SettingsReader, inspect?: (key: string) => Se
     },
     nodePath: str('nodePath'),
     databasePath: str('databasePath'),
+    mcpServers: mcpServers(get('mcp.servers'), problems),
     models: readModelSettings(get, problems),
   };
   return { settings, problems };
 }
 
-/** The initialize request for a host on `workspace` with its database at `dbPath`. */
-export function initializeParams(s: AiosSettings, workspace: string, dbPath: string): InitializeParams {
+function mcpServers(v: unknown, problems: SettingProblem[]): AiosSettings['mcpServers'] {
+  if (v === undefined || v === null) return {};
+  if (typeof v === 'object' && !Array.isArray(v)) return v as AiosSettings['mcpServers'];
+  problems.push({ key: 'aios.mcp.servers', message: 'aios.mcp.servers must be an object of name → server ({ "command": …, "args": […] } or { "url": … }); using none' });
+  return {};
+}
+
+/** The initialize request for a host on `workspace` with its database at `dbPath`; `trusted` is VS Code's workspace trust. */
+export function initializeParams(s: AiosSettings, workspace: string, dbPath: string, trusted = false): InitializeParams {
   return {
+    mcp: { trusted, userServers: s.mcpServers },
     workspace,
     dbPath,
     askAtOrAbove: s.approvals.askAtOrAbove,
@@ -179,6 +190,6 @@ export function classifyChange(before: AiosSettings, after: AiosSettings): Setti
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(before.approvals, after.approvals) || !same(before.sandbox, after.sandbox) || before.nodePath !== after.nodePath || before.databasePath !== after.databasePath
     || before.memory.agentQuotaBytes !== after.memory.agentQuotaBytes || !same(before.models, after.models)) return 'restart';
-  if (!same(before.scheduler, after.scheduler) || before.memory.globalLimitBytes !== after.memory.globalLimitBytes) return 'live';
+  if (!same(before.scheduler, after.scheduler) || before.memory.globalLimitBytes !== after.memory.globalLimitBytes || !same(before.mcpServers, after.mcpServers)) return 'live';
   return 'none';
 }

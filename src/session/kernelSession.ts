@@ -42,6 +42,8 @@ import { createWorkspaceTools } from '../tools/workspace';
 import { SafetyLayer, type SafetyOptions } from '../safety/safetyLayer';
 import { REPLAY_APPROVALS } from '../safety/regression';
 import { SafetyStore } from '../storage/safetyStore';
+import { McpAlwaysAllowPolicy } from '../mcp/alwaysAllowPolicy';
+import { McpManager, type McpManagerOptions } from '../mcp/manager';
 
 /** Everything a session is configured with. */
 export interface SessionOptions {
@@ -77,6 +79,8 @@ export interface SessionOptions {
   planner?: Partial<PlannerConfig>;
   /** how long a second writer of a file waits for the first (ms, default 10 s) */
   leaseWaitMs?: number;
+  /** the developer's MCP servers as tools (src/mcp/); absent or false: none */
+  mcp?: Omit<McpManagerOptions, 'workspace' | 'sink' | 'log'> | false;
 }
 
 /** An open kernel session. */
@@ -100,6 +104,8 @@ export class KernelSession {
   readonly sandbox: DockerSandbox | null;
   /** collector, evaluator, heartbeat, reactor and improvement loop */
   readonly safety: SafetyLayer;
+  /** the developer's MCP servers; null when the session runs without them */
+  readonly mcp: McpManager | null;
   /** developer messages to agents, and new turns of finished agents */
   readonly conversation: Conversation;
   /** questions agents asked the developer (ask_developer) */
@@ -164,17 +170,20 @@ export class KernelSession {
         ...(options.extraTools ?? []),
       ];
       for (const t of tools) this.disposables.push(this.registry.register(t));
+      const mcp = options.mcp ? new McpManager({ ...options.mcp, workspace: options.workspace, sink: this.registry, log: (line) => options.log?.(line) }) : null;
+      this.mcp = mcp;
       this.runtime = new AgentRuntime({
         kernel: this.kernel,
         provider: (agent) => this.providerFor(agent.model).provider,
         modelId: (agent) => this.providerFor(agent.model).model,
         // a plan with a cycle is schema-valid but malformed: it counts towards the malformed-output limit
         tools: withInputChecks(this.registry, { plan: (input) => this.planner.check(input) }),
-        policy: this.policy,
+        policy: mcp ? new McpAlwaysAllowPolicy(this.policy, () => mcp.alwaysAllowed()) : this.policy,
         approvals: this.safety.watchApprovals(options.approvals),
         session: this.id,
         config: options.runtime,
         onText: options.onText,
+        toolsReady: mcp ? () => mcp.activate() : undefined,
         onToolResult: options.onToolResult,
       });
       this.conversation = new Conversation(kernel, () => this.runtime.wake());
@@ -304,6 +313,7 @@ export class KernelSession {
     this.questions.dispose();
     this.conversation.dispose();
     const stepsStopped = await settlesWithin(this.runtime.stop(), graceMs);
+    await this.mcp?.dispose();
     this.safety.dispose();
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
     const sandbox = this.sandbox?.dispose().catch((err: Error) => this.options.log?.(`sandbox: ${err.message}`));

@@ -108,7 +108,7 @@ describe('AIOS extension in code-server', function () {
     await proposalDiff('src/greet.js', 'Hello,');
     await agentRow('coder-1', /needs approval/);
     // waiting for the developer is not running
-    assert.match(await wb().statusBarText(/pending/), /0 running.*1 pending/);
+    assert.match(await wb().statusBarText(/pending/), /0 running[\s\S]*1 pending/);
     await wb().page.locator('.notification-toast', { hasText: 'coder-1 asks to edit src/greet.js' }).waitFor({ state: 'visible' });
     await wb().screenshot('02-approval-diff');
     await wb().page.locator('.editor-actions a.action-label[aria-label="Approve"]', { hasText: 'Approve' }).first().click();
