@@ -6,7 +6,7 @@
  * replaced by renames, with every step recorded so a failure puts everything back.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fchmodSync, fchownSync, lchownSync, lstatSync, openSync, renameSync, symlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, lchownSync, lstatSync, openSync, readdirSync, renameSync, rmSync, symlinkSync, writeSync, type Stats } from 'node:fs';
 import { chmod, lchown, lstat, mkdir, mkdtemp, open, readdir, realpath, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { escapeControl } from '../text/displayText';
@@ -117,6 +117,8 @@ export async function applyApproved(workspace: string, files: readonly StagedCha
     const reason = err instanceof ApplyConflict ? err.message : `could not write: ${(err as Error).message}`;
     return { applied: [], conflicts: [{ path, reason: `${reason}; nothing of this change set was applied` }] };
   } finally {
+    // Backups and leftover temporaries are plain files: unlink them in time slices, not one thread-pool trip each.
+    await eachSliced(readdirSync(work), (name) => rmSync(join(work, name), { recursive: true, force: true })).catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   }
   await eachSliced(files, (file) => {

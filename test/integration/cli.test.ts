@@ -69,7 +69,7 @@ describe('aios CLI', function () {
 
   it('lists agents and events, and kills an agent left by a dead kernel', () => {
     const f = fixture([{ text: 'slow', latency_ms: 60_000 }]);
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', 'wait', '--workspace', f.ws, '--model', f.model, '--no-sandbox', '--agents', '2'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', 'wait', '--workspace', f.ws, '--model', f.model, '--no-sandbox', '--agents', '2'], { stdio: 'ignore', env: { ...process.env, ANTHROPIC_API_KEY: '', AIOS_STATE_DIR: STATE } });
     return new Promise<void>((done, fail) => {
       const started = Date.now();
       const poll = setInterval(() => {
