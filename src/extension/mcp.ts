@@ -90,15 +90,25 @@ export function offerAiosServer(launch: () => AiosServerLaunch | null, log: vsco
     return null;
   }
   const changed = new vscode.EventEmitter<void>();
-  const registration = lm.registerMcpServerDefinitionProvider('aios.mcpServer', {
-    onDidChangeMcpServerDefinitions: changed.event,
-    provideMcpServerDefinitions: () => {
-      const l = launch();
-      if (!l) return [];
-      // ELECTRON_RUN_AS_NODE: on VS Code desktop the extension host's runtime is Electron
-      return [new Stdio('AIOS agents', l.node, [l.cli, 'mcp', 'serve', '--workspace', l.workspace, '--db', l.dbPath, '--approvals-socket', l.approvalsSocket], { ELECTRON_RUN_AS_NODE: '1' })];
-    },
-  });
+  let registration: vscode.Disposable;
+  try {
+    registration = lm.registerMcpServerDefinitionProvider('aios.mcpServer', {
+      onDidChangeMcpServerDefinitions: changed.event,
+      provideMcpServerDefinitions: () => {
+        const l = launch();
+        if (!l) return [];
+        // ELECTRON_RUN_AS_NODE: on VS Code desktop the extension host's runtime is Electron
+        return [new Stdio('AIOS agents', l.node, [l.cli, 'mcp', 'serve', '--workspace', l.workspace, '--db', l.dbPath, '--approvals-socket', l.approvalsSocket], { ELECTRON_RUN_AS_NODE: '1' })];
+      },
+    });
+  } catch (err) {
+    // VS Code 1.100 (code-server 4.100) has the API but wants the provider under
+    // contributes.modelContextServerCollections (renamed mcpServerDefinitionProviders in 1.101): a
+    // throw here would fail the whole activation.
+    changed.dispose();
+    log.info(`this editor refused the MCP server definition provider (${(err as Error).message}): AIOS is not offered to its agent mode (run \`aios mcp serve\` from its MCP configuration instead)`);
+    return null;
+  }
   log.info('AIOS is offered as an MCP server to the editor\'s agent mode');
   return vscode.Disposable.from(registration, changed);
 }
