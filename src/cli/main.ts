@@ -36,6 +36,7 @@ import { SafetyStore } from '../storage/safetyStore';
 import { RulePolicy } from '../tools/policy';
 import { ToolRegistry } from '../tools/registry';
 import { createWorkspaceTools } from '../tools/workspace';
+import { defaultDatabasePath, legacyNote } from './databasePath';
 
 /** A usage error: printed with the command's help hint, exit 2. */
 class UsageError extends Error {}
@@ -66,7 +67,7 @@ Run 'aios <command> --help' for the options of a command.`,
                       openrouter:anthropic/claude-sonnet-4.5, ollama:qwen3:8b, lmstudio:MODEL,
                       or scripted:PATH (the offline scripted model); see 'aios models'
                       (default scripted:<workspace>/.aios/scripts/default.json if it exists)
-  --db FILE           the database (default <workspace>/.aios/aios.db)
+  --db FILE           the database (default: a file per workspace under ~/.local/state/aios)
   --role R            the agents' role (default coder)
   --priority P        0 (most urgent) to 99 (default 50)
   --max-tokens N      token budget per agent
@@ -97,7 +98,7 @@ before the database's last event. See docs/safety.md for the formulas.`,
 
   --json             print {"role": …, "tier": …, "confidence": …} (then reason, candidates, decision)
   --workspace DIR    the workspace: its .aios/roles.json adds roles (default: the current folder)
-  --db FILE          where the decision is recorded (default <workspace>/.aios/aios.db)
+  --db FILE          where the decision is recorded (default: a file per workspace under ~/.local/state/aios)
   --no-record        do not record the decision
   --threshold X      below this confidence (0-1) the model or you choose (default 0.5)
   --model M          an Anthropic model to ask when the router is unsure (needs ANTHROPIC_API_KEY)
@@ -131,7 +132,7 @@ function positiveNumber(name: string, value: string | undefined): number | undef
 function requireDb(value: string | undefined, command: string): string {
   if (!value) throw new UsageError(`--db FILE is required; see 'aios ${command} --help'`);
   const path = resolve(value);
-  if (!existsSync(path)) throw new UsageError(`no database at ${path}: give the --db of an 'aios run' (default <workspace>/.aios/aios.db)`);
+  if (!existsSync(path)) throw new UsageError(`no database at ${path}: give the --db of an 'aios run' (default: a file per workspace under ~/.local/state/aios)`);
   return path;
 }
 
@@ -150,7 +151,9 @@ async function run(argv: string[]): Promise<number> {
   if (values.yes && values['deny-risky']) throw new UsageError('--yes and --deny-risky contradict each other: give one');
   const agents = values.agents === undefined ? 1 : Number(values.agents);
   if (!Number.isInteger(agents) || agents < 1 || agents > 1000) throw new UsageError(`--agents must be a whole number from 1 to 1000 (got '${values.agents}')`);
-  const dbPath = resolve((values.db as string | undefined) ?? join(workspace, '.aios', 'aios.db'));
+  const fallback = defaultDatabasePath(workspace);
+  const dbPath = resolve((values.db as string | undefined) ?? fallback.path);
+  if (!values.db && fallback.legacy) process.stderr.write(`${legacyNote(dbPath)}\n`);
   mkdirSync(dirname(dbPath), { recursive: true });
   const model = (values.model as string | undefined) ?? defaultModel(workspace);
   const budgets: Partial<Budgets> = {};
@@ -186,6 +189,7 @@ async function run(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', interrupt);
   try {
+    say(`database: ${dbPath}`);
     if (model.startsWith('scripted:')) say(`model: ${model} — the offline scripted model; its output is scripted, not a real model's`);
     else say(`model: ${model} (${session.providerFor(model).resolved?.provider ?? 'anthropic'})`);
     const pids: number[] = [];
@@ -288,7 +292,7 @@ async function route(argv: string[]): Promise<number> {
   const askModel = chosen ? modelRoleChooser(chosen.provider, chosen.model) : null;
   let store: SqliteStore | null = null;
   if (!values['no-record']) {
-    const dbPath = resolve((values.db as string | undefined) ?? join(workspace, '.aios', 'aios.db'));
+    const dbPath = resolve((values.db as string | undefined) ?? defaultDatabasePath(workspace).path);
     mkdirSync(dirname(dbPath), { recursive: true });
     store = SqliteStore.open(dbPath);
   }

@@ -63,5 +63,5 @@ function toApprovalView(r: ApprovalRequest): ApprovalView {
   const subject: ApprovalView['subject'] = s.kind === 'edit' ? { kind: 'edit', summary: s.summary, files: s.files.map((f) => ({ ...f })) }
     : s.kind === 'command' ? { kind: 'command', summary: s.summary, command: s.command, cwd: s.cwd }
     : { kind: 'tool', summary: s.summary, input: (JSON.parse(JSON.stringify(s.input ?? null)) as JsonValue) };
-  return { id: r.id, pid: r.pid, agentName: r.agentName, tool: r.tool, risk: r.risk, subject, createdAt: r.createdAt, rememberable: false };
+  return { id: r.id, pid: r.pid, agentName: r.agentName, tool: r.tool, risk: r.risk, subject, createdAt: r.createdAt, rememberable: false, ruleCovers: null };
 }

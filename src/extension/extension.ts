@@ -104,7 +104,23 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
   else log.info('no folder is open: the kernel host starts when you open one');
   subs.push(vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, new ProposedContentProvider(center)));
 
-  const agents = createAgentsView(new ActivationTiming(log, activatedAt, () => state));
+  // "No agents yet" and the other empty-state texts wait for aios.stateReady. It turns true only
+  // once the Agents view has its rows (or is hidden): set before, the welcome text would flash
+  // over an empty tree while the first rows are on their way (after a reload, with agents).
+  let stateReady = false;
+  const markReady = (ready: boolean) => {
+    if (stateReady === ready) return;
+    stateReady = ready;
+    void vscode.commands.executeCommand('setContext', ContextKeys.stateReady, ready);
+  };
+  const timing = new ActivationTiming(log, activatedAt, () => state);
+  const agents = createAgentsView({
+    rendered: (count) => {
+      timing.rendered(count);
+      // after the rows reach the workbench (the answer to this getChildren goes first)
+      if (count >= 0) setTimeout(() => markReady(Boolean(state.snapshot)), 0);
+    },
+  });
   const memory = createMemoryView(state);
   const approvals = createApprovalsView(center);
   const tools = createToolsView(state);
@@ -118,13 +134,10 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
     statusBar.update({ host: supervisor.status, snapshot: state.snapshot, pending: center.list().length, hasApiKey: realDefault });
     approvals.view.badge = center.list().length ? { value: center.list().length, tooltip: plural(center.list().length, 'approval request') + ' waiting for you' } : undefined;
   };
-  let stateReady = false;
   subs.push(
     state.onDidChange((snapshot) => {
-      if (stateReady !== Boolean(snapshot)) {
-        stateReady = Boolean(snapshot);
-        void vscode.commands.executeCommand('setContext', ContextKeys.stateReady, stateReady);
-      }
+      if (!snapshot) markReady(false);
+      else if (!agents.view.visible) markReady(true);
       agents.provider.update(snapshot, state.lastTiming?.manual ?? false);
       const names = snapshot ? snapshot.agents.filter((a) => a.state !== 'done' && a.state !== 'failed' && a.state !== 'killed').map((a) => [a.pid, a.name]) : null;
       memory.provider.refreshIfChanged(JSON.stringify(snapshot ? [snapshot.memory, names] : null));
@@ -247,7 +260,7 @@ async function showNotice(notice: NoticeView, openDashboard: () => void): Promis
 /** Reads the settings and reports refused values once per change. */
 function loadSettings(log: vscode.LogOutputChannel): AiosSettings {
   const config = vscode.workspace.getConfiguration('aios');
-  const { settings, problems } = readSettings((key) => config.get(key));
+  const { settings, problems } = readSettings((key) => config.get(key), (key) => config.inspect(key), vscode.workspace.isTrusted);
   for (const p of problems) {
     log.warn(p.message);
     void vscode.window.showWarningMessage(`AIOS: ${p.message}`);

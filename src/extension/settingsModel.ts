@@ -18,7 +18,7 @@ export interface AiosSettings {
   budgets: { tokens: number | null; dollars: number | null; steps: number | null };
   context: { tokens: number; high: number; low: number };
   memory: { globalLimitBytes: number; agentQuotaBytes: number };
-  approvals: { askAtOrAbove: AskLevel; timeoutMs: number };
+  approvals: { askAtOrAbove: AskLevel; timeoutMs: number; protectedPaths: string[] };
   sandbox: SandboxSettings;
   /** '' runs the kernel host on the extension host's own runtime */
   nodePath: string;
@@ -38,9 +38,41 @@ export interface SettingProblem {
 
 const MIB = 1024 * 1024;
 
-/** Reads and validates every setting; bad values fall back to defaults and are reported. */
-export function readSettings(get: SettingsReader): { settings: AiosSettings; problems: SettingProblem[] } {
+/** The layers of one setting (`getConfiguration('aios').inspect(key)`, the parts used here). */
+export interface SettingLayers {
+  defaultValue?: unknown;
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/**
+ * Settings that can weaken security (what asks, the sandbox, which node runs the kernel, where its
+ * database is). They are `machine` scope in package.json; a value a workspace sets anyway (its
+ * .vscode/settings.json, which an agent or a cloned repository may have written) is ignored.
+ */
+export const SECURITY_SETTINGS: readonly string[] = [
+  'approvals.askAtOrAbove', 'approvals.timeoutMinutes', 'approvals.protectedPaths',
+  'sandbox.enabled', 'sandbox.image', 'sandbox.dockerHost', 'sandbox.memoryMiB', 'sandbox.cpus', 'sandbox.pids',
+  'nodePath', 'databasePath',
+];
+
+/**
+ * Reads and validates every setting; bad values fall back to defaults and are reported. With
+ * `inspect`, security settings are taken from the user's settings only, and a workspace value is
+ * reported as ignored (`trusted` false says why more plainly: the workspace is not trusted).
+ */
+export function readSettings(read: SettingsReader, inspect?: (key: string) => SettingLayers | undefined, trusted = true): { settings: AiosSettings; problems: SettingProblem[] } {
   const problems: SettingProblem[] = [];
+  const get: SettingsReader = !inspect ? read : (key) => {
+    if (!SECURITY_SETTINGS.includes(key)) return read(key);
+    const layers = inspect(key);
+    if (layers && (layers.workspaceValue !== undefined || layers.workspaceFolderValue !== undefined)) {
+      const why = trusted ? 'it can weaken security, so only your user settings count' : 'this workspace is not trusted, and it can weaken security';
+      problems.push({ key: `aios.${key}`, message: `aios.${key} is set in this workspace's settings and is ignored: ${why}. Set it in your user settings if you mean it` });
+    }
+    return layers?.globalValue ?? layers?.defaultValue;
+  };
   const num = (key: string, fallback: number, min: number, max: number, integer = true): number => {
     const v = get(key);
     if (v === undefined || v === null) return fallback;
@@ -67,6 +99,15 @@ export function readSettings(get: SettingsReader): { settings: AiosSettings; pro
     return fallback;
   };
   const unlimited = (n: number): number | null => (n === 0 ? null : n);
+  const stringList = (key: string): string[] => {
+    const v = get(key);
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+      problems.push({ key: `aios.${key}`, message: `aios.${key} must be a list of workspace-relative paths or globs; using none` });
+      return [];
+    }
+    return (v as string[]).map((x) => x.trim()).filter(Boolean);
+  };
 
   let high = num('context.highWatermark', 0.9, 0.05, 1, false);
   let low = num('context.lowWatermark', 0.7, 0.01, 0.99, false);
@@ -96,6 +137,7 @@ export function readSettings(get: SettingsReader): { settings: AiosSettings; pro
     approvals: {
       askAtOrAbove: oneOf<AskLevel>('approvals.askAtOrAbove', ['medium', 'high', 'critical'], 'medium'),
       timeoutMs: num('approvals.timeoutMinutes', 10, 1, 24 * 60) * 60_000,
+      protectedPaths: stringList('approvals.protectedPaths'),
     },
     sandbox: {
       enabled: get('sandbox.enabled') !== false,
@@ -127,6 +169,7 @@ export function initializeParams(s: AiosSettings, workspace: string, dbPath: str
     workspace,
     dbPath,
     askAtOrAbove: s.approvals.askAtOrAbove,
+    protectedPaths: s.approvals.protectedPaths,
     approvalTimeoutMs: s.approvals.timeoutMs,
     scheduler: s.scheduler,
     globalMemoryBytes: s.memory.globalLimitBytes,

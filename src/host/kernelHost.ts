@@ -145,6 +145,7 @@ export class KernelHost {
         memory: { globalLimitBytes: params.globalMemoryBytes, defaultQuotaBytes: params.agentQuotaBytes },
         providers: { settings: this.models.settings, credentials, lm: this.lm },
         askAtOrAbove: params.askAtOrAbove,
+        protectedPaths: params.protectedPaths ?? [],
         sandbox: params.sandbox.enabled
           ? {
               image: params.sandbox.image ?? undefined,

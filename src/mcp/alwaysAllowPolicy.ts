@@ -19,6 +19,10 @@ export class McpAlwaysAllowPolicy implements ApprovalPolicy {
     return { verdict: 'allow', rule: `${MCP_RULE_PREFIX}${request.tool.name}`, reason: `allowed by alwaysAllow in the MCP configuration for ${request.tool.name}` };
   }
 
+  coverage(request: PolicyRequest): string | null {
+    return this.inner.coverage(request);
+  }
+
   remember(request: PolicyRequest, scope: RuleScope, now: number): StandingRule {
     return this.inner.remember(request, scope, now);
   }

@@ -39,6 +39,8 @@ export interface InitializeParams {
   /** the SQLite file (in the extension's workspace storage) */
   dbPath: string;
   askAtOrAbove: AskLevel;
+  /** more workspace paths (globs) whose change is critical risk (aios.approvals.protectedPaths); absent: none */
+  protectedPaths?: string[];
   /** an unanswered approval counts as deny after this long */
   approvalTimeoutMs: number;
   scheduler: SchedulerSettings;

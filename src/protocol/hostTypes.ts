@@ -155,6 +155,8 @@ export interface ApprovalView {
   createdAt: number;
   /** false for critical tools: no standing rule may be created ("always allow" is not offered) */
   rememberable: boolean;
+  /** what "always allow" would cover, in words (shown before the rule is saved); null when not rememberable */
+  ruleCovers: string | null;
 }
 
 /** The developer's answer; for change sets `files` may approve a subset. */

@@ -2,6 +2,7 @@
  * One kernel session: the store, the kernel, the providers, the tools, the policy and the step
  * loop, wired in one place. The kernel host process and the `aios` CLI both open one.
  */
+import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Kernel, type MemoryConfig } from '../kernel/kernel';
 import type { ApprovalClient, Disposable, LlmProvider, Tool } from '../kernel/ports';
@@ -56,6 +57,8 @@ export interface SessionOptions {
   memory?: Partial<MemoryConfig>;
   providers?: ProviderFactoryOptions;
   askAtOrAbove?: AskThreshold;
+  /** more workspace paths (globs) whose change is critical risk, besides .git, .vscode, .aios (aios.approvals.protectedPaths) */
+  protectedPaths?: readonly string[];
   /** extra tools */
   extraTools?: Tool[];
   /** the Docker sandbox for run_command (workspace and session are filled in); false for none */
@@ -121,8 +124,9 @@ export class KernelSession {
         throw new Error(`another AIOS kernel (process ${other}) is running on ${options.dbPath}: stop it first, or use another database (--db / aios.databasePath)`);
       }
       this.kernel = new Kernel({ store: this.store, scheduler: options.scheduler, memory: options.memory });
-      this.policy = new RulePolicy({ store: this.store, session: this.id, askAtOrAbove: options.askAtOrAbove });
-      this.sandbox = options.sandbox === false ? null : new DockerSandbox({ ...options.sandbox, workspace: options.workspace, session: this.id }, options.log);
+      this.policy = new RulePolicy({ store: this.store, session: this.id, askAtOrAbove: options.askAtOrAbove, protectedPaths: options.protectedPaths });
+      // The database is never something a change set may touch (nor, under .aios, something the sandbox sees).
+      this.sandbox = options.sandbox === false ? null : new DockerSandbox({ ...options.sandbox, workspace: options.workspace, session: this.id, untouchable: [resolve(options.dbPath)] }, options.log);
       this.safety = new SafetyLayer({
         kernel: this.kernel, db: new SafetyStore(this.store), policy: this.policy, tools: this.registry, session: this.id, workspace: options.workspace,
         // L1 replays: a throw-away session on a temporary database, scripted model, no sandbox, no heartbeat
@@ -156,7 +160,7 @@ export class KernelSession {
       this.questions = new Questions(kernel);
       const leased = (t: Tool) => (t.name === 'write_file' || t.name === 'edit_file' ? withFileLeases(t, this.leases) : t);
       const tools = [
-        ...createWorkspaceTools({ root: options.workspace, ledger: this.ledger }).map(leased),
+        ...createWorkspaceTools({ root: options.workspace, ledger: this.ledger, forbidden: [resolve(options.dbPath)] }).map(leased),
         recallTool(this.kernel.pager, this.memories),
         rememberTool(this.memories),
         planTool(this.planner, kernel),
