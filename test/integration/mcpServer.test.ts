@@ -104,7 +104,8 @@ describe('aios mcp serve: AIOS as an MCP server', function () {
     }
   });
 
-  it('the MCP Inspector (command-line mode) lists every AIOS tool and calls each of them', () => {
+  it('the MCP Inspector (command-line mode) lists every AIOS tool and calls each of them', function () {
+    this.timeout(300_000); // ten Inspector runs, each starting the server anew
     const { ws, db } = workspace(60_000);
     const inspector = (method: string[]) => {
       const r = spawnSync(process.execPath, [INSPECTOR, '--cli', process.execPath, ...serveArgs(ws, ['--db', db]), '--method', ...method], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ANTHROPIC_API_KEY: '' } });
