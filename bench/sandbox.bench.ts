@@ -6,6 +6,8 @@
  *   sandbox.warm_exec_api  the same through a Docker exec per command (execMode 'api'), for comparison
  *   sandbox.concurrent_20  20 agents each running a short command at once: wall time and commands/s
  *   sandbox.staging_10k    overlay staging vs. a plain copy on a 10,000-file workspace
+ *   sandbox.collect_10k    collecting (and hashing) the changes of a command that touched 10,000 files (target ≤ 2 s)
+ *   sandbox.apply_1k       applying an approved 1,000-file change set to the real workspace (target ≤ 1 s)
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
@@ -249,4 +251,62 @@ async function diffTrees(a: string, b: string): Promise<number> {
   return changed;
 }
 
-export const cases: BenchCase[] = [coldStart, warmExecCase('sandbox.warm_exec', 'auto', 25), warmExecCase('sandbox.warm_exec_api', 'api', null), concurrent20, staging10k];
+/** A command rewrites 10,000 files of a 10,000-file workspace: how long until its change set is ready. */
+const collect10k: BenchCase = {
+  name: 'sandbox.collect_10k',
+  needs: 'docker',
+  async run(): Promise<BenchResult> {
+    await engineAndImage();
+    return withWorkspace(10_000, async (dir) => {
+      const sandbox = new DockerSandbox({ workspace: dir, session: session(), poolSize: 0 });
+      try {
+        const samples: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const pid = i + 1;
+          const r = await sandbox.exec(pid, `for d in /workspace/d*; do for f in $d/*.txt; do echo run${i} >> $f; done; done`, { timeoutMs: 120_000 });
+          if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode}: ${r.stderr}`);
+          const [ms, changes] = await timed(() => sandbox.changes(pid));
+          if (changes.length !== 10_000) throw new Error(`expected 10,000 changes, got ${changes.length}`);
+          samples.push(ms);
+          await sandbox.release(pid);
+        }
+        const r = summarize('sandbox.collect_10k', samples, 1, { files: 10_000 });
+        return { ...r, target_p50_ms: 2000, meets_target: r.p50_us <= 2_000_000 };
+      } finally {
+        await sandbox.dispose();
+      }
+    });
+  },
+};
+
+/** An approved change set of 1,000 modified files applied to the real workspace. */
+const apply1k: BenchCase = {
+  name: 'sandbox.apply_1k',
+  needs: 'docker',
+  async run(): Promise<BenchResult> {
+    await engineAndImage();
+    return withWorkspace(1000, async (dir) => {
+      const sandbox = new DockerSandbox({ workspace: dir, session: session(), poolSize: 0 });
+      try {
+        const samples: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const pid = i + 1;
+          const r = await sandbox.exec(pid, `for d in /workspace/d*; do for f in $d/*.txt; do echo apply${i} >> $f; done; done`, { timeoutMs: 120_000 });
+          if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode}: ${r.stderr}`);
+          const changes = await sandbox.changes(pid);
+          if (changes.length !== 1000) throw new Error(`expected 1,000 changes, got ${changes.length}`);
+          const [ms, result] = await timed(() => sandbox.apply(pid, changes));
+          if (result.applied.length !== 1000) throw new Error(`applied ${result.applied.length}: ${JSON.stringify(result.conflicts.slice(0, 3))}`);
+          samples.push(ms);
+          await sandbox.release(pid);
+        }
+        const r = summarize('sandbox.apply_1k', samples, 1, { files: 1000 });
+        return { ...r, target_p50_ms: 1000, meets_target: r.p50_us <= 1_000_000 };
+      } finally {
+        await sandbox.dispose();
+      }
+    });
+  },
+};
+
+export const cases: BenchCase[] = [coldStart, warmExecCase('sandbox.warm_exec', 'auto', 25), warmExecCase('sandbox.warm_exec_api', 'api', null), concurrent20, staging10k, collect10k, apply1k];
