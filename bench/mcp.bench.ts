@@ -74,6 +74,7 @@ async function callOverhead(): Promise<BenchResult> {
       direct_sdk_p50_us: round(theirsP50 * 1000),
       added_p50_ms: round(oursP50 - theirsP50),
       target_added_p50_ms: 5,
+      pass: oursP50 - theirsP50 <= 5,
       calls: rounds,
     };
   } finally {
@@ -116,6 +117,7 @@ async function sessionOpen(): Promise<BenchResult> {
     no_servers_p50_us: round(none * 1000),
     added_p50_ms: round(ten - none),
     target_added_ms: 100,
+    pass: ten - none <= 100,
   };
 }
 

@@ -109,8 +109,9 @@ async function rateLimitedOn(session: KernelSession, provider: TimedProvider, rp
   // calls through; tokens per minute are not binding at 250 tokens a call.
   const limitRate = rpm / 60;
   const starts = provider.calls.map((c) => c.start).filter((s) => s <= tEnd).sort((a, b) => a - b);
-  const burstEnd = starts.findIndex((s, i) => i + 1 > rpm + (limitRate * (s - t0)) / 1000);
-  if (burstEnd < 0) throw new Error(`only ${starts.length} calls in ${round(elapsed / 1000, 1)} s: the initial burst never ran out, lengthen the window`);
+  // (a limited kernel stays at or under that bound, so "reached" means within one call of it)
+  const burstEnd = starts.findIndex((s, i) => i + 1 >= rpm + (limitRate * (s - t0)) / 1000 - 1);
+  if (burstEnd < 0) throw new Error(`only ${starts.length} calls in ${round(elapsed / 1000, 1)} s: the calls never reached the bucket's capacity plus its refill, so there was no steady state to measure: lengthen the window`);
   const steadyFrom = starts[burstEnd]!;
   const steadyCalls = starts.length - burstEnd;
   const steadyRate = steadyCalls / ((tEnd - steadyFrom) / 1000);

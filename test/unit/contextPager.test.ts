@@ -138,6 +138,30 @@ describe('context pager', () => {
     assert.equal(pager.loadSnapshot(pid, 'nope'), false);
   });
 
+  it('loads the same snapshot again unchanged after the loaded context was used, and a new snapshot when it was replaced', () => {
+    const { pager, pid } = setup(100_000);
+    for (let i = 0; i < 10; i++) pager.addMessage(pid, 'user', `message ${i}`);
+    pager.save(pid, { step: 1, files: ['a.ts'] });
+    pager.snapshot(pid);
+    assert.equal(pager.loadSnapshot(pid), true);
+    // use the loaded context: new pages, a swap-out, a changed saved state (the parsed snapshot must not change with it)
+    pager.addMessage(pid, 'user', 'after the first load');
+    pager.swapOut(pid, 0);
+    (pager.restore(pid) as { files: string[] }).files.push('b.ts');
+    assert.equal(pager.loadSnapshot(pid), true);
+    assert.equal(pager.pages(pid).length, 12);
+    assert.ok(pager.pages(pid).every((p) => p.resident && p.blocks), 'every page is resident again, with its content');
+    assert.deepEqual(pager.restore(pid), { step: 1, files: ['a.ts'] });
+    assert.doesNotMatch(JSON.stringify(pager.render(pid).messages), /after the first load/);
+    // a new snapshot under the same name replaces what the next load sees
+    pager.addMessage(pid, 'user', 'in the second snapshot');
+    pager.snapshot(pid);
+    pager.addMessage(pid, 'user', 'after the second snapshot');
+    assert.equal(pager.loadSnapshot(pid), true);
+    assert.match(JSON.stringify(pager.render(pid).messages), /in the second snapshot/);
+    assert.doesNotMatch(JSON.stringify(pager.render(pid).messages), /after the second snapshot/);
+  });
+
   it('writes only new pages at each flush', () => {
     const { pager, pid, kernel, store } = setup();
     pager.addMessage(pid, 'assistant', 'one');
