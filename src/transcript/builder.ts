@@ -47,6 +47,7 @@ export class TranscriptBuilder {
   private lastSeq = 0;
   /** model text streamed for a step whose previous step's events have not arrived yet */
   private early: ModelEntry | null = null;
+  private quiet = false;
 
   constructor(private readonly deps: TranscriptDeps) {
     this.index = new PageIndex(deps.pages);
@@ -278,16 +279,28 @@ export class TranscriptBuilder {
     return false;
   }
 
+  /** Applies stored events without making deltas nobody will read (opening a transcript). */
+  replay(events: readonly StoredEvent[]): void {
+    this.quiet = true;
+    try {
+      for (const e of events) this.apply(e);
+    } finally {
+      this.quiet = false;
+    }
+  }
+
   private put(entry: TranscriptEntry): TranscriptOp[] {
     if (!this.byId.has(entry.id)) this.order.push(entry.id);
     this.byId.set(entry.id, entry);
-    return [{ op: 'upsert', entry: { ...entry } as TranscriptEntry }];
+    return this.upsert(entry);
   }
 
   private upsert(entry: TranscriptEntry): TranscriptOp[] {
-    return [{ op: 'upsert', entry: { ...entry } as TranscriptEntry }];
+    return this.quiet ? NO_OPS : [{ op: 'upsert', entry: { ...entry } as TranscriptEntry }];
   }
 }
+
+const NO_OPS = Object.freeze([]) as unknown as TranscriptOp[];
 
 /** A budget figure as the strip and the CLI print it. */
 export function formatBudget(budget: BudgetName, n: number): string {
