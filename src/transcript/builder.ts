@@ -250,9 +250,7 @@ export class TranscriptBuilder {
       this.suspendedBy = null;
       return this.put({ kind: 'status', id, at, state: 'ready', budget: null, text: 'Resumed' });
     }
-    if ((e.from === 'done' || e.from === 'failed') && e.to === 'ready') {
-      return this.put({ kind: 'status', id, at, state: 'ready', budget: null, text: 'New turn' });
-    }
+    // a new turn (done or failed → ready) shows as the developer's message that started it
     if (e.to === 'done') {
       const step = this.lastText && this.byId.has(modelEntryId(this.steps)) ? this.steps : null;
       return this.put({ kind: 'result', id, at, text: this.lastText || this.deps.agent().result || '(no final answer)', scripted: this.isScripted(), failed: false, step });
