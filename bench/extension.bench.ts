@@ -1,6 +1,6 @@
 /**
  * The extension in real VS Code (code-server + Chromium; scripts/ensure-e2e.sh installs them).
- * Without them the code-server cases report an `error` field instead of figures.
+ * Without them the code-server cases are reported as skipped, with the reason.
  *   extension.activate_ms   activation → first Agents view render (p50 over window reloads;
  *                           target ≤ 250 ms); `state_ms`: activation → the view shows the kernel's agents
  *   extension.tree_1000     "AIOS: Refresh Views" with 1,000 agents: state fetch + tree items handed
@@ -101,7 +101,7 @@ const activate: BenchCase = {
       }
       const result = summarize('extension.activate_ms', paint, 1);
       const sorted = [...state].sort((a, b) => a - b);
-      return { ...result, p50_ms: median(paint), state_p50_ms: median(state), state_max_ms: sorted[sorted.length - 1]!, target_ms: 250, reloads: RELOADS };
+      return { ...result, p50_ms: median(paint), state_p50_ms: median(state), state_max_ms: sorted[sorted.length - 1]!, target_ms: 250, pass: median(paint) <= 250, reloads: RELOADS };
     });
   },
 };
@@ -137,7 +137,7 @@ const tree1000: BenchCase = {
         fetch.push(Number(m[3]));
       }
       const r = summarize('extension.tree_1000', total, 1);
-      return { ...r, p50_ms: median(total), fetch_p50_ms: median(fetch), target_ms: 100, refreshes: REFRESHES };
+      return { ...r, p50_ms: median(total), fetch_p50_ms: median(fetch), target_ms: 100, pass: median(total) <= 100, refreshes: REFRESHES };
     });
   },
 };

@@ -4,20 +4,33 @@
  */
 import { performance } from 'node:perf_hooks';
 
-/** One line of `npm run bench -- --json`. Extra figures (ratios, totals) may be added. */
+/**
+ * One line of `npm run bench -- --json`. A figure the case does not measure is absent, never 0.
+ * A case with a target reports `pass` (true or false). A case that could not run has `skipped`
+ * (a real part is missing, with what to do) or `error` (it failed) and no figures.
+ */
 export interface BenchResult {
   name: string;
-  ops_per_sec: number;
-  p50_us: number;
-  p99_us: number;
-  [extra: string]: number | string | boolean;
+  ops_per_sec?: number;
+  p50_us?: number;
+  p99_us?: number;
+  pass?: boolean;
+  skipped?: string;
+  error?: string;
+  [extra: string]: number | string | boolean | undefined;
 }
+
+/** A result with per-operation figures (what `summarize` / `measure` build). */
+export type MeasuredResult = BenchResult & { ops_per_sec: number; p50_us: number; p99_us: number };
+
+/** A real part a case needs; without it the case is reported as skipped with the reason. */
+export type BenchNeed = 'docker' | 'code-server' | 'chromium';
 
 /** A named benchmark; `run` returns its result (use `measure` / `measureAsync`, or build one). */
 export interface BenchCase {
   name: string;
-  /** `true` when the case needs a Docker engine or another real part that may be absent */
-  needs?: 'docker' | 'code-server';
+  /** real parts that may be absent (run.ts checks them before running the case) */
+  needs?: BenchNeed | BenchNeed[];
   run(): Promise<BenchResult> | BenchResult;
 }
 
@@ -41,7 +54,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Builds a result from per-batch durations (ms) of `batch` operations each. */
-export function summarize(name: string, batchMs: number[], batch: number, extra: Record<string, number | string | boolean> = {}): BenchResult {
+export function summarize(name: string, batchMs: number[], batch: number, extra: Record<string, number | string | boolean> = {}): MeasuredResult {
   const perOpUs = batchMs.map((ms) => (ms * 1000) / batch).sort((a, b) => a - b);
   const totalMs = batchMs.reduce((a, b) => a + b, 0);
   return {
@@ -59,7 +72,7 @@ export function round(x: number, digits = 3): number {
 }
 
 /** Times a synchronous operation; `op(i)` gets a running index. */
-export function measure(name: string, op: (i: number) => void, options: MeasureOptions = {}): BenchResult {
+export function measure(name: string, op: (i: number) => void, options: MeasureOptions = {}): MeasuredResult {
   const batch = options.batch ?? 1;
   const durationMs = options.durationMs ?? 1000;
   const minBatches = options.minBatches ?? 20;
@@ -79,7 +92,7 @@ export function measure(name: string, op: (i: number) => void, options: MeasureO
 }
 
 /** Times an asynchronous operation, one at a time. */
-export async function measureAsync(name: string, op: (i: number) => Promise<void>, options: MeasureOptions = {}): Promise<BenchResult> {
+export async function measureAsync(name: string, op: (i: number) => Promise<void>, options: MeasureOptions = {}): Promise<MeasuredResult> {
   const batch = options.batch ?? 1;
   const durationMs = options.durationMs ?? 1000;
   const minBatches = options.minBatches ?? 20;

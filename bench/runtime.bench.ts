@@ -1,7 +1,10 @@
 /**
  * Step-loop benchmarks: the kernel's own cost per step, throughput and fairness under rate
  * limits, and prompt-cache reuse under a tight context budget (through the real Anthropic SDK
- * against the local Messages API server, which simulates prompt caching).
+ * against the local Messages API server). The cache figures of `runtime.prefix_reuse_200` come
+ * from that server's prompt-cache SIMULATOR (test/support/promptCacheSim.ts), not from a real API,
+ * and are labelled so (`simulated_*`). The scripted provider runs with strict rule checks off here:
+ * these figures are the kernel's cost, not the tests' checks.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,11 +64,14 @@ async function stepOverhead(): Promise<BenchResult> {
   // A trivial tool (recall of a resident page, different each step so it is not a loop): the
   // figure is the kernel's cost, not a tool's.
   const script: Script = { turns: Array.from({ length: steps }, (_, i) => ({ text: `step ${i}`, tool_calls: [{ name: 'recall', input: { page: i + 1 } }] })) };
-  const provider = new TimedProvider(new ScriptedProvider(script));
+  const provider = new TimedProvider(new ScriptedProvider(script, { strict: false }));
   const session = sessionWith(provider);
-  session.spawn({ task: 'bench', model: 'bench' });
-  await session.runtime.idle();
-  await session.close();
+  try {
+    session.spawn({ task: 'bench', model: 'bench' });
+    await session.runtime.idle();
+  } finally {
+    await session.close();
+  }
   // Kernel time of a step = from the end of one model call to the start of the next (tool,
   // commit, scheduling, prompt render): everything but the model.
   const gaps: number[] = [];
@@ -76,30 +82,48 @@ async function stepOverhead(): Promise<BenchResult> {
 async function rateLimited(): Promise<BenchResult> {
   const windowMs = 20_000;
   const rpm = 600;
-  const provider = new TimedProvider(new ScriptedProvider(toolTurns(400, { input_tokens: 200, output_tokens: 50 }, 100)));
+  const provider = new TimedProvider(new ScriptedProvider(toolTurns(400, { input_tokens: 200, output_tokens: 50 }, 100), { strict: false }));
   const session = sessionWith(provider, { scheduler: { maxConcurrent: 8, requestsPerMinute: rpm, tokensPerMinute: 200_000 } });
+  try {
+    return await rateLimitedOn(session, provider, rpm, windowMs);
+  } finally {
+    for (const a of session.kernel.table.list()) if (!['done', 'failed', 'killed'].includes(a.state)) session.kernel.kill(a.pid, 'bench over');
+    await session.close();
+  }
+}
+
+async function rateLimitedOn(session: KernelSession, provider: TimedProvider, rpm: number, windowMs: number): Promise<BenchResult> {
   const t0 = performance.now();
   const urgent = session.spawn({ task: 'urgent', model: 'bench', priority: 0 }).pid;
   const others = Array.from({ length: 99 }, (_, i) => session.spawn({ task: `t${i}`, model: 'bench', priority: 50 }).pid);
   await new Promise((r) => setTimeout(r, windowMs));
+  const tEnd = performance.now();
   const counts = new Map<number, number>();
   for (const a of session.kernel.table.list()) counts.set(a.pid, a.usage.steps);
   const waits = session.store.queryEvents({ type: 'scheduler.dispatch', pid: urgent, limit: 10_000 }).map((e) => (e.event.type === 'scheduler.dispatch' ? e.event.waitedMs : 0));
-  for (const a of session.kernel.table.list()) if (!['done', 'failed', 'killed'].includes(a.state)) session.kernel.kill(a.pid, 'bench over');
-  await session.close();
-  const elapsed = performance.now() - t0;
-  const completed = provider.calls.filter((c) => c.end - t0 <= elapsed).length;
-  // The bound: a full bucket at the start plus the refill over the window (tokens per minute are not binding at 250 tokens a call).
-  const bound = rpm + (rpm * elapsed) / 60_000;
+  const elapsed = tEnd - t0;
+  const completed = provider.calls.filter((c) => c.end <= tEnd).length;
+  // The bucket starts full (rpm requests): the first rpm calls are the burst. Steady state is
+  // from the start of call rpm + 1 to the end of the window, where only the refill (rpm / 60 per
+  // second) can let calls through; tokens per minute are not binding at 250 tokens a call.
+  const starts = provider.calls.map((c) => c.start).filter((s) => s <= tEnd).sort((a, b) => a - b);
+  const steadyFrom = starts[rpm];
+  if (steadyFrom === undefined) throw new Error(`only ${starts.length} calls in ${round(elapsed / 1000, 1)} s: the burst of ${rpm} never ended, lengthen the window`);
+  const steadyCalls = starts.filter((s) => s >= steadyFrom).length;
+  const steadyRate = steadyCalls / ((tEnd - steadyFrom) / 1000);
+  const limitRate = rpm / 60;
   const xs = others.map((p) => counts.get(p) ?? 0);
   const sum = xs.reduce((a, b) => a + b, 0);
   const jain = (sum * sum) / (xs.length * xs.reduce((a, b) => a + b * b, 0));
   const sorted = waits.slice().sort((a, b) => a - b);
   const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0;
   return {
-    name: 'runtime.rate_limited_100', ops_per_sec: round(completed / (elapsed / 1000), 1), p50_us: 0, p99_us: 0,
-    achieved_over_bound: round(completed / bound), jain_fairness: round(jain), urgent_p99_wait_ms: p99, urgent_steps: counts.get(urgent) ?? 0,
-    step_ms: 100, completed, bound: Math.round(bound), window_s: round(elapsed / 1000, 1),
+    name: 'runtime.rate_limited_100', ops_per_sec: round(steadyRate, 2),
+    steady_calls_per_sec: round(steadyRate, 2), limit_calls_per_sec: limitRate, steady_over_limit: round(steadyRate / limitRate),
+    steady_window_s: round((tEnd - steadyFrom) / 1000, 1), burst_calls: rpm, burst_s: round((steadyFrom - t0) / 1000, 1),
+    target: 'steady state within 90-105 % of the limit', pass: steadyRate / limitRate >= 0.9 && steadyRate / limitRate <= 1.05,
+    jain_fairness: round(jain), urgent_p99_wait_ms: p99, urgent_steps: counts.get(urgent) ?? 0,
+    step_ms: 100, completed, window_s: round(elapsed / 1000, 1),
   };
 }
 
@@ -111,29 +135,40 @@ async function prefixReuse(): Promise<BenchResult> {
     // the same ~600-token read each step, with a different range end so it is not a loop
     turns: () => ({ text: 'Looking at the file again.', toolCalls: [{ name: 'read_file', input: { path: 'big.ts', start_line: 1, end_line: 32 + (n++ % 2) } }], outputTokens: 20 }),
   });
-  const provider = new TimedProvider(new AnthropicProvider({ apiKey: 'bench-key', baseURL: server.url, maxRetries: 0 }));
+  try {
+    return await prefixReuseOn(server.url, file, steps);
+  } finally {
+    await server.close();
+  }
+}
+
+async function prefixReuseOn(url: string, file: string, steps: number): Promise<BenchResult> {
+  const provider = new TimedProvider(new AnthropicProvider({ apiKey: 'bench-key', baseURL: url, maxRetries: 0 }));
   const w = workspace();
   writeFileSync(join(w.dir, 'big.ts'), file);
   const session = sessionWith(provider, {}, w);
-  const budget = 60_000;
-  const agent = session.spawn({ task: 'read big.ts again and again', model: 'bench', budgets: { steps }, context: { tokens: budget, high: 0.99, low: 0.83 } });
   const utilisation: number[] = [];
-  let evicted = false;
-  session.kernel.subscribe('pager.evicted', () => { evicted = true; });
-  session.kernel.subscribe('agent.step', () => { if (evicted) utilisation.push(session.kernel.pager.metrics(agent.pid).utilisation); });
-  await session.runtime.idle();
-  await session.kernel.bus.idle();
-  const usage = session.kernel.table.get(agent.pid).usage;
-  const faults = session.kernel.pager.metrics(agent.pid);
-  await session.close();
-  await server.close();
-  const cacheRead = usage.cacheReadTokens / usage.inputTokens;
-  const steady = utilisation.reduce((a, b) => a + b, 0) / Math.max(1, utilisation.length);
-  return {
-    name: 'runtime.prefix_reuse_200', ops_per_sec: round(provider.calls.length / ((provider.calls.at(-1)!.end - provider.calls[0].start) / 1000), 1), p50_us: 0, p99_us: 0,
-    cache_read_fraction: round(cacheRead), utilisation_when_full: round(steady), steps: usage.steps, evictions: faults.evictionBatches,
-    swapped_pages: faults.swappedPages, input_tokens: usage.inputTokens, cache_read_tokens: usage.cacheReadTokens,
-  };
+  try {
+    const budget = 60_000;
+    const agent = session.spawn({ task: 'read big.ts again and again', model: 'bench', budgets: { steps }, context: { tokens: budget, high: 0.99, low: 0.83 } });
+    let evicted = false;
+    session.kernel.subscribe('pager.evicted', () => { evicted = true; });
+    session.kernel.subscribe('agent.step', () => { if (evicted) utilisation.push(session.kernel.pager.metrics(agent.pid).utilisation); });
+    await session.runtime.idle();
+    await session.kernel.bus.idle();
+    const usage = session.kernel.table.get(agent.pid).usage;
+    const faults = session.kernel.pager.metrics(agent.pid);
+    const cacheRead = usage.cacheReadTokens / usage.inputTokens;
+    const steady = utilisation.reduce((a, b) => a + b, 0) / Math.max(1, utilisation.length);
+    return {
+      name: 'runtime.prefix_reuse_200', ops_per_sec: round(provider.calls.length / ((provider.calls.at(-1)!.end - provider.calls[0].start) / 1000), 1),
+      simulated_cache_read_fraction: round(cacheRead), cache_source: 'simulator (test/support/promptCacheSim.ts), not a real API',
+      utilisation_when_full: round(steady), steps: usage.steps, evictions: faults.evictionBatches,
+      swapped_pages: faults.swappedPages, input_tokens: usage.inputTokens, simulated_cache_read_tokens: usage.cacheReadTokens,
+    };
+  } finally {
+    await session.close();
+  }
 }
 
 export const cases: BenchCase[] = [

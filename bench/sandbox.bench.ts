@@ -1,10 +1,10 @@
 /**
  * Docker sandbox benchmarks (need an engine: scripts/ensure-docker.sh). Without one each case
- * reports an `error` field instead of figures.
+ * is reported as skipped, with the reason.
  *   sandbox.cold_start     create staging + container + first command (target p50 ≤ 400 ms)
  *   sandbox.warm_exec      trivial command in a pooled, started container (target p50 ≤ 25 ms)
  *   sandbox.warm_exec_api  the same through a Docker exec per command (execMode 'api'), for comparison
- *   sandbox.concurrent_20  20 agents each running a short command at once (total_ms)
+ *   sandbox.concurrent_20  20 agents each running a short command at once: wall time and commands/s
  *   sandbox.staging_10k    overlay staging vs. a plain copy on a 10,000-file workspace
  */
 import { execFileSync } from 'node:child_process';
@@ -65,7 +65,7 @@ const coldStart: BenchCase = {
           await sandbox.release(i + 1);
         }
         const r = summarize('sandbox.cold_start', samples, 1);
-        return { ...r, target_p50_ms: 400, meets_target: r.p50_us <= 400_000 };
+        return { ...r, target_p50_ms: 400, pass: r.p50_us <= 400_000 };
       } finally {
         await sandbox.dispose();
       }
@@ -93,7 +93,7 @@ function warmExecCase(name: string, execMode: 'auto' | 'api', targetMs: number |
             if (i >= 3) samples.push(ms);
           }
           const r = summarize(name, samples, 1, { first_exec_pooled_ms: round(firstMs, 1) });
-          return targetMs === null ? r : { ...r, target_p50_ms: targetMs, meets_target: r.p50_us <= targetMs * 1000 };
+          return targetMs === null ? r : { ...r, target_p50_ms: targetMs, pass: r.p50_us <= targetMs * 1000 };
         } finally {
           await sandbox.dispose();
         }
@@ -120,8 +120,13 @@ const concurrent20: BenchCase = {
             return ms;
           }),
         );
-        const totalMs = performance.now() - t0;
-        return summarize('sandbox.concurrent_20', each, 1, { total_ms: round(totalMs, 1), completed: each.length });
+        const wallMs = performance.now() - t0;
+        // p50/p99: one command's latency as its agent saw it; ops_per_sec: commands per second of wall time.
+        const latency = summarize('sandbox.concurrent_20', each, 1);
+        return {
+          name: 'sandbox.concurrent_20', ops_per_sec: round(each.length / (wallMs / 1000), 1), p50_us: latency.p50_us, p99_us: latency.p99_us,
+          wall_ms: round(wallMs, 1), commands_per_sec: round(each.length / (wallMs / 1000), 1), commands: each.length,
+        };
       } finally {
         await sandbox.dispose();
       }

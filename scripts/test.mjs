@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every test tier in order and ends with one line "N passed, N failed" summed over tiers.
-// Usage: node scripts/test.mjs [unit|integration|e2e ...]   (default: all tiers)
+// Usage: node scripts/test.mjs [unit|integration|vscode|e2e ...]   (default: all tiers)
+// The vscode tier runs test/vscode inside code-server's extension host (scripts/test-vscode.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 const tiers = {
   unit: { dir: 'test/unit', timeout: 10000 },
   integration: { dir: 'test/integration', timeout: 60000 },
+  vscode: { dir: 'test/vscode', command: ['--import', 'tsx', 'scripts/test-vscode.ts', '--code-server'] },
   e2e: { dir: 'test/e2e', timeout: 180000 },
 };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(tiers);
@@ -19,7 +21,7 @@ for (const name of wanted) {
   if (!tier) { console.error(`unknown test tier '${name}': use one of ${Object.keys(tiers).join(', ')}`); process.exit(2); }
   if (!existsSync(tier.dir) || !readdirSync(tier.dir).some((f) => f.endsWith('.test.ts'))) continue;
   console.log(`\n=== ${name} tests (${tier.dir}) ===`);
-  const r = spawnSync(process.execPath, [
+  const r = spawnSync(process.execPath, tier.command ?? [
     'node_modules/mocha/bin/mocha.js', '--import=tsx', '--reporter', 'test/support/summaryReporter.js',
     '--timeout', String(tier.timeout), `${tier.dir}/**/*.test.ts`,
   ], { stdio: 'inherit', env: { ...process.env, AIOS_TEST_SUMMARY: summary, AIOS_TEST_TIER: name } });

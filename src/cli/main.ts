@@ -20,6 +20,7 @@ import { createProvider } from '../llm/factory';
 import { SqliteRoutingLog } from '../storage/routingLog';
 import { loadWorkspaceRoles } from '../storage/routingRoles';
 import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
+import { modelsCli, MODELS_HELP } from './modelsCommand';
 import { progressLine, summaryTable } from './progress';
 import { CliUsageError, LOGS_HELP, logsCommand } from './logsCommand';
 import { SEND_HELP, sendCommand } from './sendCommand';
@@ -51,13 +52,16 @@ usage:
   aios send PID "<message>" --db FILE           talk to an agent (a finished one takes a new turn)
   aios eval --db FILE [--json] [--review]       scores, grades and health; review improvements
   aios route "<task>" [--json] [--workspace DIR] which agent role should take a task
+  aios models [SPEC...] [--json]                models you can use, prices, reachability
 
 Run 'aios <command> --help' for the options of a command.`,
   run: `aios run "<task>" --workspace DIR [options]
 
   --workspace DIR     the folder the agents work on (required)
   --agents N          how many agents to spawn on the task (default 1)
-  --model M           scripted:PATH (the offline scripted model) or an Anthropic model id
+  --model M           a model spec: claude-sonnet-4-5, openai:gpt-4.1,
+                      openrouter:anthropic/claude-sonnet-4.5, ollama:qwen3:8b, lmstudio:MODEL,
+                      or scripted:PATH (the offline scripted model); see 'aios models'
                       (default scripted:<workspace>/.aios/scripts/default.json if it exists)
   --db FILE           the database (default <workspace>/.aios/aios.db)
   --role R            the agents' role (default coder)
@@ -71,7 +75,9 @@ Run 'aios <command> --help' for the options of a command.`,
   --no-sandbox        run without the Docker sandbox (no run_command)
 
 Approvals are asked on the terminal; without one (and without --yes) they are denied.
-The Anthropic API key comes from ANTHROPIC_API_KEY.`,
+Keys come from ANTHROPIC_API_KEY, OPENAI_API_KEY, OPENROUTER_API_KEY; ANTHROPIC_BASE_URL and
+OPENAI_BASE_URL point at a gateway or an OpenAI-compatible server (vLLM, LiteLLM).`,
+  models: MODELS_HELP,
   ps: 'aios ps --db FILE\n\nLists the agents in a database: pid, name, state, steps, tokens, cost.',
   events: 'aios events --db FILE [--type T] [--agent PID] [--limit N]\n\n  --type T     an event type (agent.state) or a prefix ending in a dot (agent.)\n  --agent PID  only events of this agent\n  --limit N    how many, newest first (default 50)',
   kill: 'aios kill PID --db FILE\n\nKills an agent and its children. If a kernel is running on the database it does the kill;\notherwise the database is updated directly.',
@@ -177,7 +183,7 @@ async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', interrupt);
   try {
     if (model.startsWith('scripted:')) say(`model: ${model} — the offline scripted model; its output is scripted, not a real model's`);
-    else say(`model: ${model} (Anthropic)`);
+    else say(`model: ${model} (${session.providerFor(model).resolved?.provider ?? 'anthropic'})`);
     const pids: number[] = [];
     for (let i = 0; i < agents; i++) {
       pids.push(session.spawn({ task, model, role: (values.role as string | undefined) ?? 'coder', priority, budgets, context: contextTokens ? { tokens: contextTokens } : undefined }).pid);
@@ -204,7 +210,7 @@ async function run(argv: string[]): Promise<number> {
 function defaultModel(workspace: string): string {
   const script = join(workspace, '.aios', 'scripts', 'default.json');
   if (existsSync(script)) return `scripted:${script}`;
-  throw new UsageError(`--model is required: scripted:PATH (an offline script) or an Anthropic model id such as claude-sonnet-4-6 (with ANTHROPIC_API_KEY set)`);
+  throw new UsageError(`--model is required: scripted:PATH (an offline script), a Claude model id such as claude-sonnet-4-6 (with ANTHROPIC_API_KEY set), openai:gpt-4.1, openrouter:VENDOR/MODEL, ollama:MODEL… (see 'aios models')`);
 }
 
 function ps(argv: string[]): number {
@@ -376,10 +382,11 @@ async function main(argv: string[]): Promise<number> {
     case 'kill': return kill(rest);
     case 'eval': return evalCommand(rest);
     case 'route': return route(rest);
+    case 'models': return modelsCli(rest);
     case 'logs': return logsCommand(rest);
     case 'send': return sendCommand(rest);
     case undefined: case '-h': case '--help': case 'help': return help('main');
-    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, logs, send, eval or route (aios --help)`);
+    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, logs, send, eval, route or models (aios --help)`);
   }
 }
 

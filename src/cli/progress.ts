@@ -1,6 +1,7 @@
 /** Live progress of a run on a terminal: one line per thing a person wants to know. */
 import type { StoredEvent } from '../kernel/events';
 import type { AgentRecord } from '../kernel/types';
+import { tableBilling } from '../llm/modelCatalog';
 
 /** Formats an event as a progress line, or null for events not worth a line. */
 export function progressLine(e: StoredEvent, agent: (pid: number) => AgentRecord | undefined): string | null {
@@ -17,7 +18,7 @@ export function progressLine(e: StoredEvent, agent: (pid: number) => AgentRecord
       const a = agent(ev.pid);
       const total = a ? a.usage.inputTokens + a.usage.outputTokens : 0;
       return `${who(ev.pid)} step ${ev.step}: ${ev.inputTokens + ev.cacheReadTokens + ev.cacheWriteTokens} in / ${ev.outputTokens} out tokens` +
-        `${ev.cacheReadTokens ? ` (${ev.cacheReadTokens} from cache)` : ''}, ${total} total, $${(a?.usage.dollars ?? 0).toFixed(4)}${ev.scripted ? ' — scripted model' : ''}`;
+        `${ev.cacheReadTokens ? ` (${ev.cacheReadTokens} from cache)` : ''}, ${total} total, ${a ? cost(a) : '—'}${ev.scripted ? ' — scripted model' : ''}`;
     }
     case 'agent.output':
       return `${who(ev.pid)} ${ev.scripted ? '(scripted) ' : ''}says: ${oneLine(ev.text)}`;
@@ -43,10 +44,16 @@ function oneLine(text: string, max = 160): string {
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
+/** An agent's cost: — when its model has no known price (never $0.0000), "no $" for models that report none. */
+function cost(a: AgentRecord): string {
+  const billing = tableBilling(a.model);
+  return billing === 'unknown' ? '—' : billing === 'tokens-only' ? 'no $' : `$${a.usage.dollars.toFixed(4)}`;
+}
+
 /** The closing table of a run. */
 export function summaryTable(agents: readonly AgentRecord[]): string {
   const rows = agents.map((a) => [
-    String(a.pid), a.name, a.state, String(a.usage.steps), String(a.usage.inputTokens + a.usage.outputTokens), `$${a.usage.dollars.toFixed(4)}`,
+    String(a.pid), a.name, a.state, String(a.usage.steps), String(a.usage.inputTokens + a.usage.outputTokens), cost(a),
     oneLine(a.state === 'done' ? a.result ?? '' : a.reason ?? '', 60),
   ]);
   const head = ['pid', 'name', 'state', 'steps', 'tokens', 'cost', 'result / reason'];

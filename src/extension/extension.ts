@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { toExtension, toHost } from '../protocol/hostMethods';
+import { toExtensionModels } from '../protocol/modelMethods';
+import { readCredentials } from './credentials';
+import { bindLmBridge } from './lmBridge';
 import type { NoticeView } from '../protocol/hostTypes';
 import { ActivationTiming } from './activationTiming';
 import { ApprovalCenter } from './approvals/approvalCenter';
@@ -23,13 +26,27 @@ import { PROPOSED_SCHEME } from './proposedPaths';
 import { classifyChange, initializeParams, readSettings, type AiosSettings } from './settingsModel';
 import { StatusBar } from './statusBar';
 import { plural } from './statusText';
-import { createAgentsView } from './views/agentsView';
+import { createAgentsView, type AgentsTreeProvider } from './views/agentsView';
+import type { NodeTreeProvider } from './views/nodeTree';
 import { createApprovalsView } from './views/approvalsView';
 import { createMemoryView } from './views/memoryView';
 import { createToolsView } from './views/toolsView';
 import { registerTranscripts } from './transcript/registerTranscripts';
 
-export function activate(context: vscode.ExtensionContext): void {
+/**
+ * What `activate` returns: the parts the extension-host tests (test/vscode) look at. Not a
+ * public API for other extensions.
+ */
+export interface AiosTestHandles {
+  supervisor: HostSupervisor;
+  state: KernelState;
+  approvals: ApprovalCenter;
+  views: { agents: AgentsTreeProvider; memory: NodeTreeProvider; approvals: NodeTreeProvider; tools: NodeTreeProvider };
+  /** what VS Code does on deactivate: disposes every registration, then waits for the kernel host to stop */
+  deactivate(): Promise<void>;
+}
+
+export function activate(context: vscode.ExtensionContext): AiosTestHandles {
   const activatedAt = Date.now();
   const subs = context.subscriptions;
   const log = vscode.window.createOutputChannel('AIOS', { log: true });
@@ -66,6 +83,8 @@ export function activate(context: vscode.ExtensionContext): void {
       connection.onRequest(toExtension.chooseRole, async (p) => ({ choice: await chooseRole(p) })),
       connection.onNotification(toExtension.approvalClosed, ({ id, reason }) => center.closed(id, reason)),
       connection.onRequest(toExtension.secret, async () => ({ value: (await context.secrets.get(API_KEY_SECRET)) ?? null })),
+      connection.onRequest(toExtensionModels.credentials, () => readCredentials(context.secrets, settings.models)),
+      ...bindLmBridge(connection, log),
       connection.onNotification(toExtension.changed, ({ events, dropped }) => state.changed(events, dropped)),
       connection.onNotification(toExtension.imageBuildProgress, ({ line }) => imageProgress.report?.(line)),
       connection.onNotification(toExtension.transcript, ({ pid, ops }) => transcripts.panels.ops(pid, ops)),
@@ -91,7 +110,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const statusBar = new StatusBar();
   subs.push(statusBar);
   const updateStatus = () => {
-    statusBar.update({ host: supervisor.status, snapshot: state.snapshot, pending: center.list().length, hasApiKey });
+    // a real model is the default when Claude has a key or aios.model names one
+    const realDefault = hasApiKey || Boolean(settings.model && !settings.model.startsWith('scripted:'));
+    statusBar.update({ host: supervisor.status, snapshot: state.snapshot, pending: center.list().length, hasApiKey: realDefault });
     approvals.view.badge = center.list().length ? { value: center.list().length, tooltip: plural(center.list().length, 'approval request') + ' waiting for you' } : undefined;
   };
   let stateReady = false;
@@ -151,7 +172,7 @@ export function activate(context: vscode.ExtensionContext): void {
       log,
     }),
     ...registerApprovalCommands({ center, supervisor, state, log }),
-    ...registerKernelCommands({ supervisor, state, secrets: context.secrets, log, imageProgress }),
+    ...registerKernelCommands({ supervisor, state, secrets: context.secrets, log, imageProgress, settings: () => settings }),
   );
 
   subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
@@ -175,6 +196,15 @@ export function activate(context: vscode.ExtensionContext): void {
   updateStatus();
   void vscode.commands.executeCommand('setContext', ContextKeys.hostStatus, supervisor.status);
   log.info(`activated in ${Date.now() - activatedAt} ms`);
+  return {
+    supervisor, state, approvals: center,
+    views: { agents: agents.provider, memory: memory.provider, approvals: approvals.provider, tools: tools.provider },
+    deactivate: async () => {
+      const stopped = supervisor.stop();
+      for (const d of subs.splice(0).reverse()) d.dispose();
+      await stopped;
+    },
+  };
 }
 
 /**

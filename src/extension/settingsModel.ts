@@ -4,6 +4,8 @@
  */
 import type { InitializeParams, SandboxSettings, SchedulerSettings } from '../protocol/hostMethods';
 import type { AskLevel, SchedulingPolicyName } from '../protocol/hostTypes';
+import type { ModelSettings } from '../protocol/modelMethods';
+import { readModelSettings } from './modelSettings';
 
 /** Reads one raw setting (`workspace.getConfiguration('aios').get`). */
 export type SettingsReader = (key: string) => unknown;
@@ -22,6 +24,8 @@ export interface AiosSettings {
   nodePath: string;
   /** '' keeps the database in the workspace storage; else a file (relative to the workspace folder) */
   databasePath: string;
+  /** endpoints, prices and windows, the Anthropic base URL and headers */
+  models: ModelSettings;
 }
 
 /** A setting whose value was refused, and the value used instead. */
@@ -101,6 +105,7 @@ export function readSettings(get: SettingsReader): { settings: AiosSettings; pro
     },
     nodePath: str('nodePath'),
     databasePath: str('databasePath'),
+    models: readModelSettings(get, problems),
   };
   return { settings, problems };
 }
@@ -116,6 +121,7 @@ export function initializeParams(s: AiosSettings, workspace: string, dbPath: str
     globalMemoryBytes: s.memory.globalLimitBytes,
     agentQuotaBytes: s.memory.agentQuotaBytes,
     sandbox: s.sandbox,
+    models: s.models,
   };
 }
 
@@ -129,7 +135,7 @@ export type SettingsChange = 'none' | 'live' | 'restart';
 export function classifyChange(before: AiosSettings, after: AiosSettings): SettingsChange {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(before.approvals, after.approvals) || !same(before.sandbox, after.sandbox) || before.nodePath !== after.nodePath || before.databasePath !== after.databasePath
-    || before.memory.agentQuotaBytes !== after.memory.agentQuotaBytes) return 'restart';
+    || before.memory.agentQuotaBytes !== after.memory.agentQuotaBytes || !same(before.models, after.models)) return 'restart';
   if (!same(before.scheduler, after.scheduler) || before.memory.globalLimitBytes !== after.memory.globalLimitBytes) return 'live';
   return 'none';
 }

@@ -49,7 +49,7 @@ export function parseTokenBudget(text: string): number | null {
 
 export function validateModel(text: string): string | null {
   const t = text.trim();
-  if (!t) return 'Give an Anthropic model id (e.g. claude-sonnet-4-5) or scripted:PATH';
+  if (!t) return 'Give a model spec: claude-sonnet-4-5, openai:gpt-4.1, openrouter:anthropic/claude-sonnet-4.5, ollama:qwen3:8b, vscode-lm:copilot/gpt-4o, or scripted:PATH';
   if (t.startsWith('scripted:') && !t.slice('scripted:'.length).trim()) return 'scripted: needs the path of a script, e.g. scripted:.aios/scripts/coder.json';
   return null;
 }

@@ -45,7 +45,7 @@ export function statusText(s: StatusInput): { text: string; tooltip: string; war
   const tooltip = [
     `AIOS agents: ${states.length ? states.join(', ') : 'none live'}${finished ? `; ${finished} finished` : ''}`,
     s.pending > 0 ? `${plural(s.pending, 'approval request')} waiting for you: click to open the Approvals view` : 'No approval request is waiting: click to open the Approvals view',
-    scripted ? 'Scripted: agents use the offline scripted model, which replays scripts; no LLM is called. Set an API key (AIOS: Set API Key) to use Claude.' : null,
+    scripted ? 'Scripted: agents use the offline scripted model, which replays scripts; no LLM is called. Set an API key (AIOS: Set API Key) to use Claude, or set aios.model to another model (OpenRouter, Ollama, Copilot…).' : null,
   ].filter(Boolean).join('\n');
   return { text: parts.join('  '), tooltip, warning: s.pending > 0 };
 }

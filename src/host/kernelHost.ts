@@ -14,6 +14,10 @@ import {
   toExtension, toHost, type ConfigureParams, type InitializeParams, type InitializeResult, type RouteParams, type RouteResult, type SchedulerSettings, type SpawnParams,
 } from '../protocol/hostMethods';
 import type { AgentView, SchedulerView, StateSnapshot } from '../protocol/hostTypes';
+import { configuredModels, EMPTY_MODEL_SETTINGS, resolveModel, type CatalogContext } from '../llm/modelCatalog';
+import { CLAUDE_PICKER_MODELS } from '../llm/modelTable';
+import { toExtensionModels, toHostModels, type Credentials } from '../protocol/modelMethods';
+import { LmBridgeClient } from './lmBridgeClient';
 import { HostErrorCode } from '../protocol/errorCodes';
 import { ApprovalBridge } from './approvalBridge';
 import { withKernelErrorCodes } from './kernelErrors';
@@ -35,6 +39,8 @@ export class KernelHost {
   private bridge: ApprovalBridge | null = null;
   private notifier: ChangeNotifier | null = null;
   private probe: SandboxProbe | null = null;
+  private models: CatalogContext | null = null;
+  private lm: LmBridgeClient | null = null;
   private transcripts: TranscriptService | null = null;
   private workspace = '';
   private startedAt = Date.now();
@@ -80,6 +86,10 @@ export class KernelHost {
       return { message: `${decision === 'approve' ? 'Approved' : 'Rejected'}: ${p.summary} (now ${p.status.replace(/_/g, ' ')})` };
     });
     c.onRequest(toHost.shutdown, () => this.close());
+    c.onRequest(toHostModels.models, () => {
+      this.open();
+      return configuredModels(this.models!, CLAUDE_PICKER_MODELS);
+    });
     registerTranscriptHandlers(c, () => ({ session: this.open(), transcripts: this.transcripts! }), () => this.notifier?.touch());
   }
 
@@ -91,6 +101,7 @@ export class KernelHost {
   close(graceMs = 3000): Promise<void> {
     this.closing ??= (async () => {
       this.notifier?.dispose();
+      this.lm?.dispose();
       this.transcripts?.dispose();
       const session = this.session;
       this.session = null;
@@ -105,7 +116,9 @@ export class KernelHost {
     if (this.session) throw new ResponseError(HostErrorCodes.cannotStart, 'the kernel host is already initialized');
     this.startedAt = Date.now();
     this.workspace = params.workspace;
-    const secret = await this.connection.sendRequest(toExtension.secret, { name: 'anthropic.apiKey' }).catch(() => ({ value: null }));
+    const credentials = await this.credentials();
+    this.models = { settings: params.models ?? EMPTY_MODEL_SETTINGS, credentials, env: process.env };
+    this.lm ??= new LmBridgeClient(this.connection);
     const notifier = new ChangeNotifier({ send: (batch) => void this.connection.sendNotification(toExtension.changed, batch) });
     const bridge = new ApprovalBridge(
       {
@@ -128,7 +141,7 @@ export class KernelHost {
         scheduler: toSchedulerConfig(params.scheduler),
         runtime: { approvalTimeoutMs: params.approvalTimeoutMs },
         memory: { globalLimitBytes: params.globalMemoryBytes, defaultQuotaBytes: params.agentQuotaBytes },
-        providers: { anthropic: secret.value ? { apiKey: secret.value } : {} },
+        providers: { settings: this.models.settings, credentials, lm: this.lm },
         askAtOrAbove: params.askAtOrAbove,
         sandbox: params.sandbox.enabled
           ? {
@@ -166,6 +179,16 @@ export class KernelHost {
     return { processId: process.pid, session: session.id, restoredAgents: restored, runtime: describeRuntime() };
   }
 
+  /** Keys and secret headers from the extension's SecretStorage (an older extension answers only `secret`). */
+  private async credentials(): Promise<Credentials> {
+    try {
+      return await this.connection.sendRequest(toExtensionModels.credentials);
+    } catch {
+      const secret = await this.connection.sendRequest(toExtension.secret, { name: 'anthropic.apiKey' }).catch(() => ({ value: null }));
+      return { keys: secret.value ? { anthropic: secret.value } : {}, anthropicHeaders: {} };
+    }
+  }
+
   private snapshot(): StateSnapshot {
     const s = this.open();
     return buildSnapshot({
@@ -177,6 +200,13 @@ export class KernelHost {
       approvals: this.bridge?.list() ?? [],
       sandbox: this.probe?.status ?? { status: 'disabled' },
       roles: s.routing.roles.map((r) => ({ name: r.name, description: r.description, capabilities: r.capabilities ? [...r.capabilities] : null })),
+      billing: (model) => {
+        try {
+          return resolveModel(model, this.models!).billing;
+        } catch {
+          return 'unknown';
+        }
+      },
     });
   }
 

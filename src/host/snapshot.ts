@@ -3,6 +3,7 @@ import { isTerminal } from '../kernel/processTable';
 import type { StandingRule, ToolSpec } from '../kernel/ports';
 import type { Kernel } from '../kernel/kernel';
 import type { AgentRecord } from '../kernel/types';
+import { tableBilling } from '../llm/modelCatalog';
 import { parseModelSpec } from '../llm/modelSpec';
 import type { AgentView, ApprovalView, MemoryView, RoleView, RuleView, SandboxStatusView, SchedulerView, StateSnapshot, ToolView } from '../protocol/hostTypes';
 
@@ -16,6 +17,8 @@ export interface SnapshotSource {
   approvals: ApprovalView[];
   sandbox: SandboxStatusView;
   roles: RoleView[];
+  /** how each model's spending is counted (default: from the built-in tables only) */
+  billing?: (model: string) => NonNullable<AgentView['billing']>;
 }
 
 export function buildSnapshot(source: SnapshotSource): StateSnapshot {
@@ -23,7 +26,7 @@ export function buildSnapshot(source: SnapshotSource): StateSnapshot {
   return {
     version: source.version,
     host: source.host,
-    agents: kernel.table.list().map(toAgentView),
+    agents: kernel.table.list().map((a) => toAgentViewWith(a, source.billing ?? tableBilling)),
     memory: memoryView(kernel),
     tools: source.tools.map(toToolView),
     rules: source.rules.map(toRuleView),
@@ -36,6 +39,11 @@ export function buildSnapshot(source: SnapshotSource): StateSnapshot {
 
 /** The wire form of an agent record (Infinity budgets become null). */
 export function toAgentView(a: AgentRecord): AgentView {
+  return toAgentViewWith(a, tableBilling);
+}
+
+/** The wire form, with the spending of the agent's model counted as `billing` says. */
+export function toAgentViewWith(a: AgentRecord, billing: (model: string) => NonNullable<AgentView['billing']>): AgentView {
   return {
     pid: a.pid,
     name: a.name,
@@ -48,6 +56,7 @@ export function toAgentView(a: AgentRecord): AgentView {
     task: a.task,
     model: a.model,
     scripted: isScripted(a.model),
+    billing: isScripted(a.model) ? 'scripted' : billing(a.model),
     budgets: { tokens: finite(a.budgets.tokens), dollars: finite(a.budgets.dollars), steps: finite(a.budgets.steps) },
     usage: { inputTokens: a.usage.inputTokens, outputTokens: a.usage.outputTokens, cacheReadTokens: a.usage.cacheReadTokens, dollars: a.usage.dollars, steps: a.usage.steps },
     capabilities: [...a.capabilities],

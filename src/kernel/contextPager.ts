@@ -1,7 +1,7 @@
 import { InvalidArgumentError, KernelError } from './errors';
 import { IndexedHeap } from './heap';
 import type { Journal } from './journal';
-import { blocksText, charEstimator, DEFAULT_IMPORTANCE, fromRow, fromTuple, previewOf, toolResultIds, toRow, toTuple, type Page, type PageTuple } from './page';
+import { blocksText, charEstimator, DEFAULT_IMPORTANCE, evictBefore, findPage, fromRow, fromTuple, previewOf, toolResultIds, toRow, toTuple, type Page, type ParsedSnapshot, type PageTuple } from './page';
 import type { LlmBlock, PageHit, TokenEstimator } from './ports';
 import { renderPages, type Prompt } from './promptRender';
 import type { ContextBudget, PageKind, Pid } from './types';
@@ -53,28 +53,11 @@ class AgentContext {
   constructor(readonly pid: Pid, public budget: ContextBudget) {}
 }
 
-/** Binary search by id: an agent's pages are in id order. */
-function findPage(pages: readonly Page[], id: number): Page | undefined {
-  let lo = 0;
-  let hi = pages.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const p = pages[mid];
-    if (p.id === id) return p;
-    if (p.id < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
-}
-
-/** Victim order: lower importance tier first, then least recently used, then oldest. */
-export function evictBefore(a: Page, b: Page): boolean {
-  const ta = a.importance >= 1 ? 3 : (a.importance * 4) | 0;
-  const tb = b.importance >= 1 ? 3 : (b.importance * 4) | 0;
-  if (ta !== tb) return ta < tb;
-  if (a.lastAccess !== b.lastAccess) return a.lastAccess < b.lastAccess;
-  return a.seq < b.seq;
-}
+// Module bindings read once: under tsx/CommonJS each access to an imported binding is a getter call.
+const IMPORTANCE = DEFAULT_IMPORTANCE;
+const resultIds = toolResultIds;
+const Heap = IndexedHeap;
+const pageOf = fromTuple;
 
 /**
  * Virtual memory for context windows. Each agent has pages within a token budget; over the high
@@ -84,6 +67,12 @@ export function evictBefore(a: Page, b: Page): boolean {
  */
 export class ContextPager {
   private readonly contexts = new Map<Pid, AgentContext>();
+  /**
+   * The last snapshot each agent loaded, parsed. A load still reads the stored text (another
+   * writer may have replaced it) but skips JSON.parse when the text is unchanged: parsing was
+   * ~75 % of a load. Page blocks are shared between loads; they are never mutated in place.
+   */
+  private readonly parsedSnapshots = new Map<Pid, Map<string, ParsedSnapshot>>();
   private nextPageId: number;
   private tick = 0;
 
@@ -108,6 +97,7 @@ export class ContextPager {
   /** Drops an agent's context from memory (its pages stay in storage). */
   destroy(pid: Pid): void {
     this.contexts.delete(pid);
+    this.parsedSnapshots.delete(pid);
   }
 
   setBudget(pid: Pid, budget: ContextBudget): void {
@@ -119,40 +109,48 @@ export class ContextPager {
   add(pid: Pid, page: NewPage): Page {
     const ctx = this.ctx(pid);
     const text = page.blocks.length === 1 && page.blocks[0].type === 'text' ? page.blocks[0].text : blocksText(page.blocks);
-    const importance = page.importance ?? DEFAULT_IMPORTANCE[page.kind];
+    const importance = page.importance ?? IMPORTANCE[page.kind];
     if (!(importance >= 0 && importance <= 1)) throw new InvalidArgumentError(`page importance must be between 0 and 1 (got ${importance})`);
+    const pinned = page.pinned ?? (page.kind === 'system' || page.kind === 'task');
+    return this.append(ctx, page.kind, page.role ?? 'user', page.blocks, text, importance, pinned, page.tokens);
+  }
+
+  /** Appends a plain text message (the hot path of a conversation: no intermediate NewPage). */
+  addMessage(pid: Pid, role: 'user' | 'assistant', text: string): Page {
+    return this.append(this.ctx(pid), 'message', role, [{ type: 'text', text }], text, IMPORTANCE.message, false, undefined);
+  }
+
+  private append(
+    ctx: AgentContext, kind: PageKind, role: 'user' | 'assistant', blocks: LlmBlock[], text: string,
+    importance: number, pinned: boolean, exactTokens: number | undefined,
+  ): Page {
     const p: Page = {
       id: this.nextPageId++,
       heapIndex: -1,
-      pid,
+      pid: ctx.pid,
       seq: ctx.pages.length,
-      kind: page.kind,
-      role: page.role ?? 'user',
-      blocks: page.blocks,
-      tokens: page.tokens ?? this.estimator.estimate(text),
-      exact: page.tokens !== undefined,
+      kind,
+      role,
+      blocks,
+      tokens: exactTokens ?? this.estimator.estimate(text),
+      exact: exactTokens !== undefined,
       importance,
-      pinned: page.pinned ?? (page.kind === 'system' || page.kind === 'task'),
+      pinned,
       resident: true,
       lastAccess: ++this.tick,
       createdAt: 0, // stamped when first written (one clock read per step, not per page)
       bytes: text.length * 2,
       dirty: true,
-      callIds: page.kind === 'tool_result' ? toolResultIds(page.blocks) : null,
+      callIds: kind === 'tool_result' ? resultIds(blocks) : null,
       preview: null,
     };
     ctx.pages.push(p);
     ctx.dirty.push(p);
-    if (!p.pinned) (ctx.evictable ??= new IndexedHeap(evictBefore)).push(p);
+    if (!pinned) (ctx.evictable ??= new Heap(evictBefore)).push(p);
     ctx.residentTokens += p.tokens;
     ctx.residentBytes += p.bytes;
-    if (ctx.residentTokens > ctx.budget.tokens * ctx.budget.high) this.evictIfNeeded(pid);
+    if (ctx.residentTokens > ctx.budget.tokens * ctx.budget.high) this.evictIfNeeded(ctx.pid);
     return p;
-  }
-
-  /** Appends a plain text message (the hot path of a conversation). */
-  addMessage(pid: Pid, role: 'user' | 'assistant', text: string): Page {
-    return this.add(pid, { kind: 'message', role, blocks: [{ type: 'text', text }] });
   }
 
   /** Real usage from the API replaces the estimate of a page. */
@@ -354,10 +352,20 @@ export class ContextPager {
   loadSnapshot(pid: Pid, name = 'latest'): boolean {
     const snap = this.journal.store.getSnapshot(pid, name);
     if (!snap) return false;
-    const data = JSON.parse(snap.data) as { budget: ContextBudget; saved: unknown; pages: PageTuple[] };
-    const ctx = new AgentContext(pid, data.budget);
-    ctx.saved = data.saved ?? undefined;
-    this.install(ctx, data.pages.map((t) => fromTuple(pid, t)));
+    let byName = this.parsedSnapshots.get(pid);
+    let parsed = byName?.get(name);
+    if (parsed?.data !== snap.data) {
+      const data = JSON.parse(snap.data) as { budget: ContextBudget; saved: unknown; pages: PageTuple[] };
+      parsed = { data: snap.data, budget: data.budget, savedJson: data.saved == null ? null : JSON.stringify(data.saved), pages: data.pages };
+      if (!byName) this.parsedSnapshots.set(pid, (byName = new Map()));
+      byName.set(name, parsed);
+    }
+    const ctx = new AgentContext(pid, { ...parsed.budget });
+    ctx.saved = parsed.savedJson === null ? undefined : JSON.parse(parsed.savedJson);
+    const tuples = parsed.pages;
+    const pages = new Array<Page>(tuples.length);
+    for (let i = 0; i < tuples.length; i++) pages[i] = pageOf(pid, tuples[i]);
+    this.install(ctx, pages);
     return true;
   }
 
@@ -382,7 +390,7 @@ export class ContextPager {
       if (p.lastAccess > this.tick) this.tick = p.lastAccess;
       if (p.id >= this.nextPageId) this.nextPageId = p.id + 1;
     }
-    ctx.evictable = new IndexedHeap(evictBefore);
+    ctx.evictable = new Heap(evictBefore);
     ctx.evictable.pushAll(evictable);
     this.contexts.set(ctx.pid, ctx);
   }

@@ -1,5 +1,5 @@
 import type { LlmBlock, PageRow, TokenEstimator } from './ports';
-import type { PageKind, Pid } from './types';
+import type { ContextBudget, PageKind, Pid } from './types';
 
 /** A unit of an agent's context: a message, a tool result, a file excerpt, a summary, or a pinned system/task text. */
 export interface Page {
@@ -132,4 +132,36 @@ export function fromTuple(pid: Pid, t: PageTuple): Page {
     id: t[0], heapIndex: -1, pid, seq: t[1], kind: t[2], role: t[3], blocks: t[4], tokens: t[5], exact: t[6], importance: t[7],
     pinned: t[8], resident: t[9], lastAccess: t[10], createdAt: t[11], bytes: t[12], dirty: false, callIds: t[13], preview: t[14],
   };
+}
+
+/** A snapshot as parsed from storage, kept with the text it came from. */
+export interface ParsedSnapshot {
+  data: string;
+  budget: ContextBudget;
+  /** the saved state as JSON, parsed again at each load so loads never share a mutable object */
+  savedJson: string | null;
+  pages: PageTuple[];
+}
+
+/** Binary search by id: an agent's pages are in id order. */
+export function findPage(pages: readonly Page[], id: number): Page | undefined {
+  let lo = 0;
+  let hi = pages.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const p = pages[mid];
+    if (p.id === id) return p;
+    if (p.id < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+/** Victim order: lower importance tier first, then least recently used, then oldest. */
+export function evictBefore(a: Page, b: Page): boolean {
+  const ta = a.importance >= 1 ? 3 : (a.importance * 4) | 0;
+  const tb = b.importance >= 1 ? 3 : (b.importance * 4) | 0;
+  if (ta !== tb) return ta < tb;
+  if (a.lastAccess !== b.lastAccess) return a.lastAccess < b.lastAccess;
+  return a.seq < b.seq;
 }

@@ -10,7 +10,7 @@ import { abortError, isAbortError, realSleep, throwIfAborted, type Sleep } from 
 import { classifyFailure, redact, type CallFailure } from './anthropicErrors';
 import { toApiParams } from './anthropicRequest';
 import { collectStream, type StreamedMessage } from './anthropicStream';
-import { costOf } from './prices';
+import { costOf, type ModelPrice } from './prices';
 import { backoffMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retryPolicy';
 
 /** Where log lines and warnings (an unpriced model, SDK warnings) go; the key is already scrubbed. */
@@ -20,8 +20,14 @@ export type ProviderLog = (level: 'warn' | 'error' | 'info', message: string) =>
 export interface AnthropicProviderOptions {
   /** falls back to the ANTHROPIC_API_KEY environment variable */
   apiKey?: string;
-  /** e.g. a local Messages API server in tests; default https://api.anthropic.com */
+  /** a gateway, or a local Messages API server in tests; default ANTHROPIC_BASE_URL, else https://api.anthropic.com */
   baseURL?: string;
+  /** extra headers on every request (a gateway's); secret ones must also be listed in `secrets` */
+  headers?: Record<string, string>;
+  /** values scrubbed from every message and log line besides the key (secret gateway headers) */
+  secrets?: string[];
+  /** the price from settings, over the built-in table */
+  priceOverride?: ModelPrice | null;
   /** retries after the first attempt (default 4) */
   maxRetries?: number;
   /** the rest of the retry policy */
@@ -62,18 +68,22 @@ export class AnthropicProvider implements LlmProvider {
   private readonly log: ProviderLog;
   private readonly client: Anthropic | null;
   private readonly unpricedWarned = new Set<string>();
+  private readonly secrets: string[];
+  private readonly priceOverride: ModelPrice | null;
 
   constructor(options: AnthropicProviderOptions = {}) {
     const key = options.apiKey ?? process.env['ANTHROPIC_API_KEY'] ?? '';
     this.apiKey = key.trim() || null;
-    this.baseURL = options.baseURL ?? 'https://api.anthropic.com';
+    this.baseURL = options.baseURL ?? (process.env['ANTHROPIC_BASE_URL']?.trim() || 'https://api.anthropic.com');
+    this.secrets = [...(this.apiKey ? [this.apiKey] : []), ...(options.secrets ?? []).filter((v) => v.length >= 4)];
+    this.priceOverride = options.priceOverride ?? null;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries: options.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries };
     this.defaultMaxTokens = options.defaultMaxTokens ?? 8192;
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
     const sink = options.log ?? defaultLog;
-    this.log = (level, message) => sink(level, redact(message, this.apiKey));
+    this.log = (level, message) => sink(level, this.scrub(message));
     // The key is passed explicitly, so the SDK does not go looking for other credentials
     // (ANTHROPIC_AUTH_TOKEN, profiles on disk). maxRetries 0: retries are ours, see call().
     this.client = this.apiKey
@@ -82,6 +92,7 @@ export class AnthropicProvider implements LlmProvider {
           baseURL: this.baseURL,
           maxRetries: 0,
           timeout: options.timeoutMs,
+          defaultHeaders: options.headers,
           logger: sdkLogger(this.log),
         })
       : null;
@@ -120,7 +131,7 @@ export class AnthropicProvider implements LlmProvider {
 
   private toResponse(request: LlmRequest, message: StreamedMessage): LlmResponse {
     const model = message.model || request.model;
-    const cost = costOf(model, message.usage);
+    const cost = costOf(model, message.usage, this.priceOverride);
     if (cost.warning && !this.unpricedWarned.has(model)) {
       this.unpricedWarned.add(model);
       this.log('warn', cost.warning);
@@ -136,9 +147,14 @@ export class AnthropicProvider implements LlmProvider {
     };
   }
 
+  /** `text` without the key or any secret header value. */
+  private scrub(text: string): string {
+    return this.secrets.reduce((t, secret) => redact(t, secret), text);
+  }
+
   /** The error a caller sees: RateLimitedError for a 429, a plain Error otherwise; key-free either way. */
   private finalError(failure: CallFailure, wait: number): Error {
-    const message = redact(failure.message, this.apiKey);
+    const message = this.scrub(failure.message);
     if (failure.status === 429 && failure.retryable) return new RateLimitedError(wait, message);
     return new Error(message);
   }

@@ -51,7 +51,7 @@ export function classifyFailure(error: unknown, model: string, baseURL: string, 
   }
   if (error instanceof APIConnectionError) {
     const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return { status: 0, retryable: false, retryAfterMs: null, message: `Could not reach the Anthropic API at ${baseURL}${cause}. Check the network or the base URL setting` };
+    return { status: 0, retryable: false, retryAfterMs: null, message: `Could not reach the Anthropic API at ${baseURL}${cause}. Check the network, and the base URL (the aios.anthropic.baseUrl setting or the ANTHROPIC_BASE_URL environment variable)` };
   }
   if (error instanceof IncompleteStreamError) {
     return { status: 0, retryable: false, retryAfterMs: null, message: `${error.message}: the connection dropped; the step can be retried` };

@@ -91,21 +91,26 @@ export function priceFor(model: string): PriceEntry | undefined {
 }
 
 /** USD cost of one call from its usage; an unknown model costs 0 and says so in `warning`. */
-export function costOf(model: string, usage: LlmUsage): CallCost {
+export function costOf(model: string, usage: LlmUsage, override: ModelPrice | null = null): CallCost {
   const entry = priceFor(model);
-  if (!entry) {
+  if (!entry && !override) {
     return {
       usd: 0,
       priced: false,
-      warning: `No price known for model '${model}': its calls are counted as $0, so dollar budgets do not limit it. Add it to src/llm/prices.ts.`,
+      warning: `No price known for model '${model}': its cost shows as —, and agents on it cannot have a dollar budget. Add its price under the aios.models setting.`,
     };
   }
   const prompt = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
-  const price = entry.longPrompt && prompt > entry.longPrompt.overTokens ? entry.longPrompt.price : entry.price;
+  const price = override ?? (entry!.longPrompt && prompt > entry!.longPrompt.overTokens ? entry!.longPrompt.price : entry!.price);
+  return { usd: costWith(price, usage), priced: true, warning: null };
+}
+
+/** USD of `usage` at `price` (per million tokens). */
+export function costWith(price: ModelPrice, usage: LlmUsage): number {
   const micro =
     usage.inputTokens * price.input +
     usage.outputTokens * price.output +
     usage.cacheWriteTokens * price.cacheWrite +
     usage.cacheReadTokens * price.cacheRead;
-  return { usd: micro / 1_000_000, priced: true, warning: null };
+  return micro / 1_000_000;
 }

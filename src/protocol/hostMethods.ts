@@ -5,6 +5,7 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { DashboardData } from './dashboard';
+import type { ModelSettings } from './modelMethods';
 import type { QuestionView, RaiseBudgetParams, SendResultView, TranscriptEntry, TranscriptOp, TranscriptView } from './transcript';
 import type {
   AgentView, ApprovalAnswerView, ApprovalView, AskLevel, CapabilityName, EventView, RoleView, SchedulerView, SchedulingPolicyName, StateSnapshot,
@@ -43,6 +44,8 @@ export interface InitializeParams {
   globalMemoryBytes: number;
   agentQuotaBytes: number;
   sandbox: SandboxSettings;
+  /** endpoints, prices, the Anthropic base URL and headers (src/protocol/modelMethods.ts); absent: none */
+  models?: ModelSettings;
 }
 
 /** What the host reports once its session is open. */

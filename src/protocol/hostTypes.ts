@@ -62,6 +62,12 @@ export interface AgentView {
   model: string;
   /** true when the agent runs on the offline scripted model: its output is not a real model's */
   scripted: boolean;
+  /**
+   * How its spending is counted: `usd`; `unknown` (no price known: the cost shows as —, never
+   * $0.00); `tokens-only` (VS Code language models report no dollars: budgets count tokens and
+   * requests); `scripted` (no model ran). Absent (an older host): `usd`.
+   */
+  billing?: 'usd' | 'unknown' | 'tokens-only' | 'scripted';
   budgets: BudgetsView;
   usage: UsageView;
   capabilities: CapabilityName[];

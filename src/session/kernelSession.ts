@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kernel, type MemoryConfig } from '../kernel/kernel';
 import type { ApprovalClient, Disposable, LlmProvider, Tool } from '../kernel/ports';
+import { DEFAULT_CONTEXT } from '../kernel/processTable';
 import { recallTool } from '../kernel/recallTool';
 import { AgentMemories } from '../kernel/agentMemory';
 import { FileLeases, withFileLeases } from '../kernel/leases';
@@ -25,7 +26,9 @@ import { rememberTool } from '../tools/memoryTools';
 import { AgentRuntime, type RuntimeConfig } from '../kernel/runtime';
 import type { SchedulerConfig } from '../kernel/scheduler';
 import type { AgentRecord, Pid } from '../kernel/types';
-import { createProvider, type ProviderFactoryOptions } from '../llm/factory';
+import { InvalidArgumentError } from '../kernel/errors';
+import { createProvider, type ProviderChoice, type ProviderFactoryOptions } from '../llm/factory';
+import { refuseSpawn } from '../llm/modelCatalog';
 import type { SandboxOptions } from '../sandbox/config';
 import { createRunCommandTool } from '../sandbox/runCommandTool';
 import { DockerSandbox } from '../sandbox/sandbox';
@@ -98,7 +101,7 @@ export class KernelSession {
   readonly conversation: Conversation;
   /** questions agents asked the developer (ask_developer) */
   readonly questions: Questions;
-  private readonly providers = new Map<string, { provider: LlmProvider; model: string }>();
+  private readonly providers = new Map<string, ProviderChoice>();
   private readonly disposables: Disposable[] = [];
   private controlSeq = 0;
   private controlTimer: NodeJS.Timeout | null = null;
@@ -206,8 +209,8 @@ export class KernelSession {
     return session;
   }
 
-  /** The provider (shared per model setting) and the model id to send. */
-  providerFor(spec: string): { provider: LlmProvider; model: string } {
+  /** The provider (shared per model setting), the model id to send, and what is known about the model (tests may leave that out). */
+  providerFor(spec: string): { provider: LlmProvider; model: string; resolved?: ProviderChoice['resolved'] } {
     let p = this.providers.get(spec);
     if (!p) {
       p = createProvider(spec, { baseDir: this.options.workspace, ...this.options.providers });
@@ -216,10 +219,22 @@ export class KernelSession {
     return p;
   }
 
-  /** Spawns an agent; checks its model setting first so a bad one fails here, not mid-run. */
+  /**
+   * Spawns an agent; checks its model setting first so a bad one fails here, not mid-run: a model
+   * without tool calling, or a dollar budget on a model without a price, is refused. The context
+   * budget is capped at the model's window.
+   */
   spawn(options: Parameters<AgentRuntime['spawn']>[0]): AgentRecord {
-    if (options.model) this.providerFor(options.model);
-    return this.runtime.spawn(this.safety.spawnOptions(options));
+    const withDefaults = this.safety.spawnOptions(options);
+    if (!options.model) return this.runtime.spawn(withDefaults);
+    const { resolved } = this.providerFor(options.model);
+    if (!resolved) return this.runtime.spawn(withDefaults);
+    const refusal = refuseSpawn(resolved, withDefaults.budgets);
+    if (refusal) throw new InvalidArgumentError(refusal);
+    const window = resolved.contextWindow;
+    const tokens = withDefaults.context?.tokens ?? DEFAULT_CONTEXT.tokens;
+    if (window !== null && tokens > window) withDefaults.context = { ...withDefaults.context, tokens: window };
+    return this.runtime.spawn(withDefaults);
   }
 
   /**

@@ -58,6 +58,13 @@ describe('AIOS extension in code-server', function () {
     await modified.filter({ hasText: text }).first().waitFor({ state: 'visible' });
   }
 
+  /** Kill asks first (a modal dialog): answer Kill. */
+  async function confirmKill(name: string): Promise<void> {
+    const dialog = wb().page.locator('.monaco-dialog-box', { hasText: `Kill ${name}?` });
+    await dialog.locator('a.monaco-button', { hasText: /^Kill$/ }).click();
+    await dialog.waitFor({ state: 'detached' });
+  }
+
   before(async function () {
     requireE2ePrerequisites(this);
     let t = Date.now();
@@ -100,10 +107,11 @@ describe('AIOS extension in code-server', function () {
     await agentRow('coder-1', /scripted/);
     await proposalDiff('src/greet.js', 'Hello,');
     await agentRow('coder-1', /needs approval/);
-    assert.match(await wb().statusBarText(/pending/), /1 pending/);
+    // waiting for the developer is not running
+    assert.match(await wb().statusBarText(/pending/), /0 running.*1 pending/);
     await wb().page.locator('.notification-toast', { hasText: 'coder-1 asks to edit src/greet.js' }).waitFor({ state: 'visible' });
     await wb().screenshot('02-approval-diff');
-    await wb().page.locator('.editor-actions a.action-label[aria-label^="Approve Pending Request"]').first().click();
+    await wb().page.locator('.editor-actions a.action-label[aria-label="Approve"]', { hasText: 'Approve' }).first().click();
     await agentRow('coder-1', /^done/);
     const after = file('src/greet.js');
     assert.notEqual(after, before);
@@ -118,7 +126,7 @@ describe('AIOS extension in code-server', function () {
     await proposalDiff('README.md', 'Changelog');
     await wb().runCommand('View: Close All Editors');
     await wb().page.locator('.monaco-diff-editor').first().waitFor({ state: 'detached' });
-    const row = wb().page.locator('.pane-body .monaco-list-row', { hasText: 'writer-2: edit README.md' });
+    const row = wb().page.locator('.pane-body .monaco-list-row', { hasText: 'edit README.md' }).filter({ hasText: 'writer-2' });
     await row.first().click();
     await proposalDiff('README.md', 'Changelog');
     await agentRow('writer-2', /^needs approval/);
@@ -140,6 +148,7 @@ describe('AIOS extension in code-server', function () {
     assert.match(global?.description ?? '', /\/ 512 MiB limit$/);
     await wb().screenshot('05-memory');
     await wb().contextMenu('tester-3', 'Kill Agent');
+    await confirmKill('tester-3');
     await agentRow('tester-3', /^killed/);
     await wb().screenshot('06-killed');
   });
@@ -171,6 +180,7 @@ describe('AIOS extension in code-server', function () {
     assert.equal(await wb().page.locator('.notification-toast', { hasText: 'kernel host was killed' }).count(), 0);
     assert.notEqual(third, second);
     await wb().contextMenu('reviewer-4', 'Kill Agent');
+    await confirmKill('reviewer-4');
     await agentRow('reviewer-4', /^killed/);
   });
 

@@ -8,6 +8,7 @@ import { TerminalApprovals } from '../../src/cli/approvalPrompt';
 import type { ApprovalRequest } from '../../src/kernel/ports';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { ensureSandboxImage, makeWorkspace, requireDocker } from '../support/docker';
+import { until } from '../support/waits';
 
 const CLI = resolve(__dirname, '../../src/cli/main.ts');
 
@@ -131,9 +132,9 @@ describe('aios CLI', function () {
       subject: { kind: 'edit', summary: 'edit greet.ts (+1 -1)', files: [{ path: 'greet.ts', status: 'modified', diff: '-"helo"\n+"hello"\n', before: '', after: '' }] },
     };
     const answer = prompt.ask(request, new AbortController().signal);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => /greet\.ts/.test(shown), 'the approval prompt showing the diff', 5000);
     input.write('what\n');
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => /answer a, d, g or s/.test(shown), 'the prompt asking again', 5000);
     input.write('g\n');
     assert.deepEqual(await answer, { decision: 'approve', remember: 'agent' });
     assert.match(shown, /-"helo"\n\+"hello"/);

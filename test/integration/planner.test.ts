@@ -8,6 +8,7 @@ import { planViewsFromEvents } from '../../src/kernel/plannerView';
 import type { RoleInput } from '../../src/kernel/routerRoles';
 import type { Script, ScriptTurn } from '../../src/llm/scriptFile';
 import { KernelSession, type SessionOptions } from '../../src/session/kernelSession';
+import { until, within } from '../support/waits';
 
 /** Approves everything the policy asks about (the tests are about planning, not approvals). */
 const approveAll: ApprovalClient = { ask: async (): Promise<ApprovalAnswer> => ({ decision: 'approve', remember: null }) };
@@ -223,11 +224,9 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
       })),
     });
     // kill the first coder mid-call: that attempt fails, the retry succeeds
-    let first: number | undefined;
-    while (first === undefined) {
-      first = session.kernel.table.children(parent.pid).find((c) => c.role === 'coder' && c.state === 'running')?.pid;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const running = () => session.kernel.table.children(parent.pid).find((c) => c.role === 'coder' && c.state === 'running')?.pid;
+    await until(() => running() !== undefined, 'the first coder running');
+    const first = running()!;
     session.kernel.kill(first, 'killed by the test');
     await session.runtime.idle();
     const result = planResult(session, parent.pid);
@@ -281,9 +280,8 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
         ],
       })),
     });
-    const t0 = Date.now();
-    await session.runtime.idle();
-    assert.ok(Date.now() - t0 < 10_000, 'the slow sibling was stopped, not waited for');
+    // The slow sibling's answer takes 20 s: only stopping it ends the plan within 10.
+    await within(session.runtime.idle(), 10_000, 'the plan ending without waiting for the slow sibling');
     const p = session.kernel.table.get(parent.pid);
     assert.equal(p.state, 'failed');
     assert.match(p.reason ?? '', /subtask 'profile' of plan-\d+-1 failed and the plan's policy is fail_parent: the profile is unreadable/);
@@ -340,7 +338,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
       task: 'two slow subtasks',
       model: f.script(planTurns({ subtasks: [{ id: 'a', role: 'coder', task: 'a' }, { id: 'b', role: 'coder', task: 'b' }] })),
     });
-    while (session.kernel.table.children(parent.pid).filter((c) => c.state === 'running').length < 2) await new Promise((r) => setTimeout(r, 5));
+    await until(() => session.kernel.table.children(parent.pid).filter((c) => c.state === 'running').length >= 2, 'both children running');
     const killed = session.kernel.kill(parent.pid, 'changed my mind');
     assert.equal(killed.length, 3);
     await session.runtime.idle();
@@ -377,9 +375,8 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
     const f = fixture();
     const session = await open(f, [{ name: 'coder', model: f.script(reportingChild('slow', true, 30_000)) }]);
     const parent = session.spawn({ task: 'slow', model: f.script(planTurns({ subtasks: [{ id: 'a', role: 'coder', task: 'a' }] })) });
-    while (session.kernel.table.children(parent.pid).length < 1) await new Promise((r) => setTimeout(r, 5));
-    const t0 = Date.now();
-    await session.close();
-    assert.ok(Date.now() - t0 < 5000);
+    await until(() => session.kernel.table.children(parent.pid).length >= 1, 'the child spawned');
+    // The child's answer takes 30 s: only interrupting it lets close() end within 5.
+    await within(session.close(), 5000, 'closing the session with a running plan');
   });
 });

@@ -6,6 +6,7 @@ import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/
 import type { Script } from '../../src/llm/scriptFile';
 import { KernelSession } from '../../src/session/kernelSession';
 import { SqliteStore } from '../../src/storage/sqliteStore';
+import { until, within } from '../support/waits';
 
 /** An approval client that answers from a queue (or waits forever), recording what it was asked. */
 class ScriptedApprovals implements ApprovalClient {
@@ -182,7 +183,7 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
     const approvals = new ScriptedApprovals(['never']);
     const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals, scheduler: { maxConcurrent: 1 } });
     const waiter = session.spawn({ task: 'edit', model: w.script(editScript) });
-    while (session.kernel.table.get(waiter.pid).state !== 'waiting') await new Promise((r) => setTimeout(r, 5));
+    await until(() => session.kernel.table.get(waiter.pid).state === 'waiting', 'the first agent waiting for approval');
     const reader: Script = { turns: [{ tool_calls: [{ name: 'list_dir', input: {} }] }, { tool_calls: [{ name: 'read_file', input: { path: 'greet.ts' } }] }, { text: 'read it' }] };
     const other = session.spawn({ task: 'read', model: w.script(reader) });
     const done = await session.kernel.table.waitForExit(other.pid);
@@ -200,11 +201,10 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
     const w = workspace();
     const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals: new ScriptedApprovals([]) });
     const a = session.spawn({ task: 'slow', model: w.script({ turns: [{ text: 'late', latency_ms: 30_000 }] }) });
-    while (session.kernel.table.get(a.pid).state !== 'running') await new Promise((r) => setTimeout(r, 5));
-    const t0 = Date.now();
+    await until(() => session.kernel.table.get(a.pid).state === 'running', 'the agent running');
     session.kernel.kill(a.pid);
-    await session.runtime.idle();
-    assert.ok(Date.now() - t0 < 2000);
+    // The answer takes 30 s: only aborting the call ends the runtime within 2.
+    await within(session.runtime.idle(), 2000, 'the killed agent\'s call ending');
     assert.equal(session.kernel.table.get(a.pid).state, 'killed');
     await session.close();
   });

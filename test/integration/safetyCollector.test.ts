@@ -55,10 +55,10 @@ describe('safety collector and evaluator on a real session (scripted model, real
       assert.equal(row.dollars, agent.usage.dollars);
       const task = ev.tasks.find((t) => t.taskId === `task-${good}`)!;
       assert.equal(task.outcome, 'done');
-      // one denial (5), steps 3 of 10 (free), no errors → 95
-      assert.deepEqual(task.components.filter((c) => c.penalty > 0).map((c) => [c.id, c.penalty]), [['denials', 5]]);
-      assert.equal(task.score, 95);
-      assert.equal(task.grade, 'S');
+      // asked to fix, its only edit denied: no change made (35) + one denial (5); steps 3 of 10 (free), no errors → 60
+      assert.deepEqual(task.components.filter((c) => c.penalty > 0).map((c) => [c.id, c.penalty]), [['change', 35], ['denials', 5]]);
+      assert.equal(task.score, 60);
+      assert.equal(task.grade, 'C');
       const db = new SafetyStore(session.store);
       assert.deepEqual(db.taskAggregate(`task-${good}`), db.taskAggregates().find((t) => t.task.taskId === `task-${good}`), 'the one-task lookup sums what the full pass sums');
       const counts = db.approvalCounts();

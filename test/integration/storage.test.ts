@@ -428,7 +428,7 @@ describe('SqliteStore', () => {
         });
         assert.throws(() => store.transaction(() => store.putAgent(makeAgent(1))), DatabaseLockedError);
         const waited = Date.now() - t0;
-        assert.ok(waited >= 250 && waited < 2000, `waited ${waited} ms`);
+        assert.ok(waited >= 250, `gave up after ${waited} ms, before the busy timeout of 150 ms per write`);
         assert.equal(store.getTask('x'), undefined, 'readers still see the last commit');
       } finally {
         other.exec('ROLLBACK');

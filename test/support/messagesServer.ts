@@ -56,6 +56,18 @@ export interface MessagesServerOptions {
   minCacheTokens?: (model: string) => number;
   /** characters per text_delta / input_json_delta (default 6) */
   chunk?: number;
+  /**
+   * Called for each valid request before it is answered (the benchmarks' rate-limited endpoint):
+   * resolve null to answer (after any latency the hook waits), or a refusal to send instead.
+   */
+  admit?: (request: RecordedRequest) => Promise<Refusal | null>;
+}
+
+/** An answer the `admit` hook sends instead of the scripted one, e.g. 429 with retry-after. */
+export interface Refusal {
+  status: number;
+  message: string;
+  headers?: Record<string, string>;
 }
 
 /** A running server. */
@@ -124,6 +136,19 @@ export async function startMessagesServer(options: MessagesServerOptions = {}): 
     if (!request.body) return sendError(res, 400, 'invalid_request_error', 'request body is not valid JSON');
     const invalid = rules.check(request.body) ?? checkThinkingBlocks(request.body, ledger);
     if (invalid) return sendError(res, 400, 'invalid_request_error', invalid);
+    if (!options.admit) return answer(request, request.body, res, fault);
+    const body = request.body;
+    void options.admit(request).then(
+      (refusal) => {
+        if (refusal) sendError(res, refusal.status, errorTypeOf(refusal.status), refusal.message, refusal.headers);
+        else answer(request, body, res, fault);
+      },
+      (error: unknown) => sendError(res, 400, 'invalid_request_error', `test server: ${(error as Error).message}`),
+    );
+  }
+
+  function answer(request: RecordedRequest, body: Record<string, unknown>, res: ServerResponse, fault: Fault | undefined): void {
+    request.body = body;
 
     request.cache = cache.account(request.body);
     // An in-stream error fails before any content, so it does not use up a scripted answer.

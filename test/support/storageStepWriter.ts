@@ -22,5 +22,23 @@ for (let step = Number(firstText); ; step++) {
     store.putCheckpoint(pid, step, step, JSON.stringify({ step, pages: [1, 2, 3], note: 'x'.repeat(200) }));
   });
   // Synchronous write: the line leaves this process before the next step starts.
-  writeSync(1, `${step}\n`);
+  writeLineSync(`${step}\n`);
+}
+
+/**
+ * writeSync on a pipe the reader has not drained fails with EAGAIN (stdout is non-blocking) or
+ * writes part of the line: wait a millisecond and write the rest, so a loaded machine only slows
+ * the writer down instead of failing it.
+ */
+function writeLineSync(line: string): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let bytes = Buffer.from(line);
+  while (bytes.length) {
+    try {
+      bytes = bytes.subarray(writeSync(1, bytes));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
 }

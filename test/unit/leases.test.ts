@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { FileLeases, LeaseConflictError, withFileLeases, type LeaseHolder } from '../../src/kernel/leases';
 import type { Tool, ToolContext, ToolOutcome } from '../../src/kernel/ports';
+import { settle } from '../support/waits';
 
 function context(pid: number): ToolContext {
   return { pid, agentName: `agent-${pid}`, signal: new AbortController().signal, proposeChanges: async () => ({ approved: [] }) };
 }
 
-/** A write tool whose run takes `ms` and records when it wrote each path. */
-function slowWriter(log: string[], ms: number): Tool {
+/** A write tool whose run spans `turns` turns of the event loop (others can run meanwhile) and records when it wrote each path. */
+function slowWriter(log: string[], turns: number): Tool {
   return {
     name: 'write_file', description: 'w', inputSchema: { type: 'object' }, risk: 'medium', capabilities: ['fs.write'],
     async prepare(input, ctx) {
@@ -16,7 +17,7 @@ function slowWriter(log: string[], ms: number): Tool {
         subject: { kind: 'edit', summary: `write ${path}`, files: [{ path, status: 'modified', diff: '', before: '', after: '' }] },
         async run(): Promise<ToolOutcome> {
           log.push(`start ${ctx.pid} ${path}`);
-          await new Promise((r) => setTimeout(r, ms));
+          for (let t = 0; t < turns; t++) await settle();
           log.push(`end ${ctx.pid} ${path}`);
           return { content: 'ok', isError: false };
         },
@@ -45,8 +46,8 @@ describe('FileLeases', () => {
     const second = leases.acquire(2, 'a.ts').then((l) => { order.push('2 got it'); return l; });
     const third = leases.acquire(3, 'a.ts').then((l) => { order.push('3 got it'); return l; });
     assert.equal(leases.tryAcquire(4, 'a.ts'), null);
-    await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(order, []);
+    await settle();
+    assert.deepEqual(order, [], 'nobody gets a held lease');
     first.release();
     (await second).release();
     (await third).release();

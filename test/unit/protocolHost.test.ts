@@ -29,7 +29,8 @@ class HostUnderTest {
     c.onRequest(toExtension.approvalRequested, (view) => {
       this.approvals.push(view);
       const answer = this.answer(view);
-      if (answer) setTimeout(() => void c.sendRequest(toHost.answerApproval, { id: view.id, answer }), 10);
+      // answered after this request has returned, as a person would
+      if (answer) setImmediate(() => void c.sendRequest(toHost.answerApproval, { id: view.id, answer }));
     });
     c.onNotification(toExtension.approvalClosed, (p) => {
       this.closed.push(p);

@@ -7,7 +7,9 @@ import type { LlmRequest } from '../../src/kernel/ports';
 import { AnthropicProvider } from '../../src/llm/anthropic';
 import { createProvider } from '../../src/llm/factory';
 import { parseModelSpec } from '../../src/llm/modelSpec';
+import { realSleep } from '../../src/llm/abort';
 import { SCRIPT_ENDED_TEXT, ScriptedProvider } from '../../src/llm/scripted';
+import { within } from '../support/waits';
 import type { Script } from '../../src/llm/scriptFile';
 
 const SCRIPT: Script = {
@@ -129,14 +131,19 @@ describe('ScriptedProvider', () => {
   });
 
   it('aborts during the latency, without using up the turn', async () => {
-    const provider = new ScriptedProvider({ turns: [{ text: 'slow', latency_ms: 300 }] }); // real sleep
+    // A real sleep of a minute: only the abort can end this call before mocha's timeout.
+    let sleeping!: () => void;
+    const asleep = new Promise<void>((resolve) => { sleeping = resolve; });
+    const provider = new ScriptedProvider({ turns: [{ text: 'slow', latency_ms: 60_000 }] }, {
+      // the call with a signal really sleeps; the replay after it (no signal) does not wait
+      sleep: (ms, signal) => { sleeping(); return signal ? realSleep(ms, signal) : Promise.resolve(); },
+    });
     const controller = new AbortController();
-    const started = Date.now();
     const pending = provider.call(request('1', { signal: controller.signal }));
-    setTimeout(() => controller.abort(), 20);
-    const error = await failure(pending);
+    await asleep;
+    controller.abort();
+    const error = await within(failure(pending), 2000, 'the aborted call ending');
     assert.equal(error.name, 'AbortError');
-    assert.ok(Date.now() - started < 250, `abort took ${Date.now() - started} ms`);
 
     const next = await provider.call(request('1'));
     assert.deepEqual(next.content, [{ type: 'text', text: 'slow' }], 'the aborted call did not consume the turn');

@@ -9,9 +9,12 @@ import type { HostSupervisor, RunningHost } from '../hostSupervisor';
 import type { KernelState } from '../kernelState';
 import type { AiosSettings } from '../settingsModel';
 import {
-  CLAUDE_MODELS, defaultModel, parseTokenBudget, roleCapabilities, ROLES, validateModel, validatePriority, validateRole, validateTask, validateTokenBudget,
+  defaultModel, parseTokenBudget, roleCapabilities, ROLES, validateModel, validatePriority, validateRole, validateTask, validateTokenBudget,
 } from '../spawnInput';
 import { AgentNode } from '../views/agentsView';
+import { toHostModels } from '../../protocol/modelMethods';
+import { listLmModels } from '../lmBridge';
+import { isTokensOnly, modelPickRows } from '../modelPickItems';
 import { plural } from '../../text/plural';
 
 /** What the agent commands use. */
@@ -144,7 +147,7 @@ async function routeTask(deps: AgentCommandDeps): Promise<void> {
   const result = await host.connection.sendRequest(toHost.routeTask, {
     task: task.trim(),
     priority: 50,
-    budgets: settings.budgets,
+    budgets: isTokensOnly(modelFor('')) ? { ...settings.budgets, dollars: null } : settings.budgets,
     context: settings.context,
     defaultModel: modelFor(''),
     modelByRole: Object.fromEntries(roles.map((r) => [r.name, modelFor(r.name)])),
@@ -187,7 +190,8 @@ function spawnParams(settings: AiosSettings, p: { task: string; role: string; pr
     role: p.role,
     priority: p.priority,
     model: p.model,
-    budgets: { tokens: p.tokens, dollars: settings.budgets.dollars, steps: settings.budgets.steps },
+    // models that report no dollars are budgeted in tokens and requests (steps) only
+    budgets: { tokens: p.tokens, dollars: isTokensOnly(p.model) ? null : settings.budgets.dollars, steps: settings.budgets.steps },
     context: settings.context,
     capabilities: p.capabilities,
     parent: null,
@@ -205,26 +209,29 @@ async function pickRole(roles: readonly RoleView[], title: string): Promise<stri
 }
 
 async function pickModel(deps: AgentCommandDeps, role: string, title: string): Promise<string | undefined> {
-  const hasKey = await deps.hasApiKey();
-  const scripts = await deps.workspaceScripts();
+  const [hasKey, scripts, host] = await Promise.all([deps.hasApiKey(), deps.workspaceScripts(), requireHost(deps.supervisor)]);
   const fallback = defaultModel({ setting: deps.settings().model, hasApiKey: hasKey, role, scripts, builtinScript: deps.builtinScript });
-  const scriptedNote = 'offline scripted model: replays a script, not an LLM';
-  const seen = new Set<string>();
-  const items: vscode.QuickPickItem[] = [];
-  const add = (label: string, description: string) => {
-    if (seen.has(label)) return;
-    seen.add(label);
-    items.push({ label, description });
-  };
-  add(fallback, `default · ${fallback.startsWith('scripted:') ? scriptedNote : 'Claude'}`);
-  for (const s of scripts) add(`scripted:${s}`, scriptedNote);
-  for (const m of CLAUDE_MODELS) add(m, hasKey ? 'Claude' : 'Claude · needs an API key (AIOS: Set API Key)');
+  const [configured, lm] = await Promise.all([
+    host.connection.sendRequest(toHostModels.models).catch((err: Error) => { deps.log.warn(`model list: ${err.message}`); return []; }),
+    listLmModels().catch((err: Error) => ({ available: false as const, reason: err.message })),
+  ]);
+  const rows = modelPickRows({ fallback, scripts, configured, lm });
   const other = 'Other model…';
-  items.push({ label: other, description: 'an Anthropic model id or scripted:PATH' });
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: hasKey ? 'Model' : 'Model (no API key: the scripted model is the default)', ignoreFocusOut: true });
+  const items: Array<vscode.QuickPickItem & { spec?: string | null }> = rows.map((r) => (r.kind === 'separator'
+    ? { label: r.label, kind: vscode.QuickPickItemKind.Separator }
+    : { label: r.label, description: r.description, detail: r.detail, spec: r.spec }));
+  items.push({ label: other, description: 'any spec: claude-…, openai:…, openrouter:…, ollama:…, lmstudio:…, vscode-lm:…, NAME:MODEL, scripted:PATH' });
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: hasKey ? 'Model' : 'Model (no Anthropic key: the scripted model is the default)', ignoreFocusOut: true, matchOnDescription: true });
   if (!picked) return undefined;
-  if (picked.label !== other) return picked.label;
-  const typed = await vscode.window.showInputBox({ title, prompt: 'Anthropic model id or scripted:PATH', validateInput: validateModel, ignoreFocusOut: true });
+  if (picked.label !== other) {
+    if (picked.spec === null) {
+      void vscode.window.showWarningMessage(`AIOS: ${picked.label} — ${picked.description ?? ''}`);
+      return undefined;
+    }
+    if (picked.spec && isTokensOnly(picked.spec)) void vscode.window.showInformationMessage(`AIOS: ${picked.spec} reports no dollar cost: this agent's budget counts tokens (countTokens) and requests (steps), not dollars.`);
+    return picked.spec ?? picked.label;
+  }
+  const typed = await vscode.window.showInputBox({ title, prompt: 'Model spec, e.g. openrouter:anthropic/claude-sonnet-4.5, ollama:qwen3:8b or scripted:PATH', validateInput: validateModel, ignoreFocusOut: true });
   return typed?.trim();
 }
 

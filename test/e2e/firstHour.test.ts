@@ -1,0 +1,197 @@
+// A new user's first hour, at 1400×900 with the AIOS sidebar open: what the views say while the
+// kernel starts (and after a browser reload), a reload being a clean stop rather than a crash,
+// the status bar while an agent waits, a Chinese task rendered in CJK glyphs, a stale Approve,
+// Kill's confirmation, and the dashboard's tables fitting beside the sidebar.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrameLocator } from 'playwright-core';
+import { AIOS_TEST_SETTINGS, copyDemoWorkspace, packageAios, viewRows, waitForKernelHost } from './support/aiosExtension';
+import { startCodeServer, type CodeServer } from './support/codeServer';
+import { E2E_OUTPUT_DIR } from './support/paths';
+import { pollUntil } from './support/poll';
+import { requireE2ePrerequisites } from './support/prerequisites';
+import { openWorkbench, Workbench } from './support/workbench';
+import { SqliteStore } from '../../src/storage/sqliteStore';
+
+const SHOTS = join(E2E_OUTPUT_DIR, 'first-hour');
+const VIEWPORT = { width: 1400, height: 900 };
+/** What a view must never say while a folder is open and the kernel starts. */
+const WRONG_WHILE_STARTING = [/Open a folder/, /no data provider registered/i, /No agents yet/];
+
+/**
+ * Records the side bar's text at every change from the first paint of each page load (set up
+ * before the page loads, so a reload is recorded from its start).
+ */
+async function recordSidebar(wb: Workbench): Promise<void> {
+  await wb.page.addInitScript(() => {
+    const w = window as unknown as { aiosSidebar: string[] };
+    w.aiosSidebar = [];
+    let last = '';
+    const sample = () => {
+      const text = (document.querySelector('.part.sidebar') as HTMLElement | null)?.innerText.replace(/\s+/g, ' ').trim() ?? '';
+      if (text && text !== last) w.aiosSidebar.push((last = text));
+    };
+    new MutationObserver(sample).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+}
+
+describe('AIOS in code-server: the first hour', function () {
+  let server: CodeServer | undefined;
+  let workbench: Workbench | undefined;
+  let workspace: string | undefined;
+  const wb = () => workbench ?? assert.fail('the workbench did not open: see the before-all hook');
+  const srv = () => server ?? assert.fail('code-server did not start: see the before-all hook');
+
+  async function agentRow(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    return pollUntil(async () => (await viewRows(wb().page, 'Agents')).find((r) => r.label === name && pattern.test(r.description))?.description, {
+      timeoutMs, what: `agent ${name} to show ${pattern} in the Agents view`,
+    });
+  }
+
+  async function spawnFromPalette(task: string, role: string, script: string): Promise<void> {
+    await wb().runCommand('AIOS: Spawn Agent');
+    await wb().quickInput(task);
+    await wb().pickQuickItem(role);
+    await wb().quickInput('50');
+    await wb().pickQuickItem(`scripted:.aios/scripts/${script}.json`);
+    await wb().quickInput('500000');
+  }
+
+  function dashboardFrame(): FrameLocator {
+    return wb().page.frameLocator('iframe.webview').frameLocator('iframe');
+  }
+
+  async function openDashboard(hasText: RegExp): Promise<FrameLocator> {
+    await wb().runCommand('AIOS: Open Dashboard');
+    const frame = dashboardFrame();
+    await frame.locator('body', { hasText }).waitFor({ state: 'visible' });
+    return frame;
+  }
+
+  function kernelDatabase(): string {
+    const root = join(srv().userDataDir, 'User', 'globalStorage', 'aios-dev.aios', 'workspaces');
+    return join(root, readdirSync(root)[0], 'aios.db');
+  }
+
+  before(async function () {
+    requireE2ePrerequisites(this);
+    const vsix = await packageAios();
+    workspace = copyDemoWorkspace();
+    server = await startCodeServer({ workspace, vsix, settings: AIOS_TEST_SETTINGS });
+    workbench = await openWorkbench(server.url, workspace, { screenshotsDir: SHOTS, viewport: VIEWPORT });
+    await recordSidebar(workbench);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || !workbench) return;
+    console.log(`  screenshot: ${await workbench.screenshot(`failed-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-')}`).catch((e: Error) => e.message)}`);
+  });
+
+  after(async function () {
+    await workbench?.close();
+    await server?.stop();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('has a CJK font for the browser (scripts/ensure-e2e.sh installs fonts-noto-cjk)', function () {
+    const fonts = execFileSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' }).trim();
+    assert.notEqual(fonts, '', 'no font covers Chinese: run scripts/ensure-e2e.sh (apt package fonts-noto-cjk)');
+  });
+
+  it('counts an agent waiting for approval as waiting, not running; a stale Approve says it was already answered', async function () {
+    await wb().openViewContainer('AIOS');
+    await wb().page.locator('.welcome-view-content', { hasText: 'No agents yet' }).waitFor({ state: 'visible' });
+    await spawnFromPalette('Fix the greeting typo in src/greet.js', 'coder', 'coder');
+    await agentRow('coder-1', /^needs approval/);
+    assert.match(await wb().statusBarText(/pending/), /0 running.*1 pending/);
+    // the diff editor's answers are buttons with words, not bare icons
+    for (const label of ['Approve', 'Always Allow for Agent', 'Deny']) {
+      await wb().page.locator(`.editor-actions a.action-label[aria-label="${label}"]`, { hasText: label }).first().waitFor({ state: 'visible' });
+    }
+    const row = wb().page.locator('.pane-body .monaco-list-row', { hasText: 'edit src/greet.js' }).first();
+    await row.hover();
+    await wb().page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /coder-1.*edit_file.*medium risk/s }).first().waitFor({ state: 'visible' });
+    await wb().screenshot('01-waiting-status-hover-diff-buttons');
+    await wb().page.locator('.editor-actions a.action-label[aria-label="Approve"]').first().click();
+    await agentRow('coder-1', /^done/);
+    await wb().page.getByText(/coder-1's edit approved: src\/greet\.js/).first().waitFor({ state: 'visible' });
+    const toast = wb().page.locator('.notification-toast', { hasText: 'coder-1 asks to edit src/greet.js' });
+    await toast.locator('a.monaco-button', { hasText: /^Approve$/ }).click();
+    await wb().page.locator('.notification-toast', { hasText: /already answered \(approved\)/ }).waitFor({ state: 'visible' });
+    await wb().screenshot('02-stale-approve');
+  });
+
+  it('routes a Chinese task and shows it in CJK glyphs', async function () {
+    await wb().runCommand('Notifications: Clear All Notifications');
+    await wb().runCommand('AIOS: Route Task');
+    await wb().quickInput('为登录模块编写单元测试');
+    await wb().page.locator('.notification-toast', { hasText: /Task routed to tester-2 \(tester; exact/ }).waitFor({ state: 'visible' });
+    await agentRow('tester-2', /^(done|failed)/);
+    await wb().screenshot('03-chinese-task');
+  });
+
+  it('asks before killing a live agent', async function () {
+    await wb().runCommand('Notifications: Clear All Notifications');
+    await spawnFromPalette('Think about the project for a long time', 'reviewer', 'long-task');
+    await agentRow('reviewer-3', /^running/);
+    await wb().contextMenu('reviewer-3', 'Kill Agent');
+    const dialog = wb().page.locator('.monaco-dialog-box', { hasText: 'Kill reviewer-3?' });
+    await dialog.waitFor({ state: 'visible' });
+    await wb().screenshot('04-kill-confirmation');
+    await dialog.locator('a.monaco-button', { hasText: /^Cancel$/ }).click();
+    await agentRow('reviewer-3', /^running/);
+    await wb().contextMenu('reviewer-3', 'Kill Agent');
+    await dialog.locator('a.monaco-button', { hasText: /^Kill$/ }).click();
+    await agentRow('reviewer-3', /^killed/);
+  });
+
+  it('lays the dashboard out beside the sidebar at 1400×900: every column in view; its figures are the views\'', async function () {
+    await wb().runCommand('Notifications: Clear All Notifications');
+    const frame = await openDashboard(/tester-2/);
+    for (const id of ['agents', 'tasks']) {
+      const fit = await frame.locator(`#${id} .table-wrap`).evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+      assert.ok(fit.scroll <= fit.client + 1, `the ${id} table is ${fit.scroll} px wide in ${fit.client} px: columns would be hidden`);
+    }
+    // the same steps as the Agents view, the same tokens as the kernel's usage
+    const views = await viewRows(wb().page, 'Agents');
+    const store = SqliteStore.open(kernelDatabase(), { readonly: true });
+    try {
+      for (const a of store.listAgents()) {
+        const row = frame.locator(`#agents tr[data-pid="${a.pid}"]`);
+        assert.equal(await row.locator('[data-field=steps]').textContent(), String(a.usage.steps));
+        assert.match(views.find((v) => v.label === a.name)?.description ?? '', new RegExp(`step ${a.usage.steps}\\b`));
+        assert.equal(await row.locator('[data-field=tokens]').textContent(), (a.usage.inputTokens + a.usage.outputTokens).toLocaleString('en-US'));
+      }
+    } finally {
+      store.close();
+    }
+    // the killed agent is graded as killed
+    assert.equal(await frame.locator('#agents tr[data-pid="3"] [data-field=grade]').textContent(), 'F');
+    assert.equal(await frame.locator('#health li.component-head').count(), 1, 'the points column has a heading');
+    await wb().screenshot('05-dashboard-1400x900');
+    await frame.locator('#tasks').scrollIntoViewIfNeeded();
+    await wb().screenshot('06-dashboard-tasks-chinese');
+    await wb().runCommand('View: Close All Editors');
+  });
+
+  it('after a browser reload: the views say Starting…, never the wrong thing, and the reload is a clean stop', async function () {
+    const before = await waitForKernelHost(srv().extensionsDir);
+    await wb().page.reload();
+    await wb().waitReady();
+    const after = await waitForKernelHost(srv().extensionsDir, before, 60_000);
+    assert.notEqual(after, before);
+    await agentRow('coder-1', /^done/, 60_000);
+    const samples = await wb().page.evaluate(() => (window as unknown as { aiosSidebar: string[] }).aiosSidebar);
+    for (const s of samples) for (const wrong of WRONG_WHILE_STARTING) assert.doesNotMatch(s, wrong, `the side bar said: ${s}`);
+    console.log(`  side bar while starting: ${samples.filter((s) => /Starting the AIOS kernel/.test(s)).length} of ${samples.length} samples said "Starting the AIOS kernel…"`);
+    await wb().screenshot('07-after-reload');
+    const frame = await openDashboard(/tester-2/);
+    assert.equal(await frame.locator('[data-playbook="host_crash.restore"]').count(), 0, 'no crash in the reactor list');
+    assert.equal(await frame.locator('#health [data-component="crashes"] [data-field=penalty]').textContent(), 'none');
+    assert.equal(await wb().page.locator('.notification-toast', { hasText: /stopped without shutting down/ }).count(), 0);
+    await wb().screenshot('08-dashboard-after-reload');
+    await wb().runCommand('View: Close All Editors');
+  });
+});
