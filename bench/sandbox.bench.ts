@@ -6,6 +6,8 @@
  *   sandbox.warm_exec_api  the same through a Docker exec per command (execMode 'api'), for comparison
  *   sandbox.concurrent_20  20 agents each running a short command at once: wall time and commands/s
  *   sandbox.staging_10k    overlay staging vs. a plain copy on a 10,000-file workspace
+ *   sandbox.collect_10k    collecting (and hashing) the changes of a command that touched 10,000 files (target ≤ 2 s)
+ *   sandbox.apply_1k       applying an approved 1,000-file change set to the real workspace (target ≤ 1 s)
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
@@ -143,8 +145,12 @@ const staging10k: BenchCase = {
     return withWorkspace(10_000, async (dir) => {
       const state = await mkdtemp(join(tmpdir(), 'aios-bench-state-'));
       const labels = { 'aios.sandbox': '1', 'aios.kernel': 'bench', 'aios.pid': '0', 'aios.host': `bench:${process.pid}` };
+      // Whatever is created is removed in `finally`, also when a step fails midway.
+      const containers = new Set<Docker.Container>();
+      const stagings = new Set<Awaited<ReturnType<typeof createStaging>>>();
       const run = async (mount: Docker.MountSettings) => {
         const c = await docker.createContainer({ Image: image, Cmd: ['sleep', '600'], User: '1000:1000', Labels: labels, HostConfig: { NetworkMode: 'none', Mounts: [mount] } });
+        containers.add(c);
         await c.start();
         return c;
       };
@@ -154,6 +160,7 @@ const staging10k: BenchCase = {
         for (let i = 0; i < 5; i++) {
           const [ms, box] = await timed(async () => {
             const staging = await createStaging(docker, { workspace: dir, dir: join(state, `ov${i}`), volume: `aios-bench-${process.pid}-${i}`, labels, owner: { uid: 1000, gid: 1000 } });
+            stagings.add(staging);
             return { staging, container: await run({ Type: 'volume', Source: staging.volume, Target: '/workspace' }) };
           });
           await execIn(box.container, 'echo changed >> /workspace/d5/f5.txt');
@@ -163,7 +170,9 @@ const staging10k: BenchCase = {
           overlay.scan.push(scanMs);
           overlay.disk = diskBytes(box.staging.upperDir);
           await box.container.remove({ force: true });
+          containers.delete(box.container);
           await removeStaging(docker, box.staging);
+          stagings.delete(box.staging);
         }
 
         // Copy: the whole tree, bind-mounted (a bind of the copy, never of the real workspace);
@@ -182,6 +191,7 @@ const staging10k: BenchCase = {
           copy.scan.push(scanMs);
           copy.disk = diskBytes(copyDir);
           await container.remove({ force: true });
+          containers.delete(container);
           await rm(copyDir, { recursive: true, force: true });
         }
         const overlaySetup = median(overlay.setup);
@@ -199,6 +209,8 @@ const staging10k: BenchCase = {
           copy_disk_bytes: copy.disk,
         };
       } finally {
+        for (const c of containers) await c.remove({ force: true }).catch(() => undefined);
+        for (const s of stagings) await removeStaging(docker, s).catch(() => undefined);
         await rm(state, { recursive: true, force: true });
       }
     });
@@ -239,4 +251,62 @@ async function diffTrees(a: string, b: string): Promise<number> {
   return changed;
 }
 
-export const cases: BenchCase[] = [coldStart, warmExecCase('sandbox.warm_exec', 'auto', 25), warmExecCase('sandbox.warm_exec_api', 'api', null), concurrent20, staging10k];
+/** A command rewrites 10,000 files of a 10,000-file workspace: how long until its change set is ready. */
+const collect10k: BenchCase = {
+  name: 'sandbox.collect_10k',
+  needs: 'docker',
+  async run(): Promise<BenchResult> {
+    await engineAndImage();
+    return withWorkspace(10_000, async (dir) => {
+      const sandbox = new DockerSandbox({ workspace: dir, session: session(), poolSize: 0 });
+      try {
+        const samples: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const pid = i + 1;
+          const r = await sandbox.exec(pid, `for d in /workspace/d*; do for f in $d/*.txt; do echo run${i} >> $f; done; done`, { timeoutMs: 120_000 });
+          if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode}: ${r.stderr}`);
+          const [ms, changes] = await timed(() => sandbox.changes(pid));
+          if (changes.length !== 10_000) throw new Error(`expected 10,000 changes, got ${changes.length}`);
+          samples.push(ms);
+          await sandbox.release(pid);
+        }
+        const r = summarize('sandbox.collect_10k', samples, 1, { files: 10_000 });
+        return { ...r, target_p50_ms: 2000, meets_target: r.p50_us <= 2_000_000 };
+      } finally {
+        await sandbox.dispose();
+      }
+    });
+  },
+};
+
+/** An approved change set of 1,000 modified files applied to the real workspace. */
+const apply1k: BenchCase = {
+  name: 'sandbox.apply_1k',
+  needs: 'docker',
+  async run(): Promise<BenchResult> {
+    await engineAndImage();
+    return withWorkspace(1000, async (dir) => {
+      const sandbox = new DockerSandbox({ workspace: dir, session: session(), poolSize: 0 });
+      try {
+        const samples: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const pid = i + 1;
+          const r = await sandbox.exec(pid, `for d in /workspace/d*; do for f in $d/*.txt; do echo apply${i} >> $f; done; done`, { timeoutMs: 120_000 });
+          if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode}: ${r.stderr}`);
+          const changes = await sandbox.changes(pid);
+          if (changes.length !== 1000) throw new Error(`expected 1,000 changes, got ${changes.length}`);
+          const [ms, result] = await timed(() => sandbox.apply(pid, changes));
+          if (result.applied.length !== 1000) throw new Error(`applied ${result.applied.length}: ${JSON.stringify(result.conflicts.slice(0, 3))}`);
+          samples.push(ms);
+          await sandbox.release(pid);
+        }
+        const r = summarize('sandbox.apply_1k', samples, 1, { files: 1000 });
+        return { ...r, target_p50_ms: 1000, meets_target: r.p50_us <= 1_000_000 };
+      } finally {
+        await sandbox.dispose();
+      }
+    });
+  },
+};
+
+export const cases: BenchCase[] = [coldStart, warmExecCase('sandbox.warm_exec', 'auto', 25), warmExecCase('sandbox.warm_exec_api', 'api', null), concurrent20, staging10k, collect10k, apply1k];

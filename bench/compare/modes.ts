@@ -28,7 +28,8 @@ export interface RunSpec {
 export const MODES = ['sequential', 'naive', 'kernel', 'priority'] as const;
 export type Mode = (typeof MODES)[number];
 
-const MODEL = 'claude-sonnet-4-5';
+// Not a deprecated id: the SDK prints a warning per call for those.
+const MODEL = 'claude-sonnet-4-6';
 const KEY = 'compare-bench-key';
 
 /** Agents with priority 0 in the `priority` mode: one in ten. */

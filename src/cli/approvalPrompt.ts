@@ -4,6 +4,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../kernel/ports';
+import { escapeControl, escapeControlKeepLines } from '../text/displayText';
 
 /** How approvals are answered when nobody is asked. */
 export type AutoAnswer = 'approve' | 'deny';
@@ -37,12 +38,14 @@ export class TerminalApprovals implements ApprovalClient {
     const rl = createInterface({ input: this.input, output: out, terminal: false });
     try {
       for (;;) {
-        const answer = (await rl.question('[a]pprove, [d]eny, always for this [g]ent, for this [s]ession? ', { signal })).trim().toLowerCase();
+        const rememberable = request.ruleCovers !== null && request.risk !== 'critical';
+        const question = rememberable ? '[a]pprove, [d]eny, always for this [g]ent, for this [s]ession? ' : '[a]pprove, [d]eny? ';
+        const answer = (await rl.question(question, { signal })).trim().toLowerCase();
         if (answer === 'a' || answer === 'y' || answer === 'yes') return { decision: 'approve', remember: null };
-        if (answer === 'g') return { decision: 'approve', remember: 'agent' };
-        if (answer === 's') return { decision: 'approve', remember: 'session' };
+        if (rememberable && answer === 'g') return { decision: 'approve', remember: 'agent' };
+        if (rememberable && answer === 's') return { decision: 'approve', remember: 'session' };
         if (answer === 'd' || answer === 'n' || answer === 'no') return { decision: 'deny', reason: null };
-        out.write('answer a, d, g or s\n');
+        out.write(rememberable ? 'answer a, d, g or s\n' : 'answer a or d\n');
       }
     } catch {
       return { decision: 'deny', reason: 'cancelled' };
@@ -52,20 +55,25 @@ export class TerminalApprovals implements ApprovalClient {
   }
 }
 
-/** One line: who wants what. */
+/** One line: who wants what (every agent string escaped). */
 export function describe(r: ApprovalRequest): string {
-  return `agent ${r.pid} (${r.agentName}) ${r.tool} [${r.risk}]: ${r.subject.summary}`;
+  return `agent ${r.pid} (${escapeControl(r.agentName)}) ${r.tool} [${r.risk}]: ${escapeControl(r.subject.summary)}`;
 }
 
-/** Everything the developer needs to decide: the diff of an edit, the full command. */
+/**
+ * Everything the developer needs to decide: the diff of an edit, the full command, and what an
+ * "always" answer would cover. Agent strings are escaped (names and commands on one line; diffs
+ * keep their lines), so no escape code or carriage return can rewrite what the terminal shows.
+ */
 export function details(r: ApprovalRequest): string {
-  const head = `Agent ${r.pid} (${r.agentName}) asks to run ${r.tool} — risk ${r.risk}\n${r.subject.summary}`;
+  const head = `Agent ${r.pid} (${escapeControl(r.agentName)}) asks to run ${r.tool} — risk ${r.risk}\n${escapeControl(r.subject.summary)}`;
+  const rule = r.ruleCovers !== null && r.risk !== 'critical' ? `\n  [g]/[s] would always allow: ${escapeControl(r.ruleCovers)}` : '\n  (no standing rule can be made for this: it asks every time)';
   switch (r.subject.kind) {
     case 'edit':
-      return `${head}\n${r.subject.files.map((f) => `\n${f.status} ${f.path}\n${f.diff}`).join('\n')}`;
+      return `${head}\n${r.subject.files.map((f) => `\n${f.status} ${escapeControl(f.path)}\n${escapeControlKeepLines(f.diff)}`).join('\n')}${rule}`;
     case 'command':
-      return `${head}\n  command: ${r.subject.command}\n  in:      ${r.subject.cwd}`;
+      return `${head}\n  command: ${escapeControl(r.subject.command)}\n  in:      ${escapeControl(r.subject.cwd)}${rule}`;
     case 'tool':
-      return `${head}\n  input: ${JSON.stringify(r.subject.input, null, 2)}`;
+      return `${head}\n  input: ${escapeControlKeepLines(JSON.stringify(r.subject.input, null, 2))}${rule}`;
   }
 }

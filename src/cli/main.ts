@@ -20,6 +20,8 @@ import { createProvider } from '../llm/factory';
 import { SqliteRoutingLog } from '../storage/routingLog';
 import { loadWorkspaceRoles } from '../storage/routingRoles';
 import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
+import { mcpCommand } from './mcpCommand';
+import { stdioTerminal, terminalMcpOptions } from './mcpTerminal';
 import { modelsCli, MODELS_HELP } from './modelsCommand';
 import { progressLine, summaryTable } from './progress';
 import { CliUsageError, LOGS_HELP, logsCommand } from './logsCommand';
@@ -34,6 +36,7 @@ import { SafetyStore } from '../storage/safetyStore';
 import { RulePolicy } from '../tools/policy';
 import { ToolRegistry } from '../tools/registry';
 import { createWorkspaceTools } from '../tools/workspace';
+import { defaultDatabasePath, legacyNote } from './databasePath';
 
 /** A usage error: printed with the command's help hint, exit 2. */
 class UsageError extends Error {}
@@ -52,6 +55,7 @@ usage:
   aios send PID "<message>" --db FILE           talk to an agent (a finished one takes a new turn)
   aios eval --db FILE [--json] [--review]       scores, grades and health; review improvements
   aios route "<task>" [--json] [--workspace DIR] which agent role should take a task
+  aios mcp list|serve [options]                 MCP servers of a workspace; AIOS as an MCP server
   aios models [SPEC...] [--json]                models you can use, prices, reachability
 
 Run 'aios <command> --help' for the options of a command.`,
@@ -63,7 +67,7 @@ Run 'aios <command> --help' for the options of a command.`,
                       openrouter:anthropic/claude-sonnet-4.5, ollama:qwen3:8b, lmstudio:MODEL,
                       or scripted:PATH (the offline scripted model); see 'aios models'
                       (default scripted:<workspace>/.aios/scripts/default.json if it exists)
-  --db FILE           the database (default <workspace>/.aios/aios.db)
+  --db FILE           the database (default: a file per workspace under ~/.local/state/aios)
   --role R            the agents' role (default coder)
   --priority P        0 (most urgent) to 99 (default 50)
   --max-tokens N      token budget per agent
@@ -94,7 +98,7 @@ before the database's last event. See docs/safety.md for the formulas.`,
 
   --json             print {"role": …, "tier": …, "confidence": …} (then reason, candidates, decision)
   --workspace DIR    the workspace: its .aios/roles.json adds roles (default: the current folder)
-  --db FILE          where the decision is recorded (default <workspace>/.aios/aios.db)
+  --db FILE          where the decision is recorded (default: a file per workspace under ~/.local/state/aios)
   --no-record        do not record the decision
   --threshold X      below this confidence (0-1) the model or you choose (default 0.5)
   --model M          an Anthropic model to ask when the router is unsure (needs ANTHROPIC_API_KEY)
@@ -128,7 +132,7 @@ function positiveNumber(name: string, value: string | undefined): number | undef
 function requireDb(value: string | undefined, command: string): string {
   if (!value) throw new UsageError(`--db FILE is required; see 'aios ${command} --help'`);
   const path = resolve(value);
-  if (!existsSync(path)) throw new UsageError(`no database at ${path}: give the --db of an 'aios run' (default <workspace>/.aios/aios.db)`);
+  if (!existsSync(path)) throw new UsageError(`no database at ${path}: give the --db of an 'aios run' (default: a file per workspace under ~/.local/state/aios)`);
   return path;
 }
 
@@ -147,7 +151,9 @@ async function run(argv: string[]): Promise<number> {
   if (values.yes && values['deny-risky']) throw new UsageError('--yes and --deny-risky contradict each other: give one');
   const agents = values.agents === undefined ? 1 : Number(values.agents);
   if (!Number.isInteger(agents) || agents < 1 || agents > 1000) throw new UsageError(`--agents must be a whole number from 1 to 1000 (got '${values.agents}')`);
-  const dbPath = resolve((values.db as string | undefined) ?? join(workspace, '.aios', 'aios.db'));
+  const fallback = defaultDatabasePath(workspace);
+  const dbPath = resolve((values.db as string | undefined) ?? fallback.path);
+  if (!values.db && fallback.legacy) process.stderr.write(`${legacyNote(dbPath)}\n`);
   mkdirSync(dirname(dbPath), { recursive: true });
   const model = (values.model as string | undefined) ?? defaultModel(workspace);
   const budgets: Partial<Budgets> = {};
@@ -167,6 +173,7 @@ async function run(argv: string[]): Promise<number> {
     dbPath, workspace, approvals,
     sandbox: values['no-sandbox'] ? false : {},
     log: (line) => process.stderr.write(`${line}\n`),
+    mcp: terminalMcpOptions(stdioTerminal(), values.yes === true, say),
     onToolResult: (pid, _callId, content, isError) => {
       const a = session.kernel.table.find(pid);
       for (const l of toolResultLines(a ? `[${pid} ${a.name}]` : `[${pid}]`, content, isError)) say(l);
@@ -182,6 +189,7 @@ async function run(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', interrupt);
   try {
+    say(`database: ${dbPath}`);
     if (model.startsWith('scripted:')) say(`model: ${model} — the offline scripted model; its output is scripted, not a real model's`);
     else say(`model: ${model} (${session.providerFor(model).resolved?.provider ?? 'anthropic'})`);
     const pids: number[] = [];
@@ -284,7 +292,7 @@ async function route(argv: string[]): Promise<number> {
   const askModel = chosen ? modelRoleChooser(chosen.provider, chosen.model) : null;
   let store: SqliteStore | null = null;
   if (!values['no-record']) {
-    const dbPath = resolve((values.db as string | undefined) ?? join(workspace, '.aios', 'aios.db'));
+    const dbPath = resolve((values.db as string | undefined) ?? defaultDatabasePath(workspace).path);
     mkdirSync(dirname(dbPath), { recursive: true });
     store = SqliteStore.open(dbPath);
   }
@@ -382,11 +390,12 @@ async function main(argv: string[]): Promise<number> {
     case 'kill': return kill(rest);
     case 'eval': return evalCommand(rest);
     case 'route': return route(rest);
+    case 'mcp': return mcpCommand(rest);
     case 'models': return modelsCli(rest);
     case 'logs': return logsCommand(rest);
     case 'send': return sendCommand(rest);
     case undefined: case '-h': case '--help': case 'help': return help('main');
-    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, logs, send, eval, route or models (aios --help)`);
+    default: throw new UsageError(`unknown command '${command}': use run, ps, events, kill, logs, send, eval, route, models or mcp (aios --help)`);
   }
 }
 

@@ -23,6 +23,9 @@ export const Commands = {
   restartKernel: 'aios.restartKernel',
   showApprovals: 'aios.showApprovals',
   openDashboard: 'aios.openDashboard',
+  restartMcpServer: 'aios.restartMcpServer',
+  disableMcpServer: 'aios.disableMcpServer',
+  enableMcpServer: 'aios.enableMcpServer',
   openAgent: 'aios.openAgent',
 } as const;
 

@@ -4,7 +4,7 @@
  * extension; disposing the supervisor shuts the host down (agents stay in the database).
  */
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { toExtension, toHost } from '../protocol/hostMethods';
 import { toExtensionModels } from '../protocol/modelMethods';
@@ -21,6 +21,8 @@ import { registerApprovalCommands } from './commands/approvalCommands';
 import { registerKernelCommands, type ImageBuildProgress } from './commands/kernelCommands';
 import { chooseHostRuntime, fallbackForAbiError, nodesOnPath, probeNodeAbi, readNativeBuild, stopKernelHost, type OwnRuntime } from './hostRuntime';
 import { HostSupervisor } from './hostSupervisor';
+import { bindMcpRequests, offerAiosServer, registerMcpCommands } from './mcp';
+import { ServeApprovals } from './mcpServeApprovals';
 import { KernelState } from './kernelState';
 import { PROPOSED_SCHEME } from './proposedPaths';
 import { classifyChange, initializeParams, readSettings, type AiosSettings } from './settingsModel';
@@ -70,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
   const supervisor = new HostSupervisor({
     hostScript: context.asAbsolutePath(join('dist', 'host.js')),
     log,
-    initializeParams: async () => initializeParams(settings, workspaceRoot.fsPath, dbPath()),
+    initializeParams: async () => initializeParams(settings, workspaceRoot.fsPath, dbPath(), vscode.workspace.isTrusted),
     execPath: () => {
       const choice = chooseHostRuntime(settings.nodePath, ownRuntime, readNativeBuild(context.asAbsolutePath('dist')), nodesOnPath(), probeNodeAbi);
       log.info(`kernel host runtime: ${choice.why}`);
@@ -87,6 +89,7 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
       ...bindLmBridge(connection, log),
       connection.onNotification(toExtension.changed, ({ events, dropped }) => state.changed(events, dropped)),
       connection.onNotification(toExtension.imageBuildProgress, ({ line }) => imageProgress.report?.(line)),
+      ...bindMcpRequests(connection, context.workspaceState, log),
       connection.onNotification(toExtension.transcript, ({ pid, ops }) => transcripts.panels.ops(pid, ops)),
       connection.onNotification(toExtension.questionAsked, (q) => void transcripts.notices.question(q)),
     ],
@@ -101,7 +104,23 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
   else log.info('no folder is open: the kernel host starts when you open one');
   subs.push(vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, new ProposedContentProvider(center)));
 
-  const agents = createAgentsView(new ActivationTiming(log, activatedAt, () => state));
+  // "No agents yet" and the other empty-state texts wait for aios.stateReady. It turns true only
+  // once the Agents view has its rows (or is hidden): set before, the welcome text would flash
+  // over an empty tree while the first rows are on their way (after a reload, with agents).
+  let stateReady = false;
+  const markReady = (ready: boolean) => {
+    if (stateReady === ready) return;
+    stateReady = ready;
+    void vscode.commands.executeCommand('setContext', ContextKeys.stateReady, ready);
+  };
+  const timing = new ActivationTiming(log, activatedAt, () => state);
+  const agents = createAgentsView({
+    rendered: (count) => {
+      timing.rendered(count);
+      // after the rows reach the workbench (the answer to this getChildren goes first)
+      if (count >= 0) setTimeout(() => markReady(Boolean(state.snapshot)), 0);
+    },
+  });
   const memory = createMemoryView(state);
   const approvals = createApprovalsView(center);
   const tools = createToolsView(state);
@@ -115,17 +134,14 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
     statusBar.update({ host: supervisor.status, snapshot: state.snapshot, pending: center.list().length, hasApiKey: realDefault });
     approvals.view.badge = center.list().length ? { value: center.list().length, tooltip: plural(center.list().length, 'approval request') + ' waiting for you' } : undefined;
   };
-  let stateReady = false;
   subs.push(
     state.onDidChange((snapshot) => {
-      if (stateReady !== Boolean(snapshot)) {
-        stateReady = Boolean(snapshot);
-        void vscode.commands.executeCommand('setContext', ContextKeys.stateReady, stateReady);
-      }
+      if (!snapshot) markReady(false);
+      else if (!agents.view.visible) markReady(true);
       agents.provider.update(snapshot, state.lastTiming?.manual ?? false);
       const names = snapshot ? snapshot.agents.filter((a) => a.state !== 'done' && a.state !== 'failed' && a.state !== 'killed').map((a) => [a.pid, a.name]) : null;
       memory.provider.refreshIfChanged(JSON.stringify(snapshot ? [snapshot.memory, names] : null));
-      tools.provider.refreshIfChanged(JSON.stringify(snapshot ? [snapshot.tools, snapshot.rules, snapshot.sandbox, snapshot.agents.map((a) => [a.pid, a.name])] : null));
+      tools.provider.refreshIfChanged(JSON.stringify(snapshot ? [snapshot.tools, snapshot.rules, snapshot.sandbox, snapshot.mcpServers, snapshot.agents.map((a) => [a.pid, a.name])] : null));
       updateStatus();
     }),
     center.onDidChange(() => {
@@ -173,7 +189,20 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
     }),
     ...registerApprovalCommands({ center, supervisor, state, log }),
     ...registerKernelCommands({ supervisor, state, secrets: context.secrets, log, imageProgress, settings: () => settings }),
+    ...registerMcpCommands(supervisor, () => state.snapshot?.mcpServers ?? [], log),
+    // workspace MCP servers wait for trust: a newly trusted workspace reopens the session
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void supervisor.restart('the workspace is now trusted')),
   );
+  let serveApprovals: ServeApprovals | null = null;
+  const offered = offerAiosServer(() => {
+    if (!folder) return null;
+    if (!serveApprovals) subs.push((serveApprovals = new ServeApprovals(log)));
+    return {
+      node: settings.nodePath || process.execPath, cli: context.asAbsolutePath(join('dist', 'cli.js')), workspace: folder.uri.fsPath,
+      dbPath: join(dirname(dbPath()), 'mcp-serve.db'), approvalsSocket: serveApprovals.path,
+    };
+  }, log);
+  if (offered) subs.push(offered);
 
   subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (!e.affectsConfiguration('aios')) return;
@@ -189,6 +218,10 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
     } else if (change === 'live' && supervisor.current) {
       await supervisor.current.connection.sendRequest(toHost.configure, { scheduler: after.scheduler, globalMemoryBytes: after.memory.globalLimitBytes })
         .then(() => log.info('settings applied to the running kernel'), (err: Error) => log.error(`could not apply settings: ${err.message}`));
+      if (JSON.stringify(before.mcpServers) !== JSON.stringify(after.mcpServers)) {
+        await supervisor.current.connection.sendRequest(toHost.configureMcp, { userServers: after.mcpServers })
+          .then(() => log.info('MCP servers from settings applied'), (err: Error) => log.error(`could not apply aios.mcp.servers: ${err.message}`));
+      }
       state.refresh();
     }
   };
@@ -227,7 +260,7 @@ async function showNotice(notice: NoticeView, openDashboard: () => void): Promis
 /** Reads the settings and reports refused values once per change. */
 function loadSettings(log: vscode.LogOutputChannel): AiosSettings {
   const config = vscode.workspace.getConfiguration('aios');
-  const { settings, problems } = readSettings((key) => config.get(key));
+  const { settings, problems } = readSettings((key) => config.get(key), (key) => config.inspect(key), vscode.workspace.isTrusted);
   for (const p of problems) {
     log.warn(p.message);
     void vscode.window.showWarningMessage(`AIOS: ${p.message}`);

@@ -1,5 +1,6 @@
 /** How AIOS values read in the views: numbers, sizes, states. Plain logic, no `vscode`. */
 import type { AgentStateName, AgentView, ApprovalView, MemoryAccountView } from '../protocol/hostTypes';
+import { escapeControl } from '../text/displayText';
 import { budgetBadge } from './transcript/transcriptText';
 
 /** 1234 → "1,234"; 45600 → "45.6k"; 500000 → "500k"; 2500000 → "2.5M". */
@@ -125,7 +126,7 @@ export function pressureIcon(used: number, quota: number): { id: string; color: 
 
 /** The one-line headline of a pending approval: "edit src/greet.js (+1 -1)". */
 export function approvalHeadline(a: ApprovalView): string {
-  return truncate(a.subject.summary.replace(/\s+/g, ' '), 120);
+  return truncate(escapeControl(a.subject.summary.replace(/ +/g, ' ')), 120);
 }
 
 /** Lines added and removed in a unified diff: "+3 −1". */
@@ -141,19 +142,19 @@ export function diffSize(diff: string): string {
 
 /** The Approvals row's description: who asks, the risk, how long ago. */
 export function approvalDescription(a: ApprovalView, now: number): string {
-  return `${a.agentName} · ${a.risk} risk · ${formatAge(now - a.createdAt)}`;
+  return `${escapeControl(a.agentName)} · ${a.risk} risk · ${formatAge(now - a.createdAt)}`;
 }
 
 /** The Approvals row's hover (Markdown): agent, tool, risk and the size of what it would change. */
 export function approvalTooltip(a: ApprovalView): string {
   const s = a.subject;
   const what = s.kind === 'edit'
-    ? s.files.map((f) => `${f.status} ${escapeMarkdown(f.path)} (${diffSize(f.diff)} lines${f.after !== null ? `, ${formatBytes(Buffer.byteLength(f.after))} after` : ', binary'})`)
-    : s.kind === 'command' ? [`command: ${escapeMarkdown(truncate(s.command, 300))} (in ${escapeMarkdown(s.cwd)})`]
-      : [escapeMarkdown(truncate(s.summary, 300))];
+    ? s.files.map((f) => `${f.status} ${escapeMarkdown(escapeControl(f.path))} (${diffSize(f.diff)} lines${f.after !== null ? `, ${formatBytes(Buffer.byteLength(f.after))} after` : ', binary'})`)
+    : s.kind === 'command' ? [`command: ${escapeMarkdown(truncate(escapeControl(s.command), 300))} (in ${escapeMarkdown(escapeControl(s.cwd))})`]
+      : [escapeMarkdown(truncate(escapeControl(s.summary), 300))];
   // plain escaped text, not code spans: inside backticks Markdown shows the escapes literally
   return [
-    `**${escapeMarkdown(a.agentName)}** (pid ${a.pid}) asks to use ${escapeMarkdown(a.tool)} · ${a.risk} risk`,
+    `**${escapeMarkdown(escapeControl(a.agentName))}** (pid ${a.pid}) asks to use ${escapeMarkdown(a.tool)} · ${a.risk} risk`,
     '',
     ...what,
     '',

@@ -67,6 +67,7 @@ export class HostSupervisor implements vscode.Disposable {
   private statusValue: HostStatus = 'stopped';
   private restartTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  private disposed = false;
   private generation = 0;
   /** set while retrying on a fallback runtime */
   private override: string | null = null;
@@ -125,12 +126,12 @@ export class HostSupervisor implements vscode.Disposable {
     this.child = child;
     const lines = (stream: NodeJS.ReadableStream | null, level: 'info' | 'warn') => {
       if (!stream) return;
-      createInterface({ input: stream }).on('line', (line) => this.options.log[level](`[host ${child.pid}] ${line}`));
+      createInterface({ input: stream }).on('line', (line) => this.say(level, `[host ${child.pid}] ${line}`));
     };
     lines(child.stderr, 'info');
     lines(child.stdout, 'info');
     child.on('error', (err) => {
-      this.options.log.error(`kernel host process error: ${err.message}`);
+      this.say('error', `kernel host process error: ${err.message}`);
       if (gen === this.generation && !this.host) this.fail(`Cannot start the AIOS kernel host with ${execPath}: ${err.message}. Check aios.nodePath.`);
     });
     child.on('exit', (code, signal) => this.exited(child, gen, code, signal));
@@ -213,12 +214,19 @@ export class HostSupervisor implements vscode.Disposable {
   }
 
   dispose(): void {
+    // the log channel is disposed with the extension while the host is still saying goodbye
+    this.disposed = true;
     void this.stop();
     this.statusEmitter.dispose();
   }
 
+  /** Logs unless disposed: writing to a disposed channel throws in the extension host. */
+  private say(level: 'info' | 'warn' | 'error', message: string): void {
+    if (!this.disposed) this.options.log[level](message);
+  }
+
   private exited(child: ChildProcess, gen: number, code: number | null, signal: NodeJS.Signals | null): void {
-    this.options.log.info(`kernel host ${child.pid} exited (${signal ?? `code ${code}`})`);
+    this.say('info', `kernel host ${child.pid} exited (${signal ?? `code ${code}`})`);
     if (this.child !== child) return;
     this.child = null;
     this.host = null;

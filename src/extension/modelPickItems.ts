@@ -40,7 +40,9 @@ export function modelPickRows(options: { fallback: string; scripts: readonly str
     if (spec.startsWith('scripted:')) return SCRIPTED_NOTE;
     if (spec.startsWith('vscode-lm:') || spec.startsWith('copilot:')) return TOKENS_ONLY_NOTE;
     const m = configured.get(spec);
-    return m ? `${priceLabel(m.price)}${windowLabel(m.contextWindow)}${m.note ? ` · ${m.note}` : ''}` : '';
+    // the picker row is narrow: a missing key says what to run; the full note is in `aios models`
+    const note = !m?.ready ? 'needs an API key: AIOS: Set API Key' : m.note;
+    return m ? `${priceLabel(m.price)}${windowLabel(m.contextWindow)}${note ? ` · ${note}` : ''}` : '';
   };
   rows.push({ kind: 'model', label: options.fallback, description: `default · ${describe(options.fallback)}`, spec: options.fallback });
   seen.add(options.fallback);

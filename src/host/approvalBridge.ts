@@ -76,7 +76,8 @@ export function toApprovalView(request: ApprovalRequest): ApprovalView {
     risk: request.risk,
     subject: toSubjectView(request.subject),
     createdAt: request.createdAt,
-    rememberable: request.risk !== 'critical',
+    rememberable: request.risk !== 'critical' && request.ruleCovers !== null,
+    ruleCovers: request.risk === 'critical' ? null : request.ruleCovers,
   };
 }
 

@@ -24,6 +24,7 @@ import { withKernelErrorCodes } from './kernelErrors';
 import { ChangeNotifier } from './changeNotifier';
 import { describeRuntime, explainNativeModuleError } from './nativeModule';
 import { SandboxProbe } from './sandboxProbe';
+import { mcpServerViews, mcpSessionOptions, registerMcpHandlers } from './mcpHost';
 import { KernelSession } from '../session/kernelSession';
 import { buildSnapshot, toAgentView } from './snapshot';
 import { registerTranscriptHandlers } from './transcriptHandlers';
@@ -85,6 +86,7 @@ export class KernelHost {
       this.notifier?.touch();
       return { message: `${decision === 'approve' ? 'Approved' : 'Rejected'}: ${p.summary} (now ${p.status.replace(/_/g, ' ')})` };
     });
+    registerMcpHandlers(c, () => this.session?.mcp ?? null, () => this.notifier?.touch());
     c.onRequest(toHost.shutdown, () => this.close());
     c.onRequest(toHostModels.models, () => {
       this.open();
@@ -143,6 +145,7 @@ export class KernelHost {
         memory: { globalLimitBytes: params.globalMemoryBytes, defaultQuotaBytes: params.agentQuotaBytes },
         providers: { settings: this.models.settings, credentials, lm: this.lm },
         askAtOrAbove: params.askAtOrAbove,
+        protectedPaths: params.protectedPaths ?? [],
         sandbox: params.sandbox.enabled
           ? {
               image: params.sandbox.image ?? undefined,
@@ -151,6 +154,7 @@ export class KernelHost {
             }
           : false,
         log: (line) => this.log(line),
+        mcp: mcpSessionOptions(params.mcp, this.connection, () => notifier.touch()),
         onText: (pid, delta) => this.transcripts?.stream(pid, delta),
         onToolResult: (pid, callId, content, isError) => this.transcripts?.toolResult(pid, callId, content, isError),
       });
@@ -200,6 +204,7 @@ export class KernelHost {
       approvals: this.bridge?.list() ?? [],
       sandbox: this.probe?.status ?? { status: 'disabled' },
       roles: s.routing.roles.map((r) => ({ name: r.name, description: r.description, capabilities: r.capabilities ? [...r.capabilities] : null })),
+      mcpServers: mcpServerViews(s.mcp),
       billing: (model) => {
         try {
           return resolveModel(model, this.models!).billing;

@@ -5,6 +5,7 @@ import type { Kernel } from '../kernel/kernel';
 import type { AgentRecord } from '../kernel/types';
 import { tableBilling } from '../llm/modelCatalog';
 import { parseModelSpec } from '../llm/modelSpec';
+import type { McpServerView } from '../protocol/mcpTypes';
 import type { AgentView, ApprovalView, MemoryView, RoleView, RuleView, SandboxStatusView, SchedulerView, StateSnapshot, ToolView } from '../protocol/hostTypes';
 
 /** What a snapshot is read from. */
@@ -17,6 +18,7 @@ export interface SnapshotSource {
   approvals: ApprovalView[];
   sandbox: SandboxStatusView;
   roles: RoleView[];
+  mcpServers?: McpServerView[];
   /** how each model's spending is counted (default: from the built-in tables only) */
   billing?: (model: string) => NonNullable<AgentView['billing']>;
 }
@@ -34,6 +36,7 @@ export function buildSnapshot(source: SnapshotSource): StateSnapshot {
     scheduler: schedulerView(kernel),
     sandbox: source.sandbox,
     roles: source.roles,
+    mcpServers: source.mcpServers ?? [],
   };
 }
 

@@ -256,6 +256,8 @@ export interface ApprovalRequest {
   risk: Risk;
   subject: ApprovalSubject;
   createdAt: number;
+  /** what "always allow" would cover, in words; null when no standing rule may be made */
+  ruleCovers: string | null;
 }
 
 /** Scope of a standing rule the developer creates while answering. */
@@ -376,6 +378,8 @@ export interface PolicyDecision {
   /** id of the standing rule that allowed it, or null */
   rule: string | null;
   reason: string;
+  /** the risk this call was judged at when higher than its tool's (a write to a protected path is critical) */
+  risk?: Risk;
 }
 
 /** Decides tool calls; keeps the standing rules. Agents never reach it through a tool. */
@@ -383,6 +387,8 @@ export interface ApprovalPolicy {
   decide(request: PolicyRequest, now: number): PolicyDecision;
   /** turns a developer's "always allow" answer into a standing rule (persisted) */
   remember(request: PolicyRequest, scope: RuleScope, now: number): StandingRule;
+  /** what a remembered rule would allow, in words (shown before it is saved); null when none can be made */
+  coverage(request: PolicyRequest): string | null;
   rules(): StandingRule[];
   removeRule(id: string): boolean;
 }

@@ -34,6 +34,8 @@ export interface RuntimeDeps {
   config?: Partial<RuntimeConfig>;
   /** called with text as the model streams it (for live displays) */
   onText?: (pid: Pid, delta: string) => void;
+  /** awaited before each step lists its tools: tools that start on first need (MCP servers) get ready */
+  toolsReady?: () => Promise<void>;
   /** called with each tool call's result as soon as it is known (for live transcripts) */
   onToolResult?: (pid: Pid, callId: string, content: string, isError: boolean) => void;
 }
@@ -141,6 +143,7 @@ export class AgentRuntime {
   private async step(pid: Pid, estimate: number): Promise<void> {
     const { kernel } = this.deps;
     const signal = kernel.beginStep(pid);
+    if (this.deps.toolsReady) await this.deps.toolsReady();
     const agent = kernel.table.get(pid);
     const started = kernel.clock.now();
     const prompt = kernel.pager.render(pid);

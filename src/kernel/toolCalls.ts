@@ -115,9 +115,10 @@ export class ToolCaller {
       pid: agent.pid,
       agentName: agent.name,
       tool: tool.name,
-      risk: tool.risk,
+      risk: decision.risk ?? tool.risk,
       subject,
       createdAt: kernel.clock.now(),
+      ruleCovers: policy.coverage(request),
     };
     const answer = await this.ask(agent.pid, approval, signal);
     if (answer.decision === 'deny') {

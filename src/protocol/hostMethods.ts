@@ -10,6 +10,7 @@ import type { QuestionView, RaiseBudgetParams, SendResultView, TranscriptEntry, 
 import type {
   AgentView, ApprovalAnswerView, ApprovalView, AskLevel, CapabilityName, EventView, RoleView, SchedulerView, SchedulingPolicyName, StateSnapshot,
 } from './hostTypes';
+import type { McpInputView, McpLaunchView, McpServerAction, McpSettings } from './mcpTypes';
 
 /** Scheduler settings the extension applies at run time (null: unlimited). */
 export interface SchedulerSettings {
@@ -38,12 +39,16 @@ export interface InitializeParams {
   /** the SQLite file (in the extension's workspace storage) */
   dbPath: string;
   askAtOrAbove: AskLevel;
+  /** more workspace paths (globs) whose change is critical risk (aios.approvals.protectedPaths); absent: none */
+  protectedPaths?: string[];
   /** an unanswered approval counts as deny after this long */
   approvalTimeoutMs: number;
   scheduler: SchedulerSettings;
   globalMemoryBytes: number;
   agentQuotaBytes: number;
   sandbox: SandboxSettings;
+  /** the developer's MCP servers; absent: none */
+  mcp?: McpSettings;
   /** endpoints, prices, the Anthropic base URL and headers (src/protocol/modelMethods.ts); absent: none */
   models?: ModelSettings;
 }
@@ -148,6 +153,10 @@ export const toHost = {
   decideProposal: new RequestType<{ id: string; decision: 'approve' | 'reject' }, { message: string }, void>('aios/decideProposal'),
   /** builds AIOS's default sandbox image; progress comes as `imageBuildProgress` */
   buildSandboxImage: new RequestType<{ force: boolean }, { image: string; built: boolean; ms: number }, void>('aios/buildSandboxImage'),
+  /** restart, disable or enable one MCP server */
+  mcpServer: new RequestType<{ name: string; action: McpServerAction }, void, void>('aios/mcpServer'),
+  /** the user-level MCP servers changed (aios.mcp.servers) */
+  configureMcp: new RequestType<{ userServers: McpSettings['userServers'] }, void, void>('aios/configureMcp'),
   // Transcripts (src/protocol/transcript.ts): open one to get it whole, then `transcript` deltas until closed
   /** `newest`: at most this many of the newest entries (the rest are counted in `earlier`); absent: all */
   openTranscript: new RequestType<PidParams & { newest?: number }, TranscriptView, void>('aios/openTranscript'),
@@ -177,6 +186,10 @@ export const toExtension = {
   secret: new RequestType<{ name: SecretName }, { value: string | null }, void>('aios/secret'),
   /** kernel events, coalesced (at most one notification per 100 ms); state changed when any arrive */
   changed: new NotificationType<{ version: number; events: EventView[]; dropped: number }>('aios/changed'),
+  /** may this workspace-defined MCP server start? (the extension remembers yes per workspace and command line) */
+  approveMcpLaunch: new RequestType<McpLaunchView, { approved: boolean }, void>('aios/approveMcpLaunch'),
+  /** a value for `${input:ID}` in an MCP configuration; null when the developer gave none */
+  mcpInput: new RequestType<McpInputView, { value: string | null }, void>('aios/mcpInput'),
   /** changes to the transcripts the extension opened, at most one batch per agent per 50 ms */
   transcript: new NotificationType<{ pid: number; ops: TranscriptOp[] }>('aios/transcript'),
   /** an agent asks the developer a question; answered with `toHost.answerQuestion` */

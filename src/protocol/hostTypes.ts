@@ -1,3 +1,5 @@
+import type { McpServerView } from './mcpTypes';
+
 /**
  * The data that crosses the JSON-RPC channel between the extension and the kernel host.
  * Self-contained on purpose: the extension imports this file and never the kernel. Every value
@@ -153,6 +155,8 @@ export interface ApprovalView {
   createdAt: number;
   /** false for critical tools: no standing rule may be created ("always allow" is not offered) */
   rememberable: boolean;
+  /** what "always allow" would cover, in words (shown before the rule is saved); null when not rememberable */
+  ruleCovers: string | null;
 }
 
 /** The developer's answer; for change sets `files` may approve a subset. */
@@ -201,6 +205,8 @@ export interface StateSnapshot {
   scheduler: SchedulerView;
   sandbox: SandboxStatusView;
   roles: RoleView[];
+  /** the developer's MCP servers (src/protocol/mcpTypes.ts) */
+  mcpServers: McpServerView[];
 }
 
 /** A kernel event reduced to what the extension logs and reacts to. */

@@ -8,7 +8,7 @@ import type {
   ApprovalsView, DashboardData, FiringView, ProposalView, SegmentKind, TimelineView, UsageView,
 } from '../protocol/dashboard';
 import { baseConfig, type ConfigVersion, type Firing, type GateResult, type HealthSample, type Proposal, type ProposalStatus } from './config';
-import { health, scoreAgents, scoreTasks, type EvaluationSource } from './evaluation';
+import { health, scoreAgents, scoreTasks, withStepsInFlight, type EvaluationSource } from './evaluation';
 import { proposalView } from './gates';
 import type { ApprovalCount, ApprovalRecordRow, StateRecordRow, UsagePoint } from './records';
 import { plural } from '../text/plural';
@@ -55,7 +55,7 @@ export function dashboardData(stores: { safety: DashboardSource; kernel: Pick<Ke
   const h = health(s, now, { healthWindowMs: o.windowMs });
   const sums = s.workAggregates?.() ?? { tasks: s.taskAggregates(), agents: s.agentAggregates() };
   const agentScores = scoreAgents(sums.agents, agents);
-  const allTasks = scoreTasks(sums.tasks);
+  const allTasks = scoreTasks(withStepsInFlight(sums.tasks, sums.agents, agents));
   const cache = s.cacheTotals();
   const active = s.activeConfig();
   const config = active?.config ?? baseConfig(o.baseSliceSteps);
@@ -74,7 +74,7 @@ export function dashboardData(stores: { safety: DashboardSource; kernel: Pick<Ke
     taskTotal: allTasks.length,
     usage: usageSeries(s.usageSince(0), agents, now, o),
     timeline: timeline(s, agents, now, o),
-    approvals: approvals(s.approvalCounts(), s.recentApprovals(12)),
+    approvals: approvals(s.approvalCounts(), s.recentApprovals(12), new Set(agents.filter((a) => a.state === 'waiting' && a.waitReason === 'approval').map((a) => a.pid))),
     cache: { inputTokens: cache.inputTokens, cacheReadTokens: cache.cacheReadTokens, ratio: cache.inputTokens > 0 ? cache.cacheReadTokens / cache.inputTokens : 0 },
     reactor: s.firings(20).map((f): FiringView => ({ at: f.at, playbook: f.playbook, pid: f.pid, action: f.action, outcome: f.outcome, message: f.message })),
     proposals,
@@ -83,7 +83,8 @@ export function dashboardData(stores: { safety: DashboardSource; kernel: Pick<Ke
 }
 
 /** Cumulative tokens and dollars per agent at the end of each bucket; the top agents by tokens, the rest summed. */
-export function usageSeries(points: readonly UsagePoint[], agents: readonly AgentRecord[], now: number, o: Pick<DashboardOptions, 'maxSeries' | 'buckets'>): UsageView {
+export function usageSeries(recorded: readonly UsagePoint[], agents: readonly AgentRecord[], now: number, o: Pick<DashboardOptions, 'maxSeries' | 'buckets'>): UsageView {
+  const points = [...recorded, ...inFlight(recorded, agents, now)];
   if (points.length === 0) return { times: [], series: [] };
   const start = points[0].at;
   const end = Math.max(now, points[points.length - 1].at);
@@ -117,6 +118,25 @@ export function usageSeries(points: readonly UsagePoint[], agents: readonly Agen
   const series: UsageView['series'] = shown.map((pid, i) => ({ pid, label: `${pid} ${names.get(pid) ?? ''}`.trim(), tokens: fromZero(tokens[i]), dollars: fromZero(dollars[i].map(roundCents)) }));
   if (others > 0) series.push({ pid: null, label: plural(others, 'other agent'), tokens: fromZero(tokens[rows - 1]), dollars: fromZero(dollars[rows - 1].map(roundCents)) });
   return { times: [start, ...times], series };
+}
+
+/**
+ * A step in flight (an agent waiting for approval) is charged by the kernel when its model call
+ * returns, but recorded when the step ends: a point at `now` with the difference, so each line ends
+ * at the total the Agents view shows.
+ */
+function inFlight(points: readonly UsagePoint[], agents: readonly AgentRecord[], now: number): UsagePoint[] {
+  const recorded = new Map<number, { tokens: number; dollars: number }>();
+  for (const p of points) {
+    const r = recorded.get(p.pid) ?? { tokens: 0, dollars: 0 };
+    recorded.set(p.pid, { tokens: r.tokens + p.tokens, dollars: r.dollars + p.dollars });
+  }
+  return agents.flatMap((a) => {
+    const r = recorded.get(a.pid) ?? { tokens: 0, dollars: 0 };
+    const tokens = a.usage.inputTokens + a.usage.outputTokens - r.tokens;
+    const dollars = Math.max(0, a.usage.dollars - r.dollars);
+    return tokens > 0 ? [{ at: Math.max(now, points.at(-1)?.at ?? now), pid: a.pid, tokens, dollars }] : [];
+  });
 }
 
 function roundCents(x: number): number {
@@ -168,8 +188,12 @@ export function timeline(s: Pick<DashboardSource, 'statesBetween' | 'windowCount
   };
 }
 
-/** Decisions by who made them, and the latest developer requests. */
-export function approvals(counts: readonly ApprovalCount[], recent: readonly ApprovalRecordRow[]): ApprovalsView {
+/**
+ * Decisions by who made them, and the latest developer requests. "Waiting" counts only requests
+ * whose agent still waits for an answer (as the Approvals view does): a request whose kernel host
+ * stopped before an answer stays undecided in the records, and is labelled so.
+ */
+export function approvals(counts: readonly ApprovalCount[], recent: readonly ApprovalRecordRow[], waiting: ReadonlySet<number>): ApprovalsView {
   const count = (actor: string, decision: string) => counts.filter((c) => c.actor === actor && c.decision === decision).reduce((n, c) => n + c.count, 0);
   return {
     allowedByPolicy: count('policy', 'allow'),
@@ -177,9 +201,10 @@ export function approvals(counts: readonly ApprovalCount[], recent: readonly App
     allowedByDeveloper: count('developer', 'allow'),
     deniedByDeveloper: count('developer', 'deny'),
     timedOut: count('timeout', 'deny'),
-    pending: count('pending', 'pending'),
+    pending: waiting.size,
     recent: recent.map((r) => ({
-      at: r.at, pid: r.pid, tool: r.tool ?? '', risk: r.risk ?? '', summary: r.summary ?? '', decision: r.decision ?? 'pending', actor: r.actor ?? 'pending',
+      at: r.at, pid: r.pid, tool: r.tool ?? '', risk: r.risk ?? '', summary: r.summary ?? '', decision: r.decision ?? 'pending',
+      actor: r.actor ?? (waiting.has(r.pid) ? 'pending' : 'unanswered'),
     })),
   };
 }

@@ -80,8 +80,28 @@ export function evaluate(source: EvaluationSource, agents: readonly AgentRecord[
     at: now,
     health: health(source, now, options),
     agents: scoreAgents(sums.agents, agents, options.evaluator),
-    tasks: scoreTasks(sums.tasks, options.evaluator),
+    tasks: scoreTasks(withStepsInFlight(sums.tasks, sums.agents, agents), options.evaluator),
   };
+}
+
+/**
+ * Each agent's step in flight (charged by the kernel, not yet recorded: see withKernelUsage) added
+ * to its latest running task, so the task row agrees with the agent row and the Agents view.
+ */
+export function withStepsInFlight(tasks: readonly TaskAggregate[], recorded: ReadonlyMap<Pid, WorkAggregate>, agents: readonly AgentRecord[]): TaskAggregate[] {
+  const extra = new Map<Pid, { steps: number; tokens: number; dollars: number }>();
+  for (const agent of agents) {
+    const r = recorded.get(agent.pid) ?? EMPTY;
+    const k = withKernelUsage(r, agent);
+    if (k.steps > r.steps || k.tokens > r.tokens || k.dollars > r.dollars) extra.set(agent.pid, { steps: k.steps - r.steps, tokens: k.tokens - r.tokens, dollars: k.dollars - r.dollars });
+  }
+  if (extra.size === 0) return [...tasks];
+  const latest = new Map<Pid, number>();
+  tasks.forEach((t, i) => { if (t.task.pid !== null && t.task.outcome === 'running') latest.set(t.task.pid, i); });
+  return tasks.map((t, i) => {
+    const e = t.task.pid !== null && latest.get(t.task.pid) === i ? extra.get(t.task.pid) : undefined;
+    return e ? { ...t, steps: t.steps + e.steps, tokens: t.tokens + e.tokens, dollars: t.dollars + e.dollars } : t;
+  });
 }
 
 /** Every task's score, oldest first. */
@@ -96,7 +116,7 @@ export function scoreTasks(aggregates: readonly TaskAggregate[], config: Evaluat
 /** Every agent's score, by pid. */
 export function scoreAgents(aggregates: ReadonlyMap<Pid, WorkAggregate>, agents: readonly AgentRecord[], config: EvaluatorConfig = DEFAULT_EVALUATOR): AgentScore[] {
   return agents.map((agent) => {
-    const a = aggregates.get(agent.pid) ?? EMPTY;
+    const a = withKernelUsage(aggregates.get(agent.pid) ?? EMPTY, agent);
     const budgets = { steps: finite(agent.budgets.steps), tokens: finite(agent.budgets.tokens), dollars: finite(agent.budgets.dollars) };
     return {
       pid: agent.pid, name: agent.name, role: agent.role, state: agent.state, steps: a.steps, tokens: a.tokens, dollars: a.dollars,
@@ -104,6 +124,23 @@ export function scoreAgents(aggregates: ReadonlyMap<Pid, WorkAggregate>, agents:
       ...scoreWork(workFacts(agentOutcome(agent.state), a, budgets, agent.task), config),
     };
   });
+}
+
+/**
+ * The kernel charges a step when its model call returns, but its record is written when the step
+ * ends, after its tool calls and approvals: an agent waiting for approval has used more than its
+ * records say. Its row shows what the kernel counted, as the Agents view does.
+ */
+function withKernelUsage(a: WorkAggregate, agent: AgentRecord): WorkAggregate {
+  const u = agent.usage;
+  return {
+    ...a,
+    steps: Math.max(a.steps, u.steps),
+    tokens: Math.max(a.tokens, u.inputTokens + u.outputTokens),
+    inputTokens: Math.max(a.inputTokens, u.inputTokens),
+    cacheReadTokens: Math.max(a.cacheReadTokens, u.cacheReadTokens),
+    dollars: Math.max(a.dollars, u.dollars),
+  };
 }
 
 /** System health over the window ending at `now`. */

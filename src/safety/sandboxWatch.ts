@@ -67,6 +67,10 @@ export class WatchedSandbox implements CommandSandbox {
     return this.inner.apply(pid, files);
   }
 
+  discard(pid: Pid): Promise<void> {
+    return this.inner.discard(pid);
+  }
+
   private async run(pid: Pid, command: string | readonly string[], options: SandboxExecOptions | undefined, memory: number | null): Promise<ExecResult> {
     const started = Date.now();
     try {

@@ -40,8 +40,19 @@ export interface SandboxOptions {
   maxTimeoutMs?: number;
   /** started containers kept ready (default 2; 0 disables the pool) */
   poolSize?: number;
-  /** top-level workspace names whose staged changes are never proposed (default ['.git']) */
+  /** top-level workspace names whose staged changes are never proposed (default ['.git', '.aios']) */
   ignore?: string[];
+  /**
+   * Workspace-relative directories the container cannot see at all (an empty read-only tmpfs is
+   * mounted over them): kernel state such as `.aios` (default ['.aios']).
+   */
+  hidden?: string[];
+  /** absolute paths (the kernel's database) no change set may ever touch */
+  untouchable?: string[];
+  /** most bytes a command may leave in /workspace (all staged files, and each one); default 1 GiB */
+  stagingQuotaBytes?: number;
+  /** longest time collecting a command's changes may take (default 30 s) */
+  collectTimeoutMs?: number;
   /** Docker network used when a caller asks for `network: true` (default 'bridge') */
   networkMode?: string;
   /** engine ping timeout (default 3 s) */
@@ -78,7 +89,11 @@ export function resolveConfig(options: SandboxOptions): SandboxConfig {
     defaultTimeoutMs: options.defaultTimeoutMs ?? 60_000,
     maxTimeoutMs: options.maxTimeoutMs ?? 600_000,
     poolSize: options.poolSize ?? 2,
-    ignore: options.ignore ?? ['.git'],
+    ignore: options.ignore ?? ['.git', '.aios'],
+    hidden: options.hidden ?? ['.aios'],
+    untouchable: options.untouchable ?? [],
+    stagingQuotaBytes: options.stagingQuotaBytes ?? 1024 ** 3,
+    collectTimeoutMs: options.collectTimeoutMs ?? 30_000,
     networkMode: options.networkMode ?? 'bridge',
     pingTimeoutMs: options.pingTimeoutMs ?? 3000,
     execMode: options.execMode ?? 'auto',

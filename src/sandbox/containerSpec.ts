@@ -19,13 +19,14 @@ export function containerSpec(config: SandboxConfig, image: string, volume: stri
   const { limits } = config;
   return {
     Image: image,
-    // Main process: the runner (commands arrive on its stdin), or an idle sleep (commands arrive as
-    // execs). Init reaps what commands orphan.
-    Cmd: runner ? ['node', '-e', RUNNER_SOURCE] : ['sleep', '2147483647'],
+    // Main process: the runner (commands arrive on its stdin), or a shell waiting on its stdin
+    // (commands arrive as execs). Either exits when the kernel's attached connection closes
+    // (StdinOnce: the kernel exited or died), which stops the container. Init reaps orphans.
+    Cmd: runner ? ['node', '-e', RUNNER_SOURCE] : ['sh', '-c', 'exec cat >/dev/null'],
     Entrypoint: [],
-    OpenStdin: runner,
-    StdinOnce: false,
-    AttachStdin: runner,
+    OpenStdin: true,
+    StdinOnce: true,
+    AttachStdin: true,
     User: config.user,
     WorkingDir: '/workspace',
     Env: ['HOME=/tmp', 'TMPDIR=/tmp'],
@@ -40,7 +41,13 @@ export function containerSpec(config: SandboxConfig, image: string, volume: stri
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       ReadonlyRootfs: true,
-      Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${limits.tmpfsBytes},mode=1777` },
+      Tmpfs: {
+        '/tmp': `rw,nosuid,nodev,size=${limits.tmpfsBytes},mode=1777`,
+        // kernel state in the workspace (.aios): not visible, not writable
+        ...Object.fromEntries(config.hidden.map((dir) => [`/workspace/${dir}`, 'ro,nosuid,nodev,noexec,size=4k,mode=0555'])),
+      },
+      // No single file in /workspace (or /tmp) larger than the staging quota; the total is checked when changes are collected.
+      Ulimits: [{ Name: 'fsize', Soft: config.stagingQuotaBytes, Hard: config.stagingQuotaBytes }],
       Mounts: [{ Type: 'volume', Source: volume, Target: '/workspace' }],
       Init: true,
       AutoRemove: false,

@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import { quote } from 'shell-quote';
 import { ToolInputError, type Tool, type ToolOutcome } from '../kernel/ports';
-import type { StagedChange } from './changeSet';
+import { CollectTimeoutError, StagingQuotaError, type StagedChange } from './changeSet';
 import type { ExecResult } from './exec';
 import { resolveCwd, WORKSPACE_MOUNT, type SandboxExecOptions } from './sandbox';
 import type { UpperSnapshot } from './staging';
@@ -20,6 +20,7 @@ export interface CommandSandbox {
   snapshot(pid: Pid): Promise<UpperSnapshot>;
   changes(pid: Pid, options?: { since?: UpperSnapshot }): Promise<StagedChange[]>;
   apply(pid: Pid, files: readonly StagedChange[]): Promise<{ applied: string[]; conflicts: { path: string; reason: string }[] }>;
+  discard(pid: Pid): Promise<void>;
 }
 
 /** Options of the run_command tool. */
@@ -75,12 +76,24 @@ export function createRunCommandTool(sandbox: CommandSandbox, options: RunComman
         async run(): Promise<ToolOutcome> {
           const before = await sandbox.snapshot(context.pid);
           const result = await sandbox.exec(context.pid, input.command, { cwd, timeoutMs: input.timeout_ms, signal: context.signal, network: options.network ?? false });
-          const changed = await sandbox.changes(context.pid, { since: before });
+          let changed: StagedChange[];
+          try {
+            changed = await sandbox.changes(context.pid, { since: before });
+          } catch (err) {
+            if (!(err instanceof StagingQuotaError || err instanceof CollectTimeoutError)) throw err;
+            await sandbox.discard(context.pid);
+            return {
+              content: JSON.stringify({ exit_code: result.exitCode, stdout: result.stdout, stderr: result.stderr, killed: result.killed, error: `${err.message}. Your sandbox view was reset to the real workspace (earlier unapplied changes are gone).` }),
+              isError: true,
+            };
+          }
           let applied: string[] = [];
           let conflicts: { path: string; reason: string }[] = [];
           let denied: string[] = [];
           if (changed.length && !context.signal.aborted) {
-            const { approved } = await context.proposeChanges(changed.map(toProposed), `${plural(changed.length, 'file')} changed by ${summary}`);
+            const refused = changed.filter((c) => c.refused !== null).length;
+            const note = refused ? ` — ${refused} refused (a link leading outside, a special file or the database): approving applies nothing` : '';
+            const { approved } = await context.proposeChanges(changed.map(toProposed), `${plural(changed.length, 'file')} changed by ${summary}${note}`);
             const approvedSet = new Set(approved);
             ({ applied, conflicts } = await sandbox.apply(context.pid, changed.filter((c) => approvedSet.has(c.path))));
             denied = changed.filter((c) => !approvedSet.has(c.path)).map((c) => c.path);
@@ -98,6 +111,7 @@ export function createRunCommandTool(sandbox: CommandSandbox, options: RunComman
               applied,
               ...(denied.length ? { not_applied: denied, note: 'not approved: these stay changed only in your sandbox view' } : {}),
               conflicts,
+              ...(conflicts.length ? { conflict_note: 'a change set applies whole or not at all: nothing of it was applied' } : {}),
             }),
             isError: result.killed !== null || result.exitCode !== 0,
           };

@@ -6,7 +6,9 @@
  *
  * The runner has no more rights than the commands it runs (same user, same container), and
  * nothing we trust comes from it except the command's own output: timeouts kill the container
- * from outside, OOM comes from engine events, changes are read from the staging layer.
+ * from outside, OOM comes from engine events, changes are read from the staging layer. After each
+ * command it kills every other process in the container (kill -1), and it exits (stopping the
+ * container) when the kernel's connection closes.
  */
 import { performance } from 'node:perf_hooks';
 import { stopWhen } from './stopWhen';
@@ -23,6 +25,11 @@ const { constants } = require('os');
 const send = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
 const children = new Map();
 let buf = '';
+// The kernel's connection closed (it exited or died): end everything, which stops the container.
+process.stdin.on('end', () => { try { process.kill(-1, 'SIGKILL'); } catch {} process.exit(0); });
+// After each command nothing it started may keep running (a background process could rewrite
+// the staging layer while the developer reviews the diff): kill every process but init and us.
+const reap = () => { try { process.kill(-1, 'SIGKILL'); } catch {} };
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (d) => {
   buf += d;
@@ -44,6 +51,7 @@ function handle(m) {
     if (done) return;
     done = true;
     children.delete(m.id);
+    reap();
     send({ id: m.id, exit, err, total });
   };
   try {

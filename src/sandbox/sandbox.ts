@@ -9,10 +9,13 @@ import { hostname } from 'node:os';
 import { join, posix } from 'node:path';
 import type Docker from 'dockerode';
 import type { Pid } from '../kernel/types';
-import { applyApproved, buildChangeSet, takeBaseline, type ApplyResult, type Baseline, type StagedChange } from './changeSet';
+import { applyApproved, takeBaseline, type ApplyResult, type Baseline } from './changeApply';
+import { buildChangeSet, type StagedChange } from './changeSet';
 import { mib, parseUser, resolveConfig, type SandboxConfig, type SandboxOptions } from './config';
 import { containerSpec, sandboxLabels } from './containerSpec';
+import { watchDisk } from './diskWatch';
 import { connectEngine, type Engine } from './engine';
+import { formatSize } from './fileCapture';
 import { oomSince, runExec, type ExecRequest, type ExecResult, type RawExec } from './exec';
 import { assertImagePresent, chooseImage } from './image';
 import { removeOrphans } from './orphans';
@@ -111,9 +114,20 @@ export class DockerSandbox {
     const argv = typeof command === 'string' ? ['sh', '-c', command] : [...command];
     if (argv.length === 0 || argv[0] === '') throw new SandboxPathError('empty command');
     return this.withSlot(pid, options.network ?? false, async (slot, ready) => {
-      const raw = await this.run(slot.box, { argv, user: this.config.user, workdir, env: ['HOME=/tmp'], timeoutMs, signal: options.signal, capBytes: this.config.outputCapBytes });
+      // The staging layer is on the host's disk: a command writing past the quota is stopped while it runs.
+      const disk = watchDisk(this.config.stateDir, slot.box.staging.upperDir, this.config.stagingQuotaBytes);
+      const signal = options.signal ? AbortSignal.any([options.signal, disk.signal]) : disk.signal;
+      let raw: RawExec;
+      try {
+        raw = await this.run(slot.box, { argv, user: this.config.user, workdir, env: ['HOME=/tmp'], timeoutMs, signal, capBytes: this.config.outputCapBytes });
+      } finally {
+        disk.dispose();
+      }
       let killed: ExecResult['killed'] = raw.stopped;
       let message: string | null = raw.stopped === 'timeout' ? `timed out after ${timeoutMs} ms: killed` : raw.stopped === 'aborted' ? 'aborted: killed' : null;
+      if (disk.exceededBytes !== null) {
+        message = `killed: the command wrote ${formatSize(disk.exceededBytes)} or more to /workspace, over the staging quota of ${formatSize(this.config.stagingQuotaBytes)}`;
+      }
       // 137 = SIGKILL, the OOM killer's signal: worth waiting for the event. Other failures: one quick look
       // (a child killed for memory under a parent that exits 1).
       const oom = !raw.stopped && raw.exitCode !== 0 && (await oomSince(ready.engine.docker, slot.box.container.id, raw.startedAt, raw.exitCode === 137 ? 200 : 0));
@@ -153,8 +167,9 @@ export class DockerSandbox {
   async changes(pid: Pid, options: { since?: UpperSnapshot } = {}): Promise<StagedChange[]> {
     if (!this.slots.has(pid)) return [];
     return this.withSlot(pid, null, async (slot) => {
-      const staged = await readStaged(slot.box.staging, { ignore: this.config.ignore, probe: this.probe(slot.box) });
-      const changes = await buildChangeSet(this.config.workspace, staged);
+      const deadline = Date.now() + this.config.collectTimeoutMs;
+      const staged = await readStaged(slot.box.staging, { ignore: this.config.ignore, probe: this.probe(slot.box), deadline });
+      const changes = await buildChangeSet(this.config.workspace, staged, { quotaBytes: this.config.stagingQuotaBytes, untouchable: this.config.untouchable, deadline });
       if (!options.since) return changes;
       const since = options.since;
       const now = await snapshotUpper(slot.box.staging);
@@ -167,6 +182,15 @@ export class DockerSandbox {
     const slot = await this.slots.get(pid);
     if (!slot) return { applied: [], conflicts: files.map((f) => ({ path: f.path, reason: 'the agent has no sandbox (released)' })) };
     return applyApproved(this.config.workspace, files, slot.baseline);
+  }
+
+  /** Throws away everything the agent's commands staged (after a quota or collect error): its view becomes the real workspace again. */
+  async discard(pid: Pid): Promise<void> {
+    if (!this.slots.has(pid)) return;
+    await this.withSlot(pid, null, async (slot) => {
+      await this.resetBox(slot.box);
+      slot.baseline = takeBaseline();
+    });
   }
 
   /** Ends the agent's sandbox: its container goes back to the pool (clean) or is removed, with its staging layer. */
@@ -290,9 +314,13 @@ export class DockerSandbox {
     }
   }
 
-  /** Starts the container if needed, and attaches to its runner; a dead runner means a restart. */
+  /**
+   * Starts the container if needed, and attaches to its main process (the runner, or the idle
+   * shell of the api mode); a dead runner means a restart. The attached connection is the
+   * container's lifeline: when this process ends, its stdin closes and the container stops.
+   */
   private async ensureRunning(box: Box): Promise<void> {
-    if (box.running && (!box.useRunner || box.runner?.alive)) return;
+    if (box.running && box.runner?.alive) return;
     if (box.running) await this.kill(box); // the runner died (killed by a command?): start clean
     try {
       await box.container.start();
@@ -300,7 +328,7 @@ export class DockerSandbox {
       if ((err as { statusCode?: number }).statusCode !== 304) throw err; // 304: already started
     }
     box.running = true;
-    if (box.useRunner) box.runner = await RunnerClient.attach(box.container);
+    box.runner = await RunnerClient.attach(box.container);
   }
 
   /** Kills the container and waits until it has stopped (the staging volume survives). */
@@ -312,19 +340,33 @@ export class DockerSandbox {
     await box.container.wait({ condition: 'not-running' }).catch(() => undefined);
   }
 
-  /** Runs one command in the box, by runner or by Docker exec. */
+  /**
+   * Runs one command in the box, by runner or by Docker exec. Afterwards nothing the command
+   * started is left running: the runner kills every other process; a Docker exec is followed by
+   * a reaper exec; a runner that died takes its container down with it.
+   */
   private async run(box: Box, request: ExecRequest): Promise<RawExec> {
     await this.ensureRunning(box);
-    if (box.runner) return box.runner.run(request, () => this.kill(box));
+    if (box.useRunner && box.runner) {
+      const raw = await box.runner.run(request, () => this.kill(box));
+      if (!box.runner?.alive) await this.kill(box);
+      return raw;
+    }
+    let raw: RawExec;
     try {
-      return await runExec(box.container, request, () => this.kill(box));
+      raw = await runExec(box.container, request, () => this.kill(box));
     } catch (err) {
       // 409: the container stopped under us (a command killed its main process): restart, retry once.
       if ((err as { statusCode?: number }).statusCode !== 409) throw err;
       box.running = false;
       await this.ensureRunning(box);
-      return runExec(box.container, request, () => this.kill(box));
+      raw = await runExec(box.container, request, () => this.kill(box));
     }
+    if (box.running) {
+      const reaped = await runExec(box.container, { argv: ['sh', '-c', REAPER], user: this.config.user, workdir: '/', env: [], timeoutMs: 10_000, capBytes: 1024 }, () => this.kill(box)).catch(() => null);
+      if (!reaped || reaped.exitCode !== 0) await this.kill(box);
+    }
+    return raw;
   }
 
   /** Stops the container (unmounting the staging volume), empties the staging layer, starts again. */
@@ -371,6 +413,18 @@ export class DockerSandbox {
     };
   }
 }
+
+/**
+ * Kills every process of the container but init, the main process (the lowest other pid: it
+ * started first) and itself. A process that fakes being the main one only gets the real main
+ * process killed, which stops the container and everything in it.
+ */
+const REAPER = [
+  'main=""',
+  'for d in /proc/[0-9]*; do p=${d#/proc/}; [ "$p" = 1 ] && continue; if [ -z "$main" ] || [ "$p" -lt "$main" ]; then main=$p; fi; done',
+  'for d in /proc/[0-9]*; do p=${d#/proc/}; [ "$p" = 1 ] || [ "$p" = "$main" ] || [ "$p" = "$$" ] || kill -9 "$p" 2>/dev/null; done',
+  'exit 0',
+].join('\n');
 
 function lastLine(text: string): string | null {
   return text.trim().split('\n').pop()?.trim() || null;

@@ -2,6 +2,7 @@
  * One kernel session: the store, the kernel, the providers, the tools, the policy and the step
  * loop, wired in one place. The kernel host process and the `aios` CLI both open one.
  */
+import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Kernel, type MemoryConfig } from '../kernel/kernel';
 import type { ApprovalClient, Disposable, LlmProvider, Tool } from '../kernel/ports';
@@ -41,6 +42,8 @@ import { createWorkspaceTools } from '../tools/workspace';
 import { SafetyLayer, type SafetyOptions } from '../safety/safetyLayer';
 import { REPLAY_APPROVALS } from '../safety/regression';
 import { SafetyStore } from '../storage/safetyStore';
+import { McpAlwaysAllowPolicy } from '../mcp/alwaysAllowPolicy';
+import { McpManager, type McpManagerOptions } from '../mcp/manager';
 
 /** Everything a session is configured with. */
 export interface SessionOptions {
@@ -54,6 +57,8 @@ export interface SessionOptions {
   memory?: Partial<MemoryConfig>;
   providers?: ProviderFactoryOptions;
   askAtOrAbove?: AskThreshold;
+  /** more workspace paths (globs) whose change is critical risk, besides .git, .vscode, .aios (aios.approvals.protectedPaths) */
+  protectedPaths?: readonly string[];
   /** extra tools */
   extraTools?: Tool[];
   /** the Docker sandbox for run_command (workspace and session are filled in); false for none */
@@ -74,6 +79,8 @@ export interface SessionOptions {
   planner?: Partial<PlannerConfig>;
   /** how long a second writer of a file waits for the first (ms, default 10 s) */
   leaseWaitMs?: number;
+  /** the developer's MCP servers as tools (src/mcp/); absent or false: none */
+  mcp?: Omit<McpManagerOptions, 'workspace' | 'sink' | 'log'> | false;
 }
 
 /** An open kernel session. */
@@ -97,6 +104,8 @@ export class KernelSession {
   readonly sandbox: DockerSandbox | null;
   /** collector, evaluator, heartbeat, reactor and improvement loop */
   readonly safety: SafetyLayer;
+  /** the developer's MCP servers; null when the session runs without them */
+  readonly mcp: McpManager | null;
   /** developer messages to agents, and new turns of finished agents */
   readonly conversation: Conversation;
   /** questions agents asked the developer (ask_developer) */
@@ -115,8 +124,9 @@ export class KernelSession {
         throw new Error(`another AIOS kernel (process ${other}) is running on ${options.dbPath}: stop it first, or use another database (--db / aios.databasePath)`);
       }
       this.kernel = new Kernel({ store: this.store, scheduler: options.scheduler, memory: options.memory });
-      this.policy = new RulePolicy({ store: this.store, session: this.id, askAtOrAbove: options.askAtOrAbove });
-      this.sandbox = options.sandbox === false ? null : new DockerSandbox({ ...options.sandbox, workspace: options.workspace, session: this.id }, options.log);
+      this.policy = new RulePolicy({ store: this.store, session: this.id, askAtOrAbove: options.askAtOrAbove, protectedPaths: options.protectedPaths });
+      // The database is never something a change set may touch (nor, under .aios, something the sandbox sees).
+      this.sandbox = options.sandbox === false ? null : new DockerSandbox({ ...options.sandbox, workspace: options.workspace, session: this.id, untouchable: [resolve(options.dbPath)] }, options.log);
       this.safety = new SafetyLayer({
         kernel: this.kernel, db: new SafetyStore(this.store), policy: this.policy, tools: this.registry, session: this.id, workspace: options.workspace,
         // L1 replays: a throw-away session on a temporary database, scripted model, no sandbox, no heartbeat
@@ -150,7 +160,7 @@ export class KernelSession {
       this.questions = new Questions(kernel);
       const leased = (t: Tool) => (t.name === 'write_file' || t.name === 'edit_file' ? withFileLeases(t, this.leases) : t);
       const tools = [
-        ...createWorkspaceTools({ root: options.workspace, ledger: this.ledger }).map(leased),
+        ...createWorkspaceTools({ root: options.workspace, ledger: this.ledger, forbidden: [resolve(options.dbPath)] }).map(leased),
         recallTool(this.kernel.pager, this.memories),
         rememberTool(this.memories),
         planTool(this.planner, kernel),
@@ -160,17 +170,20 @@ export class KernelSession {
         ...(options.extraTools ?? []),
       ];
       for (const t of tools) this.disposables.push(this.registry.register(t));
+      const mcp = options.mcp ? new McpManager({ ...options.mcp, workspace: options.workspace, sink: this.registry, log: (line) => options.log?.(line) }) : null;
+      this.mcp = mcp;
       this.runtime = new AgentRuntime({
         kernel: this.kernel,
         provider: (agent) => this.providerFor(agent.model).provider,
         modelId: (agent) => this.providerFor(agent.model).model,
         // a plan with a cycle is schema-valid but malformed: it counts towards the malformed-output limit
         tools: withInputChecks(this.registry, { plan: (input) => this.planner.check(input) }),
-        policy: this.policy,
+        policy: mcp ? new McpAlwaysAllowPolicy(this.policy, () => mcp.alwaysAllowed()) : this.policy,
         approvals: this.safety.watchApprovals(options.approvals),
         session: this.id,
         config: options.runtime,
         onText: options.onText,
+        toolsReady: mcp ? () => mcp.activate() : undefined,
         onToolResult: options.onToolResult,
       });
       this.conversation = new Conversation(kernel, () => this.runtime.wake());
@@ -300,6 +313,7 @@ export class KernelSession {
     this.questions.dispose();
     this.conversation.dispose();
     const stepsStopped = await settlesWithin(this.runtime.stop(), graceMs);
+    await this.mcp?.dispose();
     this.safety.dispose();
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
     const sandbox = this.sandbox?.dispose().catch((err: Error) => this.options.log?.(`sandbox: ${err.message}`));

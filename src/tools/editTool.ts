@@ -1,8 +1,7 @@
 /** edit_file: replace an exact piece of text in a file the agent has read. */
-import { writeFile } from 'node:fs/promises';
 import type { Tool } from '../kernel/ports';
 import { ToolInputError } from '../kernel/ports';
-import { currentHash, hashBytes, notFound } from './fileContent';
+import { currentHash, hashBytes, notFound, writeVerified } from './fileContent';
 import { diffStats, loadForChange, proposeFile, staleMessage } from './proposal';
 import { failed, ok, type WorkspaceEnv } from './workspaceEnv';
 
@@ -56,7 +55,7 @@ export function editFileTool(env: WorkspaceEnv): Tool {
           const again = await env.paths.resolve(input.path);
           if (again.abs !== path.abs || (await currentHash(path.abs)) !== base.hash) return failed(staleMessage(path.rel));
           try {
-            await writeFile(path.abs, after);
+            await writeVerified(path, after, true);
           } catch (err) {
             return failed(`could not write ${path.rel}: ${(err as Error).message}`);
           }

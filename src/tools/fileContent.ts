@@ -4,9 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { ToolInputError } from '../kernel/ports';
 import type { WorkspacePath } from './paths';
+import { openVerified } from './safeOpen';
 
 /** Default limit on the bytes of one file a tool reads or edits (1 MiB). */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -42,7 +43,7 @@ export async function hashFile(abs: string): Promise<string> {
 
 /** Reads at most `maxBytes` of a regular file; ToolInputError if it is missing or not a file. */
 export async function readFileHead(path: WorkspacePath, maxBytes: number): Promise<FileHead> {
-  const handle = await open(path.abs, 'r').catch((err: NodeJS.ErrnoException) => {
+  const handle = await openVerified(path, 'read').catch((err: NodeJS.ErrnoException) => {
     throw err.code === 'ENOENT' ? notFound(path) : err;
   });
   try {
@@ -108,4 +109,22 @@ export function formatBytes(bytes: number): string {
 /** The standard "no such file" error, with what to do about it. */
 export function notFound(path: WorkspacePath): ToolInputError {
   return new ToolInputError(`file not found: ${path.rel}; use list_dir or search_text to find the right path`);
+}
+
+/**
+ * Replaces a file's content through a verified descriptor (see safeOpen): `existed` says whether
+ * the version the change was based on existed (rewrite it) or not (create it, failing if someone
+ * else did meanwhile).
+ */
+export async function writeVerified(path: WorkspacePath, content: string, existed: boolean): Promise<void> {
+  const handle = await openVerified(path, existed ? 'rewrite' : 'create');
+  try {
+    if (!(await handle.stat()).isFile()) throw new ToolInputError(`${path.rel} is not a regular file`);
+    const bytes = Buffer.from(content);
+    await handle.truncate(0);
+    let written = 0;
+    while (written < bytes.length) written += (await handle.write(bytes, written, bytes.length - written, written)).bytesWritten;
+  } finally {
+    await handle.close();
+  }
 }

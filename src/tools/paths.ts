@@ -19,8 +19,12 @@ export class WorkspacePaths {
   /** the workspace root as given (may itself be a symlink, e.g. /tmp on macOS) */
   readonly root: string;
 
-  constructor(root: string) {
+  private readonly forbidden: Set<string>;
+
+  /** `forbidden`: absolute files no tool may read or write (the kernel's database and its -wal/-shm/-journal). */
+  constructor(root: string, forbidden: readonly string[] = []) {
     this.root = resolve(root);
+    this.forbidden = new Set(forbidden.flatMap((p) => [p, `${p}-wal`, `${p}-shm`, `${p}-journal`].map((x) => resolve(x))));
   }
 
   /**
@@ -44,6 +48,9 @@ export class WorkspacePaths {
       throw new ToolInputError(
         `path '${input}' goes through a symlink that resolves to ${real}, outside the workspace root ${this.root}; only files inside the workspace can be used`,
       );
+    }
+    if (this.forbidden.has(real) || this.forbidden.has(candidate)) {
+      throw new ToolInputError(`path '${input}' is the AIOS kernel's database: no agent tool may read or change it`);
     }
     return { abs: real, rel: toPosix(relative(realRoot, real)) || '.' };
   }

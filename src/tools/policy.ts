@@ -5,7 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalPolicy, KernelStore, PolicyDecision, PolicyRequest, RuleScope, StandingRule } from '../kernel/ports';
 import type { Risk } from '../kernel/types';
-import { callTarget, derivePattern, patternMatches } from './rulePatterns';
+import { callTarget, derivePattern, describeCoverage, matchesPathGlob, patternMatches } from './rulePatterns';
+
+/**
+ * Workspace paths whose change is always critical risk, through every tool and every change set:
+ * editor, VCS and kernel state (a settings.json, a git hook or core.fsmonitor, the roles file and
+ * the database all end up running code or changing how AIOS decides).
+ */
+export const PROTECTED_PATHS: readonly string[] = ['.git', '.vscode', '.aios', '.devcontainer', '.devcontainer.json'];
 
 /** Risk levels from which the policy asks by default; `critical` asks whatever this says. */
 export type AskThreshold = 'medium' | 'high' | 'critical';
@@ -19,6 +26,8 @@ export interface RulePolicyOptions {
   idGen?: () => string;
   /** lowest risk that asks when no rule allows the call; default 'medium' */
   askAtOrAbove?: AskThreshold;
+  /** more workspace-relative paths or globs (aios.approvals.protectedPaths) whose change is critical, besides PROTECTED_PATHS */
+  protectedPaths?: readonly string[];
 }
 
 const RISK_ORDER: Record<Risk, number> = { low: 0, medium: 1, high: 2, critical: 3 };
@@ -30,12 +39,17 @@ export class RulePolicy implements ApprovalPolicy {
   private readonly idGen: () => string;
   private readonly askAtOrAbove: AskThreshold;
   private readonly live = new Map<string, StandingRule>();
+  private readonly protectedGlobs: string[];
 
   constructor(options: RulePolicyOptions) {
     this.store = options.store;
     this.session = options.session;
     this.idGen = options.idGen ?? randomUUID;
     this.askAtOrAbove = options.askAtOrAbove ?? 'medium';
+    this.protectedGlobs = [...PROTECTED_PATHS, ...(options.protectedPaths ?? [])].flatMap((p) => {
+      const clean = p.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
+      return clean ? [clean, `${clean}/**`] : [];
+    });
     // Only `always` rules outlive a session; anything else found in the store is not ours to apply.
     for (const rule of this.store.listRules()) {
       if (rule.scope === 'always') this.live.set(rule.id, rule);
@@ -56,7 +70,11 @@ export class RulePolicy implements ApprovalPolicy {
     }
     // (c) before (b): a critical call must reach the developer even if a rule would match it.
     if (tool.risk === 'critical') {
-      return { verdict: 'ask', rule: null, reason: `${tool.name} is critical risk: it always asks` };
+      return { verdict: 'ask', rule: null, reason: `${tool.name} is critical risk: it always asks`, risk: 'critical' };
+    }
+    const guarded = this.protectedTarget(request);
+    if (guarded) {
+      return { verdict: 'ask', rule: null, reason: `${guarded} is a protected path (editor, VCS or kernel state): changing it is critical risk and always asks`, risk: 'critical' };
     }
     this.prune(now);
     const rule = this.findRule(request);
@@ -80,6 +98,8 @@ export class RulePolicy implements ApprovalPolicy {
     if (tool.risk === 'critical') {
       throw new Error(`${tool.name} is critical risk: it always asks, so no standing rule can be created for it`);
     }
+    const guarded = this.protectedTarget(request);
+    if (guarded) throw new Error(`${guarded} is a protected path: changing it always asks, so no standing rule can be created for it`);
     this.prune(now);
     const pattern = derivePattern(callTarget(request.input, request.subject));
     const pid = scope === 'agent' ? request.pid : null;
@@ -95,6 +115,27 @@ export class RulePolicy implements ApprovalPolicy {
     this.live.set(rule.id, rule);
     if (scope === 'always') this.store.putRule(rule);
     return rule;
+  }
+
+  /** What "always allow" would cover for this call, in words; null when no rule can be made (critical, compound command). */
+  coverage(request: PolicyRequest): string | null {
+    if (request.tool.risk === 'critical' || this.protectedTarget(request)) return null;
+    try {
+      return describeCoverage(request.tool.name, callTarget(request.input, request.subject));
+    } catch {
+      return null;
+    }
+  }
+
+  /** The first protected path a writing call touches, or null. */
+  private protectedTarget(request: PolicyRequest): string | null {
+    const writes = request.tool.capabilities.includes('fs.write') || request.subject.kind === 'edit';
+    if (!writes) return null;
+    const target = callTarget(request.input, request.subject);
+    if (target.kind !== 'paths') return null;
+    // A path no rule can read (absolute, climbing out) is treated as protected: err towards asking.
+    if (target.paths === null) return 'a path outside the workspace';
+    return target.paths.find((p) => this.protectedGlobs.some((g) => matchesPathGlob(g, [p]) || matchesPathGlob(g, [p.toLowerCase()]))) ?? null;
   }
 
   /** All rules currently held (expired ones disappear at the next decide or remember). */

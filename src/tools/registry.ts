@@ -22,9 +22,15 @@ export class ToolRegistry implements ToolCatalog {
   // would reject common, harmless schema shapes, so it stays off. verbose gives us parentSchema
   // to list the allowed properties when a model misspells one.
   private readonly ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictTuples: false, logger: false });
+  // Tools from outside (MCP servers) bring schemas we did not write: unknown keywords and formats
+  // are ignored instead of refusing the tool; the checks that run are the same.
+  private readonly lenientAjv = new Ajv({ allErrors: true, verbose: true, strict: false, validateFormats: false, logger: false });
 
-  /** Adds a tool; throws if the name is taken or invalid or the schema doesn't compile. Dispose to remove it. */
-  register(tool: Tool): Disposable {
+  /**
+   * Adds a tool; throws if the name is taken or invalid or the schema doesn't compile. Dispose to
+   * remove it. `external` is for tools registered at run time from elsewhere (MCP servers).
+   */
+  register(tool: Tool, options: { external?: boolean } = {}): Disposable {
     if (!TOOL_NAME.test(tool.name)) {
       throw new Error(`cannot register tool '${tool.name}': names must be 1-64 letters, digits, '_' or '-'`);
     }
@@ -34,9 +40,10 @@ export class ToolRegistry implements ToolCatalog {
     if (tool.inputSchema.type !== 'object') {
       throw new Error(`cannot register tool '${tool.name}': its input schema must have type 'object'`);
     }
+    const ajv = options.external ? this.lenientAjv : this.ajv;
     let validateInput: ValidateFunction;
     try {
-      validateInput = this.ajv.compile(tool.inputSchema);
+      validateInput = ajv.compile(tool.inputSchema);
     } catch (err) {
       throw new Error(`cannot register tool '${tool.name}': its input schema does not compile: ${(err as Error).message}`);
     }
@@ -47,7 +54,7 @@ export class ToolRegistry implements ToolCatalog {
         // Only remove what this registration added: the name may have been re-registered since.
         if (this.tools.get(tool.name) !== entry) return;
         this.tools.delete(tool.name);
-        this.ajv.removeSchema(tool.inputSchema);
+        ajv.removeSchema(tool.inputSchema);
       },
     };
   }

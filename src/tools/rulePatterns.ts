@@ -40,11 +40,40 @@ export function commandWords(command: string | readonly string[]): string[] | nu
   return words.length ? words : null;
 }
 
-/** True when the command's words start with the pattern's words (`npm test` matches `npm test -- -g x`). */
+/**
+ * Programs that run their arguments as code (shells, interpreters, wrappers that exec another
+ * command, tools with an exec option). A rule that starts with one covers exactly the approved
+ * command: `sh -c ls` must never allow `sh -c "rm -rf …"`.
+ */
+const RUNS_ITS_ARGUMENTS = new Set([
+  'sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'csh', 'tcsh', 'busybox', 'toybox',
+  'env', 'xargs', 'sudo', 'su', 'doas', 'nice', 'nohup', 'timeout', 'time', 'exec', 'eval', 'command', 'builtin',
+  'setsid', 'stdbuf', 'ionice', 'chroot', 'unshare', 'nsenter', 'strace', 'ltrace', 'watch', 'flock', 'parallel', 'script',
+  'node', 'nodejs', 'deno', 'bun', 'tsx', 'ts-node', 'npx', 'pnpx', 'bunx', 'uvx', 'pipx', 'python', 'python2', 'python3', 'pypy', 'pypy3',
+  'perl', 'ruby', 'irb', 'php', 'lua', 'luajit', 'rscript', 'julia', 'tclsh', 'wish', 'osascript', 'pwsh', 'powershell', 'cmd', 'cmd.exe',
+  'awk', 'gawk', 'mawk', 'nawk', 'sed', 'find', 'ssh', 'docker', 'podman', 'kubectl', 'java', 'dotnet', 'go', 'cargo', 'make',
+]);
+
+/** The program's name without its directory and version suffix: `/usr/bin/python3.11` → `python3`. */
+function programName(word: string): string {
+  const base = word.slice(word.lastIndexOf('/') + 1).toLowerCase();
+  return base.replace(/^(python[23]?|pypy3?|ruby|perl|php|lua|node)[\d.]*$/, '$1');
+}
+
+/**
+ * True when a rule for this command must cover exactly it: the program runs its arguments as
+ * code, or an option is among the words a prefix rule would keep (`git -c …` sets any config).
+ */
+export function needsExactRule(words: readonly string[]): boolean {
+  return RUNS_ITS_ARGUMENTS.has(programName(words[0] ?? '')) || words.slice(0, 2).some((w) => w.startsWith('-'));
+}
+
+/** True when the command's words start with the pattern's words (`npm test` matches `npm test -- -g x`); exact-rule commands must match whole. */
 export function matchesCommandPrefix(pattern: string, command: string | readonly string[]): boolean {
   const prefix = commandWords(pattern);
   const words = commandWords(command);
   if (!prefix || !words || prefix.length > words.length) return false;
+  if (needsExactRule(prefix) && prefix.length !== words.length) return false;
   return prefix.every((word, i) => words[i] === word);
 }
 
@@ -64,7 +93,7 @@ export function derivePattern(target: CallTarget): string | null {
   switch (target.kind) {
     case 'command':
       if (!target.words) throw new Error('a compound or empty command cannot become a standing rule; approve it once instead');
-      return quote(target.words.slice(0, 2));
+      return quote(needsExactRule(target.words) ? target.words : target.words.slice(0, 2));
     case 'paths':
       if (!target.paths || target.paths.length === 0) throw new Error('this call has no workspace-relative path to base a rule on; approve it once instead');
       return target.paths.length === 1
@@ -72,6 +101,22 @@ export function derivePattern(target: CallTarget): string | null {
         : `{${target.paths.map(exactPathGlob).join(',')}}`;
     case 'other':
       return null;
+  }
+}
+
+/** In words, what a rule with this pattern allows, for the prompt before it is saved (null: no rule can be made). */
+export function describeCoverage(tool: string, target: CallTarget): string | null {
+  switch (target.kind) {
+    case 'command': {
+      if (!target.words) return null;
+      const pattern = derivePattern(target)!;
+      return needsExactRule(target.words) ? `exactly the command \`${pattern}\` (nothing else)` : `any command starting with \`${pattern}\``;
+    }
+    case 'paths':
+      if (!target.paths || target.paths.length === 0) return null;
+      return `${tool} on exactly ${target.paths.length === 1 ? target.paths[0] : `these ${target.paths.length} files: ${target.paths.join(', ')}`}`;
+    case 'other':
+      return `any call of ${tool}, whatever its input`;
   }
 }
 

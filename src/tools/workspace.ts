@@ -20,6 +20,8 @@ export interface WorkspaceToolOptions {
   maxResultChars?: number;
   /** pass one to call `forget(pid)` when an agent ends; a fresh one is made otherwise */
   ledger?: ReadLedger;
+  /** absolute files no tool may touch (the kernel's database) */
+  forbidden?: readonly string[];
 }
 
 const DEFAULT_MAX_RESULT_CHARS = 20000;
@@ -27,7 +29,7 @@ const DEFAULT_MAX_RESULT_CHARS = 20000;
 /** read_file, list_dir, search_text, write_file and edit_file over one workspace, sharing one read ledger. */
 export function createWorkspaceTools(options: WorkspaceToolOptions): Tool[] {
   const env: WorkspaceEnv = {
-    paths: new WorkspacePaths(options.root),
+    paths: new WorkspacePaths(options.root, options.forbidden),
     ledger: options.ledger ?? new ReadLedger(),
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
     maxResultChars: options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS,

@@ -1,9 +1,9 @@
 /** write_file: create a file or replace its whole content. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
 import type { Tool } from '../kernel/ports';
 import { ToolInputError } from '../kernel/ports';
-import { currentHash, formatBytes, hashBytes, splitLines } from './fileContent';
+import { currentHash, formatBytes, hashBytes, splitLines, writeVerified } from './fileContent';
 import { diffStats, loadForChange, proposeFile, staleMessage } from './proposal';
 import { countOf, failed, ok, type WorkspaceEnv } from './workspaceEnv';
 
@@ -56,7 +56,7 @@ export function writeFileTool(env: WorkspaceEnv): Tool {
           let createdDirs: string | undefined;
           try {
             createdDirs = await mkdir(dirname(path.abs), { recursive: true });
-            await writeFile(path.abs, input.content);
+            await writeVerified(path, input.content, base !== null);
           } catch (err) {
             return failed(`could not write ${path.rel}: ${(err as Error).message}`);
           }

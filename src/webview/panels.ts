@@ -98,6 +98,7 @@ export function decisionLabel(decision: string, actor: string): string {
   if (actor === 'developer') return decision === 'allow' ? 'approved by you' : 'denied by you';
   if (actor === 'policy') return decision === 'allow' ? 'allowed by policy' : 'denied by policy';
   if (actor === 'timeout') return 'timed out (denied)';
+  if (actor === 'unanswered') return 'not answered (the kernel stopped)';
   return 'waiting for you';
 }
 

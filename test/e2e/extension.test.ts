@@ -108,7 +108,7 @@ describe('AIOS extension in code-server', function () {
     await proposalDiff('src/greet.js', 'Hello,');
     await agentRow('coder-1', /needs approval/);
     // waiting for the developer is not running
-    assert.match(await wb().statusBarText(/pending/), /0 running.*1 pending/);
+    assert.match(await wb().statusBarText(/pending/), /0 running[\s\S]*1 pending/);
     await wb().page.locator('.notification-toast', { hasText: 'coder-1 asks to edit src/greet.js' }).waitFor({ state: 'visible' });
     await wb().screenshot('02-approval-diff');
     await wb().page.locator('.editor-actions a.action-label[aria-label="Approve"]', { hasText: 'Approve' }).first().click();
@@ -226,6 +226,9 @@ describe('AIOS extension in code-server', function () {
     await wb().runCommand('Notifications: Clear All Notifications');
     await spawnFromPalette('Add a changelog to the README', 'writer', 'writer');
     const toast = wb().page.locator('.notification-toast', { hasText: 'writer-7 asks to edit README.md' });
+    // Before the rule is saved, the prompt says exactly what it will cover.
+    await toast.filter({ hasText: '"Always Allow for Agent" allows edit_file on exactly README.md' }).waitFor({ state: 'visible' });
+    await wb().screenshot('11-always-allow-covers');
     await toast.locator('a.monaco-button', { hasText: /^Always Allow for Agent$/ }).click();
     await agentRow('writer-7', /^done/);
     assert.match(file('README.md'), /## Changelog/);

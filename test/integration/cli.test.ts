@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,12 +8,18 @@ import { TerminalApprovals } from '../../src/cli/approvalPrompt';
 import type { ApprovalRequest } from '../../src/kernel/ports';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { ensureSandboxImage, makeWorkspace, requireDocker } from '../support/docker';
+import { defaultDatabasePath } from '../../src/cli/databasePath';
+
+/** The CLI's per-user state folder for this file's runs (default databases live there, outside the workspace). */
+const STATE = mkdtempSync(join(tmpdir(), 'aios-state-'));
+after(() => rmSync(STATE, { recursive: true, force: true }));
+const defaultDb = (workspace: string) => defaultDatabasePath(workspace, { AIOS_STATE_DIR: STATE }).path;
 import { until } from '../support/waits';
 
 const CLI = resolve(__dirname, '../../src/cli/main.ts');
 
 function aios(args: string[], input = '') {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { input, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ANTHROPIC_API_KEY: '' } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { input, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ANTHROPIC_API_KEY: '', AIOS_STATE_DIR: STATE } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -23,7 +29,7 @@ function fixture(turns: unknown[]): { ws: string; model: string; db: string } {
   mkdirSync(join(ws, '.aios'));
   const script = join(ws, '.aios', 'script.json');
   writeFileSync(script, JSON.stringify({ turns }));
-  return { ws, model: `scripted:${script}`, db: join(ws, '.aios', 'aios.db') };
+  return { ws, model: `scripted:${script}`, db: defaultDb(ws) };
 }
 
 const EDIT = [
@@ -128,7 +134,7 @@ describe('aios CLI', function () {
     output.on('data', (d) => { shown += d; });
     const prompt = new TerminalApprovals(input, output);
     const request: ApprovalRequest = {
-      id: '1-1', pid: 1, agentName: 'coder-1', tool: 'edit_file', risk: 'medium', createdAt: 0,
+      id: '1-1', pid: 1, agentName: 'coder-1', tool: 'edit_file', risk: 'medium', createdAt: 0, ruleCovers: 'edit_file on exactly greet.ts',
       subject: { kind: 'edit', summary: 'edit greet.ts (+1 -1)', files: [{ path: 'greet.ts', status: 'modified', diff: '-"helo"\n+"hello"\n', before: '', after: '' }] },
     };
     const answer = prompt.ask(request, new AbortController().signal);
@@ -159,7 +165,7 @@ describe('aios CLI', function () {
     assert.match(r.out, /approved automatically: .*run_command \[high\]/);
     assert.match(r.out, /approved automatically: .*apply_changes \[medium\].*out\.txt|approved automatically: .*apply_changes/);
     assert.equal(readFileSync(join(w.dir, 'out.txt'), 'utf8'), 'built\n');
-    const store = SqliteStore.open(join(w.dir, '.aios', 'aios.db'), { readonly: true });
+    const store = SqliteStore.open(defaultDb(w.dir), { readonly: true });
     const results = store.listPages(1).map((p) => p.text).join('\n');
     store.close();
     assert.match(results, /# demo/);

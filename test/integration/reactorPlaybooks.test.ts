@@ -60,7 +60,7 @@ describe('reactor playbooks on a real kernel', function () {
       const fired = session.store.queryEvents({ type: 'reactor.fired', limit: 5 }).map((e) => e.event);
       assert.equal(fired.length, 1);
       assert.ok(fired[0].type === 'reactor.fired' && fired[0].playbook === 'host_crash.restore' && fired[0].notify);
-      assert.match(fired[0].message, /the previous kernel host \(session dead-ses\) stopped without shutting down; 1 live agent\(s\) were restored/);
+      assert.match(fired[0].message, /the previous kernel host \(session dead-ses\) stopped without shutting down; 1 live agent was restored/);
     } finally {
       await session.close();
     }

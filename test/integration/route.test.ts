@@ -1,17 +1,23 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports';
 import { KernelSession } from '../../src/session/kernelSession';
 import { SqliteRoutingLog } from '../../src/storage/routingLog';
 import { SqliteStore } from '../../src/storage/sqliteStore';
+import { defaultDatabasePath } from '../../src/cli/databasePath';
+
+/** The CLI's per-user state folder for this file's runs (default databases live there, outside the workspace). */
+const STATE = mkdtempSync(join(tmpdir(), 'aios-state-'));
+after(() => rmSync(STATE, { recursive: true, force: true }));
+const defaultDb = (workspace: string) => defaultDatabasePath(workspace, { AIOS_STATE_DIR: STATE }).path;
 
 const CLI = resolve(__dirname, '../../src/cli/main.ts');
 
 function aios(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 60_000, input: '', env: { ...process.env, ANTHROPIC_API_KEY: '' } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 60_000, input: '', env: { ...process.env, ANTHROPIC_API_KEY: '', AIOS_STATE_DIR: STATE } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -39,7 +45,7 @@ describe('aios route and routeTask (real SQLite)', function () {
     assert.deepEqual([c.role, c.tier], ['analyst', 'keyword']);
     assert.ok((c.confidence as number) > 0.6 && (c.confidence as number) < 0.9);
 
-    const store = SqliteStore.open(join(ws, '.aios', 'aios.db'));
+    const store = SqliteStore.open(defaultDb(ws));
     const rows = new SqliteRoutingLog(store.connection).recent(10);
     assert.deepEqual(rows.map((r) => [r.task, r.role, r.tier, r.source]), [
       ['帮我分析一下系统性能瓶颈', 'analyst', 'keyword', 'cli'],

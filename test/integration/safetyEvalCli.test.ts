@@ -1,16 +1,22 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dashboardData } from '../../src/safety/dashboardData';
 import { SafetyStore } from '../../src/storage/safetyStore';
 import { SqliteStore } from '../../src/storage/sqliteStore';
+import { defaultDatabasePath } from '../../src/cli/databasePath';
+
+/** The CLI's per-user state folder for this file's runs (default databases live there, outside the workspace). */
+const STATE = mkdtempSync(join(tmpdir(), 'aios-state-'));
+after(() => rmSync(STATE, { recursive: true, force: true }));
+const defaultDb = (workspace: string) => defaultDatabasePath(workspace, { AIOS_STATE_DIR: STATE }).path;
 
 const CLI = resolve(__dirname, '../../src/cli/main.ts');
 
 function aios(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ANTHROPIC_API_KEY: '' } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ANTHROPIC_API_KEY: '', AIOS_STATE_DIR: STATE } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -26,7 +32,7 @@ describe('aios eval', function () {
       { text: 'Reading.', tool_calls: [{ name: 'read_file', input: { path: 'notes.md' } }], usage: { input_tokens: 900, output_tokens: 40 } },
       { text: 'Answered.', usage: { input_tokens: 1000, output_tokens: 20 } },
     ] }));
-    const db = join(ws, '.aios', 'aios.db');
+    const db = defaultDb(ws);
     const run = aios(['run', 'read the notes', '--workspace', ws, '--model', `scripted:${script}`, '--agents', '2', '--no-sandbox', '--yes']);
     assert.equal(run.code, 0, run.err + run.out);
 

@@ -59,7 +59,7 @@ describe('improvement loop: propose → L0 → L1 (scripted replays) → L2 → 
       assert.equal(review.kind, 'approval_rule');
       assert.match(review.summary, /always allow edit_file \(medium risk\) on the file config\.txt without asking/);
       assert.deepEqual(review.gates.map((g) => [g.level, g.passed]), [['L0', true], ['L1', true]]);
-      assert.match(review.gates[1].summary, /1 scripted replay\(s\): mean [\d.]+ → [\d.]+/);
+      assert.match(review.gates[1].summary, /1 scripted replay: mean [\d.]+ → [\d.]+/);
 
       const applied = session.safety.decide(review.id, 'approve');
       assert.equal(applied.status, 'applied');

@@ -293,7 +293,7 @@ describe(`Docker sandbox (real engine, ${execMode} exec)`, function () {
     const bin = changes.find((c) => c.path === 'data.bin')!;
     assert.equal(bin.before, null);
     assert.equal(bin.after, null);
-    assert.match(bin.diff, /^Binary files a\/data.bin and b\/data.bin differ/);
+    assert.match(bin.diff, /^--- a\/data.bin\n\+\+\+ b\/data.bin\n-binary data, 6 B .*sha256 [0-9a-f]{64}\n\+binary data, 5 B .*sha256 [0-9a-f]{64}\n$/);
     const idx = changes.find((c) => c.path === 'src/index.js')!;
     assert.match(idx.diff, /-console.log\("hi"\);\n\+x\n/);
     unchanged();
@@ -335,14 +335,16 @@ describe(`Docker sandbox (real engine, ${execMode} exec)`, function () {
     assert.deepEqual(ctx.proposals[1].map((f) => f.path), ['other.txt']);
   });
 
-  it('conflict: a file the developer changed since the sandbox started is reported, never overwritten', async () => {
+  it('conflict: a file the developer changed since the sandbox started is reported, never overwritten; the set applies whole or not at all', async () => {
     const tool = createRunCommandTool(sandbox);
     const ctx = fakeContext(9, (files) => files.map((f) => f.path));
     await sandbox.exec(9, 'true'); // the agent's staging begins
     await new Promise((resolve) => setTimeout(resolve, 20));
     writeFileSync(`${ws.dir}/README.md`, '# edited by the developer\n');
     const result = JSON.parse((await (await tool.prepare({ command: 'echo agent > README.md && echo fine > ok.txt' }, ctx)).run()).content);
-    assert.deepEqual(result.applied, ['ok.txt']);
+    assert.deepEqual(result.applied, []);
+    assert.match(result.conflict_note, /whole or not at all/);
+    assert.equal(existsSync(`${ws.dir}/ok.txt`), false);
     assert.equal(result.conflicts.length, 1);
     assert.equal(result.conflicts[0].path, 'README.md');
     assert.match(result.conflicts[0].reason, /changed in the workspace/);

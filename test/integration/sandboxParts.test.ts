@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyApproved, buildChangeSet, takeBaseline } from '../../src/sandbox/changeSet';
+import { applyApproved, takeBaseline } from '../../src/sandbox/changeApply';
+import { buildChangeSet } from '../../src/sandbox/changeSet';
 import { resolveConfig } from '../../src/sandbox/config';
 import { containerSpec } from '../../src/sandbox/containerSpec';
 import { modemOptions, resolveDockerHost } from '../../src/sandbox/engine';
@@ -138,15 +139,18 @@ describe('sandbox parts', () => {
 
     const tick = () => new Promise((resolve) => setTimeout(resolve, 15));
 
-    it('writes approved files, deletes, and reports a file the developer changed as a conflict', async () => {
+    it('writes approved files and deletes; a file the developer changed is a conflict that keeps the whole set out', async () => {
       await tick();
       const baseline = takeBaseline();
       const changes = await buildChangeSet(ws.dir, entries());
       writeFileSync(join(ws.dir, 'a.txt'), 'developer\n');
-      const result = await applyApproved(ws.dir, changes, baseline);
-      assert.deepEqual(result.applied.sort(), ['b.txt', 'gone.txt', 'new/n.txt']);
-      assert.deepEqual(result.conflicts.map((c) => c.path), ['a.txt']);
+      const refused = await applyApproved(ws.dir, changes, baseline);
+      assert.deepEqual(refused.applied, []);
+      assert.deepEqual(refused.conflicts.map((c) => c.path), ['a.txt']);
       assert.equal(readFileSync(join(ws.dir, 'a.txt'), 'utf8'), 'developer\n');
+      assert.equal(readFileSync(join(ws.dir, 'b.txt'), 'utf8'), 'b\n');
+      const result = await applyApproved(ws.dir, changes.filter((c) => c.path !== 'a.txt'), baseline);
+      assert.deepEqual(result.applied.sort(), ['b.txt', 'gone.txt', 'new/n.txt']);
       assert.equal(readFileSync(join(ws.dir, 'b.txt'), 'utf8'), 'B\n');
       assert.equal(readFileSync(join(ws.dir, 'new/n.txt'), 'utf8'), 'n\n');
       assert.equal(existsSync(join(ws.dir, 'gone.txt')), false);

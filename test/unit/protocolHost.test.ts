@@ -80,6 +80,7 @@ function params(workspace: string, dbPath: string, sandbox: Partial<InitializePa
     workspace,
     dbPath,
     askAtOrAbove: 'medium',
+    protectedPaths: [],
     approvalTimeoutMs: 60_000,
     scheduler: { policy: 'priority', maxConcurrent: 4, requestsPerMinute: null, tokensPerMinute: null },
     globalMemoryBytes: 512 * 2 ** 20,

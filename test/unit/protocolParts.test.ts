@@ -33,7 +33,7 @@ const stored = (seq: number, pid = 1): StoredEvent => ({ seq, at: 1000 + seq, ev
 
 function request(id: string, pid = 3): ApprovalRequest {
   return {
-    id, pid, agentName: `coder-${pid}`, tool: 'edit_file', risk: 'medium', createdAt: 5,
+    id, pid, agentName: `coder-${pid}`, tool: 'edit_file', risk: 'medium', createdAt: 5, ruleCovers: 'edit_file on exactly greet.ts',
     subject: { kind: 'edit', summary: 'edit a.txt (+1 -1)', files: [{ path: 'a.txt', status: 'modified', diff: '@@', before: 'a\n', after: 'b\n' }] },
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { emptyUsage, unlimitedBudgets, type AgentRecord } from '../../src/kernel/types';
 import { approvals, timeline, usageSeries } from '../../src/safety/dashboardData';
+import { scoreAgents, withStepsInFlight } from '../../src/safety/evaluation';
 import type { StateRecordRow } from '../../src/safety/records';
 
 function agent(pid: number): AgentRecord {
@@ -30,6 +31,24 @@ describe('dashboard data', () => {
     assert.equal(u.series.reduce((s, x) => s + x.tokens[2], 0), 510);
   });
 
+  it("counts a step in flight (an agent waiting for approval) as the kernel does: rows and chart end at the Agents view's totals", () => {
+    // records: one finished step of 1,000 tokens; the kernel already charged a second model call (5,155 in all)
+    const waiting: AgentRecord = { ...agent(1), state: 'waiting', waitReason: 'approval', usage: { ...emptyUsage(), inputTokens: 5_000, outputTokens: 155, dollars: 0.02, steps: 2 } };
+    const records = new Map([[1, { steps: 1, tokens: 1_000, inputTokens: 950, cacheReadTokens: 0, dollars: 0.01, runMs: 100, toolCalls: 1, toolErrors: 0, denied: 0, changes: 0, kernelErrors: 0, malformed: 0, loops: 0, waits: [] }]]);
+    const [row] = scoreAgents(records, [waiting]);
+    assert.deepEqual([row.steps, row.tokens, row.dollars], [2, 5_155, 0.02]);
+    // …and so does its running task (the finished one before it keeps its own figures)
+    const task = (id: string, outcome: 'done' | 'running') => ({ task: { taskId: id, pid: 1, agent: 'a1', role: 'coder', description: 'x', startedAt: 0, endedAt: null, outcome, budgetTokens: null, budgetDollars: null, budgetSteps: null }, ...records.get(1)!, steps: 0, tokens: 0, dollars: 0 });
+    const tasks = withStepsInFlight([{ ...task('t1', 'done'), steps: 1, tokens: 1_000, dollars: 0.01 }, task('t2', 'running')], records, [waiting]);
+    assert.deepEqual(tasks.map((t) => [t.task.taskId, t.steps, t.tokens]), [['t1', 1, 1_000], ['t2', 1, 4_155]]);
+    const u = usageSeries([{ at: 0, pid: 1, tokens: 1_000, dollars: 0.01 }], [waiting], 100, { maxSeries: 8, buckets: 2 });
+    assert.deepEqual(u.series[0].tokens, [0, 1_000, 5_155]);
+    assert.deepEqual(u.series[0].dollars, [0, 0.01, 0.02]);
+    // its first step in flight, nothing recorded yet: the agent still has its line
+    const first = usageSeries([{ at: 0, pid: 2, tokens: 300, dollars: 0 }], [agent(2), { ...waiting, usage: { ...waiting.usage, steps: 1, inputTokens: 1_000, outputTokens: 40, dollars: 0 } }], 100, { maxSeries: 8, buckets: 2 });
+    assert.deepEqual(first.series.map((x) => [x.pid, x.tokens.at(-1)]), [[1, 1_040], [2, 300]]);
+  });
+
   it('turns lifecycle changes into lanes (running, approval, tool, suspended) and clips rate limits to the window', () => {
     const st = (seq: number, at: number, pid: number, from: string, to: string, waitReason: string | null = null): StateRecordRow => ({ seq, at, pid, from, to, waitReason });
     const before = [st(1, 500, 2, 'ready', 'suspended')];
@@ -50,11 +69,14 @@ describe('dashboard data', () => {
     assert.deepEqual(t.rateLimits, [{ from: 1000, to: 1100 }, { from: 1900, to: 2000 }]);
   });
 
-  it('counts approvals by who decided', () => {
+  it('counts approvals by who decided; waiting only what an agent still waits for', () => {
+    const undecided = (pid: number) => ({ seq: pid, at: pid, pid, taskId: null, requestId: `r${pid}`, tool: 'edit_file', risk: 'medium', summary: 'edit a', decidedAt: null, decision: null, actor: null, rule: null });
     const a = approvals([
       { actor: 'policy', decision: 'allow', count: 7 }, { actor: 'developer', decision: 'allow', count: 5 }, { actor: 'developer', decision: 'deny', count: 1 },
-      { actor: 'timeout', decision: 'deny', count: 2 }, { actor: 'pending', decision: 'pending', count: 1 },
-    ], []);
-    assert.deepEqual(a, { allowedByPolicy: 7, deniedByPolicy: 0, allowedByDeveloper: 5, deniedByDeveloper: 1, timedOut: 2, pending: 1, recent: [] });
+      { actor: 'timeout', decision: 'deny', count: 2 }, { actor: 'pending', decision: 'pending', count: 2 },
+    ], [undecided(1), undecided(2)], new Set([2]));
+    // two undecided records, but agent 1's request died with its kernel host: one waits
+    assert.deepEqual({ ...a, recent: [] }, { allowedByPolicy: 7, deniedByPolicy: 0, allowedByDeveloper: 5, deniedByDeveloper: 1, timedOut: 2, pending: 1, recent: [] });
+    assert.deepEqual(a.recent.map((r) => [r.pid, r.actor]), [[1, 'unanswered'], [2, 'pending']]);
   });
 });

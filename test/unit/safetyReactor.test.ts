@@ -142,6 +142,7 @@ describe('WatchedSandbox', () => {
       async snapshot() { return new Map() as never; },
       async changes() { return []; },
       async apply() { return { applied: [], conflicts: [] }; },
+      async discard() {},
     };
   }
 

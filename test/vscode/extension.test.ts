@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { AiosTestHandles } from '../../src/extension/extension';
 import { toHost, type SpawnParams } from '../../src/protocol/hostMethods';
-import type { AgentView } from '../../src/protocol/hostTypes';
+import type { AgentView, StateSnapshot } from '../../src/protocol/hostTypes';
 
 const EXTENSION_ID = 'aios-dev.aios';
 
@@ -47,6 +47,10 @@ describe('AIOS in the extension host', function () {
   const read = async (rel: string) => new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder(), rel)));
   const host = () => api.supervisor.current ?? assert.fail(`the kernel host is ${api.supervisor.status}`);
   const agent = (name: string) => api.state.snapshot?.agents.find((a) => a.name === name);
+  // By method name: this bundle's copy of vscode-jsonrpc is not the extension's, and a request
+  // type object from one copy is not understood by a connection of the other.
+  const spawn = (p: SpawnParams) => host().connection.sendRequest(toHost.spawn.method, p) as Promise<AgentView>;
+  const kernelState = () => host().connection.sendRequest(toHost.state.method) as Promise<StateSnapshot>;
 
   before(async function () {
     const ext = vscode.extensions.getExtension<AiosTestHandles>(EXTENSION_ID) ?? assert.fail(`${EXTENSION_ID} is not loaded: is extensionDevelopmentPath the repository?`);
@@ -74,7 +78,7 @@ describe('AIOS in the extension host', function () {
   });
 
   it("feeds the Agents, Approvals, Memory and Tools views from the kernel's state", async () => {
-    const spawned: AgentView = await host().connection.sendRequest(toHost.spawn, spawnParams('Fix the greeting typo in src/greet.js', 'coder', 'scripted:.aios/scripts/coder.json'));
+    const spawned = await spawn(spawnParams('Fix the greeting typo in src/greet.js', 'coder', 'scripted:.aios/scripts/coder.json'));
     assert.equal(spawned.name, 'coder-1');
     const row = await until('coder-1 to need approval in the Agents view', async () => (await rows(api.views.agents)).find((r) => r.label === 'coder-1' && /^needs approval/.test(r.description)));
     assert.match(row.description, /scripted/);
@@ -105,7 +109,7 @@ describe('AIOS in the extension host', function () {
     const key = `sk-ant-test-${'x'.repeat(24)}`;
     const noKey = /No Anthropic API key/;
     const claudeAgent = async (task: string) => {
-      const a = await host().connection.sendRequest(toHost.spawn, spawnParams(task, 'analyst', 'claude-sonnet-4-5'));
+      const a = await spawn(spawnParams(task, 'analyst', 'claude-sonnet-4-5'));
       return until(`${a.name} to stop (no model is reachable here)`, () => {
         const now = agent(a.name);
         return now && ['failed', 'done', 'killed'].includes(now.state) ? now : undefined;
@@ -125,7 +129,7 @@ describe('AIOS in the extension host', function () {
 
   it('refuses an invalid setting (the default applies) and applies a valid one to the running kernel', async () => {
     const config = () => vscode.workspace.getConfiguration('aios');
-    const maxConcurrent = async () => (await host().connection.sendRequest(toHost.state)).scheduler.maxConcurrent;
+    const maxConcurrent = async () => (await kernelState()).scheduler.maxConcurrent;
     try {
       await config().update('scheduler.maxConcurrent', 2, vscode.ConfigurationTarget.Global);
       await until('maxConcurrent 2 in the kernel', async () => ((await maxConcurrent()) === 2 ? true : undefined));

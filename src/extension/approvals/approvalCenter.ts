@@ -9,6 +9,7 @@ import type { ApprovalAnswerView, ApprovalView, ProposedFileView, StateSnapshot 
 import { Commands } from '../commandIds';
 import { plural } from '../../text/plural';
 import { approvalHeadline } from '../format';
+import { escapeControl, escapeControlKeepLines } from '../../text/displayText';
 import type { HostSupervisor } from '../hostSupervisor';
 import type { KernelState } from '../kernelState';
 import { PROPOSED_SCHEME, proposedPath } from '../proposedPaths';
@@ -58,7 +59,7 @@ export class ApprovalCenter implements vscode.Disposable {
 
   /** "coder-1's request to edit src/greet.js was already answered (approved)." */
   staleMessage(id: string, view?: ApprovalView): string {
-    const what = view ? `${view.agentName}'s request to ${approvalHeadline(view)}` : 'That approval request';
+    const what = view ? `${escapeControl(view.agentName)}'s request to ${approvalHeadline(view)}` : 'That approval request';
     const how = this.whyClosed(id);
     if (how === null || /^(approved|denied|answered)/.test(how)) return `AIOS: ${what} was already answered${how ? ` (${how})` : ''}.`;
     return `AIOS: ${what} is no longer pending (${how}).`;
@@ -69,7 +70,7 @@ export class ApprovalCenter implements vscode.Disposable {
     const view = this.pending.get(id);
     if (!this.closedIds.has(id)) this.forget(id, reason === 'timeout' ? 'no answer in time: counted as denied' : reason === 'agent_stopped' ? 'the agent stopped' : 'answered elsewhere');
     else this.forget(id, this.closedIds.get(id)!);
-    if (view && reason !== 'answered') this.log.info(`approval ${id} (${view.agentName}: ${approvalHeadline(view)}) closed: ${reason === 'timeout' ? 'no answer in time, counted as deny' : 'the agent stopped'}`);
+    if (view && reason !== 'answered') this.log.info(`approval ${id} (${escapeControl(view.agentName)}: ${approvalHeadline(view)}) closed: ${reason === 'timeout' ? 'no answer in time, counted as deny' : 'the agent stopped'}`);
   }
 
   /** Sends the developer's answer. */
@@ -84,14 +85,14 @@ export class ApprovalCenter implements vscode.Disposable {
       void vscode.window.showWarningMessage('AIOS: the kernel host is not running, so the request cannot be answered now; it is asked again when the host is back.');
       return;
     }
-    const what = answer.decision === 'deny' ? 'denied' : answer.remember ? `approved, and always allowed for ${view.agentName}` : 'approved';
-    this.log.info(`approval ${id} ${what}: ${view.agentName}: ${approvalHeadline(view)}`);
+    const what = answer.decision === 'deny' ? 'denied' : answer.remember ? `approved, and always allowed for ${escapeControl(view.agentName)}` : 'approved';
+    this.log.info(`approval ${id} ${what}: ${escapeControl(view.agentName)}: ${approvalHeadline(view)}`);
     const { accepted } = await host.connection.sendRequest(toHost.answerApproval, { id, answer });
     this.forget(id, what);
-    if (!accepted) void vscode.window.showInformationMessage(`AIOS: the request from ${view.agentName} was no longer pending (it timed out or the agent stopped).`);
+    if (!accepted) void vscode.window.showInformationMessage(`AIOS: the request from ${escapeControl(view.agentName)} was no longer pending (it timed out or the agent stopped).`);
     else if (answer.decision === 'approve' && view.subject.kind === 'edit') {
       const files = view.subject.files.map((f) => f.path);
-      void vscode.window.setStatusBarMessage(`$(check) AIOS: ${view.agentName}'s edit approved: ${files.length === 1 ? files[0] : plural(files.length, 'file')}`, 5000);
+      void vscode.window.setStatusBarMessage(`$(check) AIOS: ${escapeControl(view.agentName)}'s edit approved: ${files.length === 1 ? escapeControl(files[0]) : plural(files.length, 'file')}`, 5000);
     }
   }
 
@@ -112,7 +113,8 @@ export class ApprovalCenter implements vscode.Disposable {
     if (view?.subject.kind !== 'edit') return null;
     const f = view.subject.files.find((x) => x.path === file);
     if (!f) return null;
-    return (side === 'before' ? f.before : f.after) ?? '(binary file: no text to show)';
+    // Binary, large, special or refused files: what the diff says they are (type, size, sha256, why refused).
+    return (side === 'before' ? f.before : f.after) ?? `(no text to show)\n${escapeControlKeepLines(f.diff)}`;
   }
 
   dispose(): void {
@@ -127,7 +129,8 @@ export class ApprovalCenter implements vscode.Disposable {
       if (view.rememberable) choices.push(ApprovalChoice.always);
       // at most four buttons fit a toast: commands already have four (Review… shows the agent)
       if (choices.length < 4) choices.push(ApprovalChoice.openAgent);
-      const message = `AIOS: ${view.agentName} asks to ${view.tool === 'apply_changes' ? 'apply ' : ''}${approvalHeadline(view)} · ${view.risk} risk`;
+      const covers = view.rememberable && view.ruleCovers ? ` · "${ApprovalChoice.always}" allows ${escapeControl(view.ruleCovers)}` : '';
+      const message = `AIOS: ${escapeControl(view.agentName)} asks to ${view.tool === 'apply_changes' ? 'apply ' : ''}${approvalHeadline(view)} · ${view.risk} risk${covers}`;
       const choice = await vscode.window.showInformationMessage(message, ...choices);
       if (!choice) return;
       if (choice === ApprovalChoice.openAgent) {
@@ -147,10 +150,11 @@ export class ApprovalCenter implements vscode.Disposable {
 
   private async showModal(view: ApprovalView): Promise<void> {
     const s = view.subject;
-    const what = s.kind === 'command' ? `Command: ${s.command}\nWorking directory: ${s.cwd}` : s.kind === 'tool' ? `Input: ${JSON.stringify(s.input, null, 2)}` : s.summary;
-    const detail = `${what}\n\nAgent: ${view.agentName} (pid ${view.pid})\nTool: ${view.tool}\nRisk: ${view.risk}`;
+    const what = s.kind === 'command' ? `Command: ${escapeControl(s.command)}\nWorking directory: ${escapeControl(s.cwd)}` : s.kind === 'tool' ? `Input: ${escapeControlKeepLines(JSON.stringify(s.input, null, 2))}` : escapeControl(s.summary);
+    const rule = view.rememberable && view.ruleCovers ? `\n\n"${ApprovalChoice.always}" allows, without asking again: ${escapeControl(view.ruleCovers)}` : '';
+    const detail = `${what}\n\nAgent: ${escapeControl(view.agentName)} (pid ${view.pid})\nTool: ${view.tool}\nRisk: ${view.risk}${rule}`;
     const choices: string[] = [ApprovalChoice.approve, ...(view.rememberable ? [ApprovalChoice.always] : []), ApprovalChoice.deny];
-    const title = s.kind === 'command' ? `${view.agentName} wants to run a command` : `${view.agentName} wants to use ${view.tool}`;
+    const title = s.kind === 'command' ? `${escapeControl(view.agentName)} wants to run a command` : `${escapeControl(view.agentName)} wants to use ${view.tool}`;
     const choice = await vscode.window.showWarningMessage(title, { modal: true, detail }, ...choices);
     if (choice && !this.pending.has(view.id)) void vscode.window.showInformationMessage(this.staleMessage(view.id, view));
     else if (choice) await this.answer(view.id, answerFor(choice));
@@ -230,9 +234,9 @@ function isProposal(uri: vscode.Uri, id: string): boolean {
 
 function diffTitle(view: ApprovalView, f: ProposedFileView): string {
   const what = f.status === 'added' ? 'new file' : f.status === 'deleted' ? 'deleted' : 'current ↔ proposed';
-  return `${f.path} (${what} by ${view.agentName})`;
+  return `${escapeControl(f.path)} (${what} by ${escapeControl(view.agentName)})`;
 }
 
 function changesTitle(view: ApprovalView): string {
-  return `Changes proposed by ${view.agentName} (${view.id})`;
+  return `Changes proposed by ${escapeControl(view.agentName)} (${view.id})`;
 }

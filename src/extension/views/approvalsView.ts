@@ -5,6 +5,7 @@ import type { ApprovalCenter } from '../approvals/approvalCenter';
 import { Commands } from '../commandIds';
 import { approvalDescription, approvalHeadline, approvalIcon, approvalTooltip } from '../format';
 import { NodeTreeProvider, type TreeNode } from './nodeTree';
+import { escapeControl } from '../../text/displayText';
 
 /** One pending request; approval commands receive it from the view's menus. */
 export class ApprovalNode implements TreeNode {
@@ -16,7 +17,7 @@ export class ApprovalNode implements TreeNode {
     const item = new vscode.TreeItem(approvalHeadline(a));
     item.id = `approval-${a.id}`;
     item.description = approvalDescription(a, Date.now());
-    item.accessibilityInformation = { label: `${a.agentName} asks to ${approvalHeadline(a)}, ${a.risk} risk` };
+    item.accessibilityInformation = { label: `${escapeControl(a.agentName)} asks to ${approvalHeadline(a)}, ${a.risk} risk` };
     item.iconPath = new vscode.ThemeIcon(approvalIcon(a), a.risk === 'critical' || a.risk === 'high' ? new vscode.ThemeColor('charts.red') : new vscode.ThemeColor('charts.yellow'));
     item.tooltip = new vscode.MarkdownString(approvalTooltip(a));
     item.contextValue = a.rememberable ? 'approval.rememberable' : 'approval';

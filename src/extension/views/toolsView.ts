@@ -1,6 +1,8 @@
-/** The Tools view: the sandbox status, the tool registry with risk and capabilities, the standing rules. */
+/** The Tools view: the sandbox status, the developer's MCP servers, the tool registry with risk and capabilities, the standing rules. */
 import * as vscode from 'vscode';
+import { escapeControl } from '../../text/displayText';
 import type { RiskLevel, RuleView, SandboxStatusView, ToolView } from '../../protocol/hostTypes';
+import type { McpServerView } from '../../protocol/mcpTypes';
 import { Commands } from '../commandIds';
 import type { KernelState } from '../kernelState';
 import { GroupNode, MessageNode, NodeTreeProvider, type TreeNode } from './nodeTree';
@@ -16,7 +18,8 @@ class ToolNode implements TreeNode {
     item.id = `tool-${t.name}`;
     item.description = `${t.risk} risk · ${t.capabilities.join(', ') || 'no capabilities'}${this.note ? ` · ${this.note}` : ''}`;
     item.iconPath = new vscode.ThemeIcon('symbol-method', new vscode.ThemeColor(RISK_COLOR[t.risk]));
-    item.tooltip = `${t.description}\n\nRisk: ${t.risk}. Needs: ${t.capabilities.join(', ') || 'nothing'}.`;
+    // an MCP server's description is the server's text, not ours: shown escaped
+    item.tooltip = `${escapeControl(t.description)}\n\nRisk: ${t.risk}. Needs: ${t.capabilities.join(', ') || 'nothing'}.`;
     item.contextValue = 'tool';
     return item;
   }
@@ -73,6 +76,36 @@ class SandboxNode implements TreeNode {
   }
 }
 
+/** One MCP server: its state, where it came from, what runs; restart / disable / enable act on it. */
+export class McpServerNode implements TreeNode {
+  constructor(readonly server: McpServerView, private readonly tools: TreeNode[]) {}
+
+  treeItem(): vscode.TreeItem {
+    const s = this.server;
+    const st = s.state;
+    const item = new vscode.TreeItem(escapeControl(s.name), this.tools.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = `mcp-${s.name}`;
+    item.contextValue = `mcpServer.${st.status}`;
+    const [description, icon, color, detail] =
+      st.status === 'ready' ? [`ready · ${st.tools} tools`, 'plug', 'charts.green', `Its tools are offered to agents as ${s.name}__<tool>.`]
+      : st.status === 'starting' ? ['starting…', 'loading~spin', null, 'Connecting and listing its tools.']
+      : st.status === 'idle' ? ['starts when an agent needs it', 'plug', null, 'Servers start on first need, so they do not slow the editor down.']
+      : st.status === 'restarting' ? ['restarting…', 'debug-restart', 'charts.yellow', `It stopped: ${st.error}`]
+      : st.status === 'failed' ? [`failed: ${st.error}`, 'error', 'charts.red', `It failed: ${st.error}`]
+      : st.status === 'blocked' ? ['not started', 'shield', 'charts.orange', st.reason]
+      : ['disabled', 'circle-slash', null, 'Disabled: its tools are not offered. Enable it from the context menu.'];
+    item.description = escapeControl(description);
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    const allow = s.alwaysAllow.length ? `\nAllowed without asking (alwaysAllow): ${s.alwaysAllow.join(', ')}` : '';
+    item.tooltip = `${escapeControl(detail)}\n\nFrom: ${escapeControl(s.origin)}\n${s.transport}: ${escapeControl(s.target)}${allow}`;
+    return item;
+  }
+
+  children(): TreeNode[] {
+    return this.tools;
+  }
+}
+
 /** A few words for the description; the tooltip has the whole message. */
 function sandboxProblem(message: string): string {
   if (/not reachable/i.test(message)) return 'off: no Docker engine';
@@ -86,13 +119,22 @@ export function createToolsView(state: KernelState): { provider: NodeTreeProvide
     if (!snapshot) return [];
     const names = new Map(snapshot.agents.map((a) => [a.pid, a.name]));
     const sandboxNote = snapshot.sandbox.status === 'unavailable' ? 'Docker unavailable' : null;
-    const tools = snapshot.tools.map((t) => new ToolNode(t, t.name === 'run_command' ? sandboxNote : null));
+    const servers = snapshot.mcpServers ?? [];
+    // an MCP server's tools are listed under the server, AIOS's own under Tools
+    const fromMcp = new Set(servers.flatMap((s) => s.tools));
+    const toolNode = (t: ToolView) => new ToolNode(t, t.name === 'run_command' ? sandboxNote : null);
+    const builtIn = snapshot.tools.filter((t) => !fromMcp.has(t.name));
+    const tools = builtIn.map(toolNode);
     const rules: TreeNode[] = snapshot.rules.length
       ? snapshot.rules.map((r) => new RuleNode(r, r.pid === null ? null : names.get(r.pid) ?? null))
       : [new MessageNode('None yet', 'info', 'A standing rule lets an agent repeat an approved kind of call without asking. "Always Allow for Agent" on an approval creates one; remove it here.')];
+    const mcp: TreeNode[] = servers.length
+      ? servers.map((s) => new McpServerNode(s, snapshot.tools.filter((t) => s.tools.includes(t.name)).map(toolNode)))
+      : [new MessageNode('None configured', 'info', 'Add .vscode/mcp.json ("servers") or .aios/mcp.json ("mcpServers", the Cline shape) to the workspace, or aios.mcp.servers to your settings: their tools become agent tools.')];
     return [
       new SandboxNode(snapshot.sandbox),
-      new GroupNode('tools', 'Tools', `${snapshot.tools.length}`, 'tools', tools),
+      new GroupNode('mcp', 'MCP servers', `${servers.length}`, 'plug', mcp),
+      new GroupNode('tools', 'Tools', `${builtIn.length}`, 'tools', tools),
       new GroupNode('rules', 'Standing rules', `${snapshot.rules.length}`, 'law', rules),
     ];
   });
