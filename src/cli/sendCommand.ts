@@ -18,8 +18,8 @@ import { agentPid, CliUsageError, existingDb, TranscriptPrinter, type Out } from
 
 export const SEND_HELP = `aios send PID "message" --db FILE [options]
 
-  --workspace DIR   the folder the agent works on, when no kernel is running
-                    (default: the folder holding .aios/ when FILE is <workspace>/.aios/aios.db)
+  --workspace DIR   the folder the agent works on, when no kernel is running (needed unless
+                    FILE is an older <workspace>/.aios/aios.db)
   --yes             approve everything the policy would ask about (no kernel running)
   --deny-risky      deny everything the policy would ask about (no kernel running)
   --no-sandbox      run without the Docker sandbox (no run_command; no kernel running)

@@ -47,6 +47,7 @@ export class TranscriptBuilder {
   private lastSeq = 0;
   /** model text streamed for a step whose previous step's events have not arrived yet */
   private early: ModelEntry | null = null;
+  private quiet = false;
 
   constructor(private readonly deps: TranscriptDeps) {
     this.index = new PageIndex(deps.pages);
@@ -249,9 +250,7 @@ export class TranscriptBuilder {
       this.suspendedBy = null;
       return this.put({ kind: 'status', id, at, state: 'ready', budget: null, text: 'Resumed' });
     }
-    if ((e.from === 'done' || e.from === 'failed') && e.to === 'ready') {
-      return this.put({ kind: 'status', id, at, state: 'ready', budget: null, text: 'New turn' });
-    }
+    // a new turn (done or failed → ready) shows as the developer's message that started it
     if (e.to === 'done') {
       const step = this.lastText && this.byId.has(modelEntryId(this.steps)) ? this.steps : null;
       return this.put({ kind: 'result', id, at, text: this.lastText || this.deps.agent().result || '(no final answer)', scripted: this.isScripted(), failed: false, step });
@@ -278,16 +277,28 @@ export class TranscriptBuilder {
     return false;
   }
 
+  /** Applies stored events without making deltas nobody will read (opening a transcript). */
+  replay(events: readonly StoredEvent[]): void {
+    this.quiet = true;
+    try {
+      for (const e of events) this.apply(e);
+    } finally {
+      this.quiet = false;
+    }
+  }
+
   private put(entry: TranscriptEntry): TranscriptOp[] {
     if (!this.byId.has(entry.id)) this.order.push(entry.id);
     this.byId.set(entry.id, entry);
-    return [{ op: 'upsert', entry: { ...entry } as TranscriptEntry }];
+    return this.upsert(entry);
   }
 
   private upsert(entry: TranscriptEntry): TranscriptOp[] {
-    return [{ op: 'upsert', entry: { ...entry } as TranscriptEntry }];
+    return this.quiet ? NO_OPS : [{ op: 'upsert', entry: { ...entry } as TranscriptEntry }];
   }
 }
+
+const NO_OPS = Object.freeze([]) as unknown as TranscriptOp[];
 
 /** A budget figure as the strip and the CLI print it. */
 export function formatBudget(budget: BudgetName, n: number): string {

@@ -10,7 +10,7 @@ const MAX_EVENTS = 1_000_000;
 
 /** Feeds a builder every stored event of its agent, oldest first. */
 export function replay(builder: TranscriptBuilder, store: Pick<KernelStore, 'queryEvents'>, pid: Pid): TranscriptBuilder {
-  for (const e of store.queryEvents({ pid, afterSeq: builder.seq, limit: MAX_EVENTS }).reverse()) builder.apply(e);
+  builder.replay(store.queryEvents({ pid, afterSeq: builder.seq, limit: MAX_EVENTS }).reverse());
   return builder;
 }
 

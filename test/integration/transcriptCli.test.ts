@@ -41,7 +41,7 @@ describe('aios logs / aios send (real CLI, real SQLite, scripted model)', functi
 
   it('run shows why a call was rejected; logs prints the transcript the tab shows; send starts a new turn', () => {
     const f = fixture(TURNS);
-    const run = aios(['run', 'read the greeting', '--workspace', f.ws, '--model', f.model, '--no-sandbox', '--max-steps', '10']);
+    const run = aios(['run', 'read the greeting', '--workspace', f.ws, '--db', f.db, '--model', f.model, '--no-sandbox', '--max-steps', '10']);
     assert.equal(run.code, 0, run.err + run.out);
     // The invalid input (a `file` instead of a `path`) leaves a visible trace with the reason.
     assert.match(run.out, /\[1 coder-1\] ✗ .*path/);

@@ -101,7 +101,7 @@ describe('tool calls for people', () => {
 });
 
 describe('"Always allow…" says exactly what it covers', () => {
-  const view = (over: Partial<ApprovalView>): ApprovalView => ({ id: '1-1', pid: 1, agentName: 'coder-1', tool: 'edit_file', risk: 'medium', createdAt: 0, rememberable: true, ruleCovers: null, subject: { kind: 'tool', summary: '', input: {} }, ...over });
+  const view = (over: Partial<ApprovalView>): ApprovalView => ({ id: '1-1', pid: 1, agentName: 'coder-1', tool: 'edit_file', risk: 'medium', createdAt: 0, rememberable: true, ruleCovers: null, subject: { kind: 'tool', summary: '', input: {} }, ...over } as ApprovalView);
   it('an edit covers its file only (glob characters are the file\'s own)', () => {
     const files = [{ path: 'src/[id].ts', status: 'modified' as const, diff: '', before: '', after: '' }];
     assert.equal(alwaysAllowCovers(view({ subject: { kind: 'edit', summary: '', files } })), 'edit_file on src/[id].ts, for coder-1 only, until you remove the rule in the Tools view');

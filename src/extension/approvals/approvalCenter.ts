@@ -127,7 +127,8 @@ export class ApprovalCenter implements vscode.Disposable {
       if (view.subject.kind === 'edit') await this.showDiff(view, true);
       const choices: string[] = view.subject.kind === 'edit' ? [ApprovalChoice.approve, ApprovalChoice.deny] : [ApprovalChoice.review, ApprovalChoice.approve, ApprovalChoice.deny];
       if (view.rememberable) choices.push(ApprovalChoice.always);
-      choices.push(ApprovalChoice.openAgent);
+      // at most four buttons fit a toast: commands already have four (Review… shows the agent)
+      if (choices.length < 4) choices.push(ApprovalChoice.openAgent);
       const covers = view.rememberable && view.ruleCovers ? ` · "${ApprovalChoice.always}" allows ${escapeControl(view.ruleCovers)}` : '';
       const message = `AIOS: ${escapeControl(view.agentName)} asks to ${view.tool === 'apply_changes' ? 'apply ' : ''}${approvalHeadline(view)} · ${view.risk} risk${covers}`;
       const choice = await vscode.window.showInformationMessage(message, ...choices);
