@@ -1,7 +1,7 @@
 /** The read ledger's table (schema step 4). */
 import type Database from 'better-sqlite3';
 import type { Pid } from '../kernel/types';
-import type { LedgerStore } from '../tools/readLedger';
+import type { LedgerStore } from '../kernel/ledgerPort';
 
 /** `LedgerStore` on the kernel's database. */
 export class SqliteLedgerStore implements LedgerStore {

@@ -3,8 +3,7 @@
  * records, heartbeat samples, evaluations, reactor firings, configuration versions, proposals and
  * their gate results. Aggregates are computed in SQL so scoring 10,000 tasks stays fast.
  */
-import type { AuditView } from '../protocol/dashboard';
-import { verifyAudit } from './auditChain';
+import { verifyAudit, type AuditState } from './auditChain';
 import type Database from 'better-sqlite3';
 import type { KernelEvent, StoredEvent } from '../kernel/events';
 import type { Pid } from '../kernel/types';
@@ -25,7 +24,7 @@ export class SafetyStore implements CollectorSink {
   private readonly scans: Record<keyof typeof SCANS, Database.Statement>;
 
   /** The audit hash chain, verified now (walks every entry). */
-  auditState(): AuditView {
+  auditState(): AuditState {
     const v = verifyAudit(this.db);
     return v.ok ? { ok: true, entries: v.entries, brokenAt: null, problem: null } : { ok: false, entries: v.entries, brokenAt: v.seq, problem: v.problem };
   }

@@ -2,6 +2,7 @@
  * Which file versions each agent has read, so an edit based on an outdated read is caught
  * before it overwrites someone else's change.
  */
+import type { LedgerStore } from '../kernel/ledgerPort';
 import type { Pid } from '../kernel/types';
 
 /** Content hash per (agent pid, workspace-relative path) as of the agent's last read or write. */
@@ -37,9 +38,4 @@ export class ReadLedger {
   }
 }
 
-/** Where the ledger keeps its entries. */
-export interface LedgerStore {
-  all(): Array<{ pid: Pid; path: string; hash: string }>;
-  put(pid: Pid, path: string, hash: string): void;
-  drop(pid: Pid): void;
-}
+export type { LedgerStore } from '../kernel/ledgerPort';
