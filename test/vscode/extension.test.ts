@@ -50,7 +50,8 @@ describe('AIOS in the extension host', function () {
   // By method name: this bundle's copy of vscode-jsonrpc is not the extension's, and a request
   // type object from one copy is not understood by a connection of the other.
   const spawn = (p: SpawnParams) => host().connection.sendRequest(toHost.spawn.method, p) as Promise<AgentView>;
-  const kernelState = () => host().connection.sendRequest(toHost.state.method) as Promise<StateSnapshot>;
+  // a setting may restart the host: wait for it rather than catch it in between
+  const kernelState = async () => (await api.supervisor.whenRunning(60_000)).connection.sendRequest(toHost.state.method) as Promise<StateSnapshot>;
 
   before(async function () {
     const ext = vscode.extensions.getExtension<AiosTestHandles>(EXTENSION_ID) ?? assert.fail(`${EXTENSION_ID} is not loaded: is extensionDevelopmentPath the repository?`);
@@ -141,7 +142,7 @@ describe('AIOS in the extension host', function () {
   });
 
   it('leaves nothing running after deactivation: the kernel host exits and the commands are gone', async () => {
-    const pid = host().child.pid!;
+    const pid = (await api.supervisor.whenRunning(60_000)).child.pid!;
     await api.deactivate();
     const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
     await until('the kernel host process to exit', () => (alive() ? undefined : true), 10_000);
