@@ -118,7 +118,10 @@ export class HostSupervisor implements vscode.Disposable {
     try {
       // Under VS Code desktop process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it a plain Node.
       const env = { ...process.env, ...(chosen ? {} : { ELECTRON_RUN_AS_NODE: '1' }) };
-      child = fork(this.options.hostScript, [], { execPath, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
+      // Its own process group: an editor that kills the extension host's whole group on a window
+      // reload (code-server does) must not take the kernel host down mid-close. The host still ends
+      // with its extension host: it exits cleanly when the IPC channel closes (host/main.ts).
+      child = fork(this.options.hostScript, [], { execPath, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, detached: process.platform !== 'win32' });
     } catch (err) {
       this.fail(`Cannot start the AIOS kernel host with ${execPath}: ${(err as Error).message}. Check aios.nodePath.`);
       return;
@@ -177,8 +180,13 @@ export class HostSupervisor implements vscode.Disposable {
     }
   }
 
-  /** Stops the host gracefully (shutdown request, then disconnect, then SIGKILL after 3 s). */
-  async stop(): Promise<void> {
+  /**
+   * Stops the host gracefully (shutdown request, then disconnect, then SIGKILL after 3 s). A stop
+   * inside a restart keeps the status "restarting" throughout, so nobody waiting for the host sees
+   * a "running" status with no host behind it, or a "stopped" one in between.
+   */
+  async stop(options: { restarting?: boolean } = {}): Promise<void> {
+    const settled: HostStatus = options.restarting ? 'restarting' : 'stopped';
     this.stopping = true;
     this.generation++;
     if (this.restartTimer) clearTimeout(this.restartTimer);
@@ -187,7 +195,7 @@ export class HostSupervisor implements vscode.Disposable {
     const host = this.host;
     this.host = null;
     if (!child) {
-      this.setStatus('stopped');
+      this.setStatus(settled);
       return;
     }
     const exited = new Promise<void>((resolve) => {
@@ -201,15 +209,15 @@ export class HostSupervisor implements vscode.Disposable {
     await exited;
     clearTimeout(timer);
     this.child = null;
-    this.setStatus('stopped');
+    this.setStatus(settled);
   }
 
   /** Stops and starts again (settings that need a new session, a new API key, or by hand). */
   async restart(reason: string): Promise<void> {
     this.options.log.info(`restarting the kernel host: ${reason}`);
     this.policy.reset();
-    await this.stop();
     this.setStatus('restarting');
+    await this.stop({ restarting: true });
     await this.start({ takeOver: true });
   }
 
