@@ -48,11 +48,18 @@ module.exports = {
       to: { path: '^src/', pathNot: layer('text') },
     },
     {
+      name: 'settings-is-a-leaf',
+      comment: "src/settings holds the developer's settings as plain data shapes (models, vscode.lm calls) that the wire and the adapters share; it imports nothing of ours.",
+      severity: 'error',
+      from: { path: layer('settings') },
+      to: { path: '^src/', pathNot: layer('settings') },
+    },
+    {
       name: 'protocol-is-a-leaf',
-      comment: 'The protocol is imported by both ends; it imports nothing of ours.',
+      comment: 'The protocol is imported by both ends; it imports nothing of ours but the shared settings shapes.',
       severity: 'error',
       from: { path: layer('protocol') },
-      to: { path: '^src/', pathNot: [layer('protocol'), layer('text')] },
+      to: { path: '^src/', pathNot: [layer('protocol'), layer('text'), layer('settings')] },
     },
     {
       name: 'ui-only-through-protocol',

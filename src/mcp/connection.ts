@@ -4,6 +4,7 @@
  * dies, and every call bounded by a timeout and the agent's abort signal. Errors come back as
  * tool errors the model can read; nothing here throws into the step loop.
  */
+import type { McpServerStateView } from '../protocol/mcpTypes';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -14,15 +15,8 @@ import type { ToolOutcome } from '../kernel/ports/tools';
 import type { McpServerConfig, McpTransportConfig } from './config';
 import { resultText, type McpToolInfo } from './toolAdapter';
 
-/** Where a server is in its life; what the Tools view and `aios mcp list` show. */
-export type McpServerStatus =
-  | { status: 'idle' }
-  | { status: 'starting' }
-  | { status: 'ready'; tools: number }
-  | { status: 'restarting'; error: string; retryAt: number }
-  | { status: 'failed'; error: string }
-  | { status: 'blocked'; reason: string }
-  | { status: 'disabled' };
+/** Where a server is in its life; what the Tools view and `aios mcp list` show (the wire's shape). */
+export type McpServerStatus = McpServerStateView;
 
 /** Timing of starts and restarts. */
 export interface ConnectionTiming {
