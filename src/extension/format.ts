@@ -85,7 +85,7 @@ export function stateLabel(agent: Pick<AgentView, 'state' | 'waitReason'>): stri
 
 /** The Agents view description: "running · p50 · step 3 · scripted". */
 export function agentDescription(a: AgentView): string {
-  return [stateLabel(a), `p${a.priority}`, `step ${a.usage.steps}`, a.scripted ? 'scripted' : null, budgetBadge(a)].filter(Boolean).join(' · ');
+  return [stateLabel(a), a.suspending ? 'suspending after this step' : null, `p${a.priority}`, `step ${a.usage.steps}`, a.scripted ? 'scripted' : null, budgetBadge(a)].filter(Boolean).join(' · ');
 }
 
 /** `agent.<state>`: `when` clauses in package.json pick the actions each state allows. */
@@ -101,6 +101,7 @@ export function agentTooltip(a: AgentView): string {
     `**${escapeMarkdown(a.name)}** · pid ${a.pid} · ${a.role}`,
     '',
     `State: ${stateLabel(a)}${a.reason ? ` (${escapeMarkdown(a.reason)})` : ''}`,
+    ...(a.suspending ? [`Suspending after this step: ${escapeMarkdown(a.suspending)}`] : []),
     `Priority: ${a.priority} · Steps: ${a.usage.steps} of ${limit(a.budgets.steps, String)}`,
     `Tokens: ${formatCount(total)} of ${limit(a.budgets.tokens, formatCount)} (${formatCount(a.usage.inputTokens)} in, ${formatCount(a.usage.outputTokens)} out, ${formatCount(a.usage.cacheReadTokens)} cache read)`,
     costLine(a),
