@@ -30,6 +30,7 @@ export function registerAgents(program: Command): void {
   program.command('kill')
     .summary('kill an agent (and its children)')
     .description('Kills an agent and its children. If a kernel is running on the database it does the kill; otherwise the database is updated directly.')
+    .usage('PID --db FILE')
     .argument('<pid>', "the agent's pid (see 'aios ps')", agentPid)
     .requiredOption('--db <FILE>', DB_HELP, existingDatabase)
     .action((pid, o) => { process.exitCode = kill(pid, o.db); });

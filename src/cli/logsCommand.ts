@@ -47,6 +47,7 @@ export function registerLogs(program: Command): void {
   program.command('logs')
     .summary("an agent's transcript")
     .description("Prints an agent's transcript, built from the database's events and pages as the transcript tab builds it.")
+    .usage('PID --db FILE [options]')
     .argument('<pid>', "the agent's pid (see 'aios ps')", agentPid)
     .requiredOption('--db <FILE>', 'the database of an aios run (required)', existingDatabase)
     .option('-f, --follow', 'keep printing as the agent goes on (ends when it has finished; Ctrl+C to stop)')
