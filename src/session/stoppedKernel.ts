@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kernel } from '../kernel/kernel';
 import { SafetyLayer } from '../safety/safetyLayer';
-import { REPLAY_APPROVALS } from '../safety/regression';
 import { KernelLock } from '../storage/kernelLock';
 import { SafetyStore } from '../storage/safetyStore';
 import type { SqliteStore } from '../storage/sqliteStore';
@@ -47,10 +46,7 @@ export class StoppedKernel {
     const safety = new SafetyLayer({
       kernel: this.kernel, db: new SafetyStore(this.store), policy, tools, session, workspace: workspace ?? '',
       options: { heartbeat: false, loopIntervalMs: 0 },
-      openReplay: (o) => KernelSession.open({
-        dbPath: o.dbPath, workspace: o.workspace, approvals: REPLAY_APPROVALS, sandbox: false, controlPollMs: 0,
-        scheduler: { sliceSteps: o.sliceSteps }, safety: { heartbeat: false, loopIntervalMs: 0 },
-      }),
+      openReplay: KernelSession.replays(),
     });
     this.disposables.push(() => safety.dispose());
     return safety;
