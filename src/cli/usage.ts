@@ -28,7 +28,7 @@ export function wholeNumber(min: number, max: number): (value: string) => number
 /** Parses a number above zero (a budget, a --limit). */
 export function positiveNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('Give a number above 0, e.g. 20000.');
+  if (value.trim() === '' || !(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('Give a number above 0, e.g. 0.5.');
   return n;
 }
 
@@ -49,7 +49,7 @@ export function fraction(value: string): number {
 /** An existing folder, as an absolute path. */
 export function folder(value: string): string {
   const path = resolve(value);
-  if (!existsSync(path) || !statSync(path).isDirectory()) throw new InvalidArgumentError(`workspace ${path} is not a folder: give the folder the agents work on.`);
+  if (!existsSync(path) || !statSync(path).isDirectory()) throw new InvalidArgumentError(`workspace ${path} is not a folder: give an existing folder.`);
   return path;
 }
 
