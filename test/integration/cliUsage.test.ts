@@ -110,6 +110,7 @@ describe('aios command line (commander)', function () {
       [['route', 'x', '--threshold', '1.5'], /'--threshold <X>' argument '1\.5' is invalid\. Give a number from 0 to 1/],
       [['logs', 'one', '--db', DB], /argument 'pid'\. Give the agent's pid/],
       [['ps', '--db'], /option '--db <FILE>' argument missing; see 'aios ps --help'/],
+      [[...run, '--max-token', '5'], /unknown option '--max-token' \(Did you mean --max-tokens\?\); see 'aios run --help'/],
     ];
     for (const [args, message] of cases) {
       const r = await parse(args);
