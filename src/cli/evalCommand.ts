@@ -10,7 +10,7 @@ import { evaluate } from '../safety/evaluation';
 import { evaluationJson, formatEvaluation, reviewOnTerminal, type ReviewAnswer } from '../safety/evalReport';
 import { liveKernel } from '../session/liveKernel';
 import { StoppedKernel } from '../session/stoppedKernel';
-import { SafetyStore } from '../storage/safetyStore';
+import { SafetyStore } from '../safety/store/safetyStore';
 import { SqliteStore } from '../storage/sqliteStore';
 import { existingDatabase, folder, UsageError } from './usage';
 

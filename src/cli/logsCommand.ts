@@ -4,7 +4,7 @@
  * to keep printing as the agent goes on, and `--json` for one JSON object per line.
  */
 import type { Command } from '@commander-js/extra-typings';
-import type { KernelStore } from '../kernel/ports';
+import type { KernelStore } from '../kernel/ports/store';
 import type { TranscriptEntry, TranscriptOp, TranscriptStrip } from '../protocol/transcript';
 import { SqliteStore } from '../storage/sqliteStore';
 import type { TranscriptBuilder } from '../transcript/builder';

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import type { ApprovalClient } from '../kernel/ports';
+import type { ApprovalClient } from '../kernel/ports/approvals';
 import type { Budgets } from '../kernel/types';
 import { KernelSession } from '../session/kernelSession';
 import { safetyLine } from '../safety/evalReport';
@@ -87,17 +87,17 @@ async function run(task: string, o: RunOptions): Promise<number> {
     log: (line) => process.stderr.write(`${line}\n`),
     mcp: terminalMcpOptions(stdioTerminal(), o.yes === true, say),
     onToolResult: (pid, _callId, content, isError) => {
-      const a = session.kernel.table.find(pid);
+      const a = session.kernel.agents.find(pid);
       for (const l of toolResultLines(a ? `[${pid} ${a.name}]` : `[${pid}]`, content, isError)) say(l);
     },
   });
   const sub = session.kernel.subscribe('*', (e) => {
-    const line = progressLine(e, (pid) => session.kernel.table.find(pid)) ?? safetyLine(e.event);
+    const line = progressLine(e, (pid) => session.kernel.agents.find(pid)) ?? safetyLine(e.event);
     if (line) say(line);
   });
   const interrupt = () => {
     say('\ninterrupted: killing the agents of this run');
-    for (const a of session.kernel.table.list()) if (!['done', 'failed', 'killed'].includes(a.state)) session.kernel.kill(a.pid, 'interrupted from the terminal');
+    for (const a of session.kernel.agents.list()) if (!['done', 'failed', 'killed'].includes(a.state)) session.kernel.kill(a.pid, 'interrupted from the terminal');
   };
   process.once('SIGINT', interrupt);
   try {
@@ -111,7 +111,7 @@ async function run(task: string, o: RunOptions): Promise<number> {
     // Ends when no agent can make progress: all done, failed, killed, or suspended (which needs a person).
     await session.runtime.idle();
     await session.safety.settle(); // queued events delivered, reactions (reactor, alerts) printed
-    const mine = session.kernel.table.list().filter((a) => pids.includes(a.pid) || (a.parent !== null && pids.includes(a.parent)));
+    const mine = session.kernel.agents.list().filter((a) => pids.includes(a.pid) || (a.parent !== null && pids.includes(a.parent)));
     say(`\n${summaryTable(mine)}`);
     const bad = mine.filter((a) => a.state !== 'done');
     if (bad.length) {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Kernel } from '../kernel/kernel';
 import { SafetyLayer } from '../safety/safetyLayer';
 import { KernelLock } from '../storage/kernelLock';
-import { SafetyStore } from '../storage/safetyStore';
+import { SafetyStore } from '../safety/store/safetyStore';
 import type { SqliteStore } from '../storage/sqliteStore';
 import { RulePolicy } from '../tools/policy';
 import { ToolRegistry } from '../tools/registry';
@@ -44,7 +44,7 @@ export class StoppedKernel {
     const tools = new ToolRegistry();
     for (const t of createWorkspaceTools({ root: toolsRoot })) tools.register(t);
     const safety = new SafetyLayer({
-      kernel: this.kernel, db: new SafetyStore(this.store), policy, tools, session, workspace: workspace ?? '',
+      kernel: this.kernel, store: this.store, db: new SafetyStore(this.store), policy, tools, session, workspace: workspace ?? '',
       options: { heartbeat: false, loopIntervalMs: 0 },
       openReplay: KernelSession.replays(),
     });
@@ -56,7 +56,7 @@ export class StoppedKernel {
   release(): void {
     try {
       for (const d of this.disposables.splice(0).reverse()) d();
-      this.kernel.journal.flush();
+      this.kernel.events.flush();
     } finally {
       this.lock.release();
     }

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ApprovalClient } from '../../src/kernel/ports';
+import type { ApprovalClient } from '../../src/kernel/ports/approvals';
 import { KernelSession } from '../../src/session/kernelSession';
 import { StoppedKernel } from '../../src/session/stoppedKernel';
 import { SqliteStore } from '../../src/storage/sqliteStore';
@@ -68,8 +68,8 @@ describe('StoppedKernel: the CLI changes a database no kernel runs on only under
     }
     const session = KernelSession.open({ dbPath: db, workspace: ws, approvals: DENY, sandbox: false, controlPollMs: 0 });
     try {
-      assert.equal(session.kernel.table.get(2).state, 'killed');
-      assert.equal(session.kernel.table.get(1).state, 'done');
+      assert.equal(session.kernel.agents.get(2).state, 'killed');
+      assert.equal(session.kernel.agents.get(1).state, 'done');
     } finally {
       await session.close();
     }
