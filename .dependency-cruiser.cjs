@@ -86,7 +86,7 @@ module.exports = {
       comment: 'The CLI builds no kernel or step loop of its own: it opens one through src/session (KernelSession, StoppedKernel).',
       severity: 'error',
       from: { path: layer('cli') },
-      to: { path: ['^src/kernel/(kernel|runtime)[.]ts$', '^src/kernel/[^/]+/(kernel|runtime)[.]ts$'], dependencyTypesNot: ['type-only'] },
+      to: { path: ['^src/kernel/kernel[.]ts$', '^src/kernel/step/'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'vscode-only-in-extension',
