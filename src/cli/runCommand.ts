@@ -106,7 +106,7 @@ async function run(task: string, o: RunOptions): Promise<number> {
     else say(`model: ${model} (${session.providerFor(model).resolved?.provider ?? 'anthropic'})`);
     const pids: number[] = [];
     for (let i = 0; i < o.agents; i++) {
-      pids.push(session.spawn({ task, model, role: o.role, priority: o.priority, budgets, context: o.contextTokens ? { tokens: o.contextTokens } : undefined }).pid);
+      pids.push(session.kernel.spawn({ task, model, role: o.role, priority: o.priority, budgets, context: o.contextTokens ? { tokens: o.contextTokens } : undefined }).pid);
     }
     // Ends when no agent can make progress: all done, failed, killed, or suspended (which needs a person).
     await session.runtime.idle();

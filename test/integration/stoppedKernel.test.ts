@@ -41,9 +41,9 @@ async function database(name: string): Promise<{ ws: string; db: string }> {
   const db = join(tmp, `${name}.db`);
   const session = KernelSession.open({ dbPath: db, workspace: ws, approvals: DENY, sandbox: false, controlPollMs: 0 });
   try {
-    session.spawn({ task: 'read the notes', model: `scripted:${script}` });
+    session.kernel.spawn({ task: 'read the notes', model: `scripted:${script}` });
     await session.runtime.idle();
-    session.kernel.suspend(session.spawn({ task: 'later', model: `scripted:${script}` }).pid);
+    session.kernel.suspend(session.kernel.spawn({ task: 'later', model: `scripted:${script}` }).pid);
   } finally {
     await session.close();
   }
