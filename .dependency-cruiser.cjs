@@ -96,6 +96,13 @@ module.exports = {
       to: { path: '^src/(host|extension|webview)/' },
     },
     {
+      name: 'cli-opens-kernels-through-session',
+      comment: 'The CLI builds no kernel or step loop of its own: it opens one through src/session (KernelSession, StoppedKernel).',
+      severity: 'error',
+      from: { path: layer('cli') },
+      to: { path: ['^src/kernel/kernel[.]ts$', '^src/kernel/step/'], dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'vscode-only-in-extension',
       comment: "Only src/extension may import 'vscode'; everything else runs under plain Node (tests, CLI, kernel host).",
       severity: 'error',

@@ -45,7 +45,7 @@ import { ReadLedger } from '../tools/readLedger';
 import { ToolRegistry } from '../tools/registry';
 import { createWorkspaceTools } from '../tools/workspace';
 import { SafetyLayer, type SafetyOptions } from '../safety/safetyLayer';
-import { REPLAY_APPROVALS } from '../safety/regression';
+import { REPLAY_APPROVALS, type OpenReplay } from '../safety/regression';
 import { SafetyStore } from '../safety/store/safetyStore';
 import { McpAlwaysAllowPolicy } from '../mcp/alwaysAllowPolicy';
 import { McpManager, type McpManagerOptions } from '../mcp/manager';
@@ -134,11 +134,7 @@ export class KernelSession {
       this.sandbox = options.sandbox === false ? null : new DockerSandbox({ ...options.sandbox, workspace: options.workspace, session: this.id, untouchable: [resolve(options.dbPath)] }, options.log);
       this.safety = new SafetyLayer({
         kernel: this.kernel, store: this.store, db: new SafetyStore(this.store), policy: this.policy, tools: this.registry, session: this.id, workspace: options.workspace,
-        // L1 replays: a throw-away session on a temporary database, scripted model, no sandbox, no heartbeat
-        openReplay: (o) => KernelSession.open({
-          dbPath: o.dbPath, workspace: o.workspace, approvals: REPLAY_APPROVALS, sandbox: false, controlPollMs: 0,
-          scheduler: { ...options.scheduler, sliceSteps: o.sliceSteps }, safety: { heartbeat: false, loopIntervalMs: 0 },
-        }),
+        openReplay: KernelSession.replays(options.scheduler),
         log: options.log, options: options.safety,
       });
       const kernel = this.kernel;
@@ -229,6 +225,14 @@ export class KernelSession {
       session.controlTimer.unref();
     }
     return session;
+  }
+
+  /** Opens L1 replays: each a throw-away session on a temporary database, scripted model, no sandbox, no heartbeat. */
+  static replays(scheduler: Partial<SchedulerConfig> = {}): OpenReplay {
+    return (o) => KernelSession.open({
+      dbPath: o.dbPath, workspace: o.workspace, approvals: REPLAY_APPROVALS, sandbox: false, controlPollMs: 0,
+      scheduler: { ...scheduler, sliceSteps: o.sliceSteps }, safety: { heartbeat: false, loopIntervalMs: 0 },
+    });
   }
 
   /** The provider (shared per model setting), the model id to send, and what is known about the model (tests may leave that out). */
