@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { stopWhen } from './stopWhen';
 import type Docker from 'dockerode';
-import { CappedBuffer, Demuxer } from './output';
+import { CappedBuffer, followProgress } from './output';
 
 /** Why a command did not finish on its own. */
 export type KillReason = 'timeout' | 'oom' | 'aborted';
@@ -57,9 +57,9 @@ export async function runExec(container: Docker.Container, request: ExecRequest,
   const stderr = new CappedBuffer(request.capBytes);
   const exec = await container.exec({ Cmd: request.argv, User: request.user, WorkingDir: request.workdir, Env: request.env, AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false });
   const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy(): void };
-  const demux = new Demuxer(stdout, stderr);
+  const modem: Docker['modem'] = container.modem;
+  modem.demuxStream(stream, stdout, stderr);
   const ended = new Promise<void>((resolve) => {
-    stream.on('data', (chunk: Buffer) => demux.push(chunk));
     stream.on('end', resolve);
     stream.on('close', resolve);
     stream.on('error', () => resolve());
@@ -105,13 +105,8 @@ export async function oomSince(docker: Docker, containerId: string, sinceMs: num
       until: timestamp(Date.now()),
       filters: { container: [containerId], event: ['oom'] },
     } as unknown as Docker.GetEventsOptions);
-    const text = await new Promise<string>((resolve) => {
-      let acc = '';
-      stream.on('data', (c: Buffer) => (acc += c.toString()));
-      stream.on('end', () => resolve(acc));
-      stream.on('error', () => resolve(acc));
-    });
-    if (text.includes('"oom"')) return true;
+    const events = await followProgress<{ Action?: string; status?: string }>(docker.modem, stream).catch(() => []);
+    if (events.some((e) => e.Action === 'oom' || e.status === 'oom')) return true;
   }
   return false;
 }
