@@ -9,15 +9,15 @@ import type { Pid } from '../kernel/types';
 import { Boxes, WORKSPACE_MOUNT, type Box, type Ready } from './box';
 import { applyApproved, takeBaseline, type ApplyResult, type Baseline } from './changeApply';
 import { buildChangeSet, type StagedChange } from './changeSet';
-import { mib, resolveConfig, type SandboxConfig, type SandboxOptions } from './config';
+import { resolveConfig, type SandboxConfig, type SandboxOptions } from './config';
 import { watchDisk } from './diskWatch';
 import { connectEngine } from './engine';
-import { formatSize } from './fileCapture';
 import { oomSince, type ExecResult, type RawExec } from './exec';
 import { assertImagePresent, chooseImage } from './image';
 import { removeOrphans } from './orphans';
 import { WarmPool } from './pool';
 import { readStaged, snapshotUpper, touchedSince, type UpperSnapshot } from './staging';
+import { formatBytes } from '../text/bytes';
 
 
 /** Per-command options. */
@@ -103,14 +103,14 @@ export class DockerSandbox {
       let killed: ExecResult['killed'] = raw.stopped;
       let message: string | null = raw.stopped === 'timeout' ? `timed out after ${timeoutMs} ms: killed` : raw.stopped === 'aborted' ? 'aborted: killed' : null;
       if (disk.exceededBytes !== null) {
-        message = `killed: the command wrote ${formatSize(disk.exceededBytes)} or more to /workspace, over the staging quota of ${formatSize(this.config.stagingQuotaBytes)}`;
+        message = `killed: the command wrote ${formatBytes(disk.exceededBytes)} or more to /workspace, over the staging quota of ${formatBytes(this.config.stagingQuotaBytes)}`;
       }
       // 137 = SIGKILL, the OOM killer's signal: worth waiting for the event. Other failures: one quick look
       // (a child killed for memory under a parent that exits 1).
       const oom = !raw.stopped && raw.exitCode !== 0 && (await oomSince(ready.engine.docker, slot.box.container.id, raw.startedAt, raw.exitCode === 137 ? 200 : 0));
       if (oom) {
         killed = 'oom';
-        message = `out of memory (limit ${mib(this.memoryLimit(pid))}): a process was killed`;
+        message = `out of memory (limit ${formatBytes(this.memoryLimit(pid))}): a process was killed`;
       } else if (raw.exitCode === 126 || raw.exitCode === 127) {
         // "not found" / OCI errors (e.g. a missing cwd) come on stderr, or on stdout from the engine
         message = lastLine(raw.stderr) ?? lastLine(raw.stdout);
