@@ -3,6 +3,7 @@
  * stream, demuxed and capped output, a timeout and an abort signal, OOM detection.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stopWhen } from './stopWhen';
 import type Docker from 'dockerode';
 import { CappedBuffer, followProgress } from './output';
@@ -73,7 +74,9 @@ export async function runExec(container: Docker.Container, request: ExecRequest,
       stopped = first;
       await stop();
       // The stream ends when the process dies; never wait forever for a stuck connection.
-      await Promise.race([ended, delay(5000)]);
+      const gaveUp = new AbortController();
+      await Promise.race([ended, sleep(5000, undefined, { signal: gaveUp.signal }).catch(() => undefined)]);
+      gaveUp.abort(); // clears the 5 s timer when the stream ended first
       stream.destroy();
     }
   } finally {
@@ -99,7 +102,7 @@ export async function runExec(container: Docker.Container, request: ExecRequest,
  */
 export async function oomSince(docker: Docker, containerId: string, sinceMs: number, settleMs = 0): Promise<boolean> {
   for (let attempt = 0; attempt < (settleMs > 0 ? 2 : 1); attempt++) {
-    if (attempt) await delay(settleMs);
+    if (attempt) await sleep(settleMs);
     const stream = await docker.getEvents({
       since: timestamp(sinceMs - 1000),
       until: timestamp(Date.now()),
@@ -114,8 +117,4 @@ export async function oomSince(docker: Docker, containerId: string, sinceMs: num
 /** The engine's timestamp format: seconds, a dot, nine digits of nanoseconds. */
 function timestamp(ms: number): string {
   return `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1e6).padStart(9, '0')}`;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
