@@ -18,6 +18,7 @@ import { chooseImage, DEFAULT_SANDBOX_IMAGE, stripJsonComments } from '../../src
 import { CappedBuffer } from '../../src/sandbox/output';
 import { WarmPool } from '../../src/sandbox/pool';
 import { resolveCwd } from '../../src/sandbox/sandbox';
+import { stopWhen } from '../../src/sandbox/stopWhen';
 import { touchedSince, type StagedEntry } from '../../src/sandbox/staging';
 import { makeWorkspace } from '../support/docker';
 
@@ -60,6 +61,21 @@ describe('sandbox parts', () => {
     assert.equal(out.total, 12);
     assert.equal(out.text(), 'hello\n[output truncated: kept the first 5 of 12 bytes]');
     assert.equal(err.text(), 'oops');
+  });
+
+  it('stops a command for the right reason: its timeout, or or the caller\'s abort', async () => {
+    const live = new AbortController();
+    const timedOut = stopWhen(30, live.signal);
+    assert.equal(await timedOut.reason, 'timeout', 'a caller\'s signal that never aborts does not turn a timeout into an abort');
+    timedOut.dispose();
+    const killed = new AbortController();
+    const aborted = stopWhen(60_000, killed.signal);
+    killed.abort();
+    assert.equal(await aborted.reason, 'aborted');
+    aborted.dispose();
+    const already = stopWhen(60_000, AbortSignal.abort());
+    assert.equal(await already.reason, 'aborted');
+    already.dispose();
   });
 
   it('resolves cwd under /workspace and refuses escapes', () => {
