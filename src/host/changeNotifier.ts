@@ -3,7 +3,7 @@
  * 1,000 agents stepping costs the extension one refresh, not thousands.
  */
 import type { StoredEvent } from '../kernel/events';
-import type { Disposable } from '../kernel/ports';
+import type { Disposable } from '../kernel/types';
 import type { EventView } from '../protocol/hostTypes';
 import { Throttle } from '../text/throttle';
 import { toEventView } from './eventSummary';

@@ -1,4 +1,4 @@
-import type { DecisionActor } from './ports';
+import type { DecisionActor } from './ports/approvals';
 import type { AgentState, Pid, Risk, WaitReason } from './types';
 
 /**

@@ -4,7 +4,7 @@
  * (once, then again only after a cool-down while it stays low).
  */
 import type { KernelEvent } from '../kernel/events';
-import type { Disposable } from '../kernel/ports';
+import type { Disposable } from '../kernel/types';
 import type { HealthSample } from './config';
 import { health, type EvaluationSource } from './evaluation';
 import type { HealthConfig } from './evaluator';

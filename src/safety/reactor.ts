@@ -3,7 +3,7 @@
  * as a `reactor.fired` event; matches over a playbook's rate limit are counted and dropped.
  */
 import type { KernelEvent } from '../kernel/events';
-import type { Disposable } from '../kernel/ports';
+import type { Disposable } from '../kernel/types';
 import type { Pid } from '../kernel/types';
 import type { EventSource } from './collector';
 import type { Firing } from './config';

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentMemories } from '../../src/kernel/agentMemory';
-import { MemoryQuotaError } from '../../src/kernel/memoryPort';
+import { AgentMemories } from '../../src/memories/agentMemory';
+import { MemoryQuotaError } from '../../src/memories/memoryPort';
 import { Kernel } from '../../src/kernel/kernel';
-import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports';
+import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports/approvals';
 import type { ScriptTurn } from '../../src/llm/scriptFile';
 import { KernelSession } from '../../src/session/kernelSession';
-import { SqliteMemoryStore } from '../../src/storage/memoryStore';
+import { SqliteMemoryStore } from '../../src/storage/agentMemoryStore';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 
 const denyAll: ApprovalClient = { ask: async (): Promise<ApprovalAnswer> => ({ decision: 'deny', reason: null }) };
@@ -54,7 +54,7 @@ describe('agent memory (real SQLite, FTS5 with BM25)', function () {
       ]),
     });
     await first.runtime.idle();
-    assert.equal(first.kernel.table.get(a.pid).state, 'done');
+    assert.equal(first.kernel.agents.get(a.pid).state, 'done');
     const pages = first.store.listPages(a.pid).map((p) => p.text).join('\n');
     assert.match(pages, /remembered as memory #\d+ \(shared: every agent in this workspace can recall it\)/);
     assert.match(pages, /remembered as memory #\d+ \(yours: only you can recall it\)/);
@@ -127,12 +127,12 @@ describe('agent memory (real SQLite, FTS5 with BM25)', function () {
     memories.remember(pid, 'x'.repeat(1000));
     assert.throws(() => memories.remember(pid, 'y'.repeat(1200)), (err: unknown) => {
       assert.ok(err instanceof MemoryQuotaError);
-      assert.match(err.message, /agent \d+'s long-term memories use 2\.0 KiB of its 4\.0 KiB memory quota; this one needs 2\.3 KiB more\. Remember less \(or shared\), forget old memories, or raise the agent's quota\./);
+      assert.match(err.message, /agent \d+'s long-term memories use 2 KiB of its 4 KiB memory quota; this one needs 2\.3 KiB more\. Remember less \(or shared\), forget old memories, or raise the agent's quota\./);
       return true;
     });
     // working memory shares the quota with the agent's resident context
     const sdk = memories.for(pid);
-    assert.throws(() => sdk.store('scratch', 'z'.repeat(4000)), /agent \d+'s memory quota is 4\.0 KiB: its context holds .* and its working memory 0 B; storing 'scratch'/);
+    assert.throws(() => sdk.store('scratch', 'z'.repeat(4000)), /agent \d+'s memory quota is 4 KiB: its context holds .* and its working memory 0 B; storing 'scratch'/);
     sdk.store('small', 'fits');
     assert.equal(sdk.retrieve('small'), 'fits');
     store.close();

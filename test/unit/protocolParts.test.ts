@@ -1,7 +1,8 @@
 // The host's pieces behind the protocol: coalescing, the approval bridge, wire conversions, logs.
 import assert from 'node:assert/strict';
 import type { StoredEvent } from '../../src/kernel/events';
-import type { ApprovalRequest, Disposable } from '../../src/kernel/ports';
+import type { ApprovalRequest } from '../../src/kernel/ports/approvals';
+import type { Disposable } from '../../src/kernel/types';
 import { emptyUsage, unlimitedBudgets, type AgentRecord } from '../../src/kernel/types';
 import { ApprovalBridge, toApprovalView } from '../../src/host/approvalBridge';
 import { ChangeNotifier, type ChangeBatch } from '../../src/host/changeNotifier';

@@ -5,7 +5,7 @@ import type { ExecResult } from '../../src/sandbox/exec';
 import type { CommandSandbox } from '../../src/sandbox/runCommandTool';
 import type { Firing } from '../../src/safety/config';
 import { Reactor, type ReactorEffects, type ReactorTimers, type SuspendResult } from '../../src/safety/reactor';
-import { WatchedSandbox } from '../../src/safety/sandboxWatch';
+import { WatchedSandbox } from '../../src/sandbox/watchedSandbox';
 
 /** Reactor effects recorded in memory, with a hand-moved clock and timers. */
 class FakeEffects implements ReactorEffects {
