@@ -34,6 +34,13 @@ module.exports = {
       to: { path: `^src/(${[...services.filter((s) => s !== name), 'host', 'cli', 'extension', 'webview', 'protocol'].join('|')})/` },
     })),
     {
+      name: 'step-through-the-step-api',
+      comment: "The step loop touches the kernel only through the step API (kernel/stepApi.ts) and the facade's views: a step reads in a few files (docs/architecture.md, One agent step).",
+      severity: 'error',
+      from: { path: '^src/kernel/step/' },
+      to: { path: '^src/kernel/(processTable|scheduler|journal|eventBus|byteQuotas|heap|tokenBucket|context/)' },
+    },
+    {
       name: 'text-is-a-leaf',
       comment: 'src/text holds pure helpers (escaping, plurals, byte sizes, the throttle) that every folder may use; it imports nothing of ours.',
       severity: 'error',

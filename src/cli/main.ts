@@ -196,7 +196,7 @@ async function run(argv: string[]): Promise<number> {
     else say(`model: ${model} (${session.providerFor(model).resolved?.provider ?? 'anthropic'})`);
     const pids: number[] = [];
     for (let i = 0; i < agents; i++) {
-      pids.push(session.spawn({ task, model, role: (values.role as string | undefined) ?? 'coder', priority, budgets, context: contextTokens ? { tokens: contextTokens } : undefined }).pid);
+      pids.push(session.kernel.spawn({ task, model, role: (values.role as string | undefined) ?? 'coder', priority, budgets, context: contextTokens ? { tokens: contextTokens } : undefined }).pid);
     }
     // Ends when no agent can make progress: all done, failed, killed, or suspended (which needs a person).
     await session.runtime.idle();

@@ -2,6 +2,7 @@
  * Coalesces kernel events into at most one `changed` notification per interval, so a burst of
  * 1,000 agents stepping costs the extension one refresh, not thousands.
  */
+import { systemClock, type Timers } from '../kernel/ports/clock';
 import type { StoredEvent } from '../kernel/events';
 import type { Disposable } from '../kernel/types';
 import type { EventView } from '../protocol/hostTypes';
@@ -23,7 +24,8 @@ export interface ChangeNotifierOptions {
   intervalMs?: number;
   /** events carried per batch at most (the rest are counted); default 200 */
   maxEvents?: number;
-  setTimer?: (fn: () => void, ms: number) => Disposable;
+  /** default: the system clock's timers */
+  timers?: Pick<Timers, 'after'>;
 }
 
 export class ChangeNotifier implements Disposable {
@@ -38,9 +40,8 @@ export class ChangeNotifier implements Disposable {
 
   constructor(private readonly options: ChangeNotifierOptions) {
     this.maxEvents = options.maxEvents ?? 200;
-    const setTimer = options.setTimer;
-    const timers = setTimer && { set: setTimer, clear: (t: unknown) => (t as Disposable).dispose(), now: () => Date.now() };
-    this.batches = new Throttle(() => this.send(), options.intervalMs ?? 100, { edge: 'deferred', timers });
+    const timers = options.timers ?? systemClock;
+    this.batches = new Throttle(() => this.send(), options.intervalMs ?? 100, { edge: 'deferred', timers: { now: () => Date.now(), after: (ms, fn) => timers.after(ms, fn) } });
   }
 
   /** Grows with every change; the snapshot carries it. */

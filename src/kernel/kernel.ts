@@ -14,12 +14,12 @@ import { StepApi } from './stepApi';
 import type { AgentRecord, Budgets, ContextBudget, Disposable, Pid } from './types';
 
 /** Memory limits of kernel-held state. */
-export interface MemoryConfig {
+export interface QuotaConfig {
   globalLimitBytes: number;
   defaultQuotaBytes: number;
 }
 
-export const DEFAULT_MEMORY: MemoryConfig = { globalLimitBytes: 512 * 1024 * 1024, defaultQuotaBytes: 64 * 1024 * 1024 };
+export const DEFAULT_QUOTAS: QuotaConfig = { globalLimitBytes: 512 * 1024 * 1024, defaultQuotaBytes: 64 * 1024 * 1024 };
 
 /** Everything the kernel needs; only the store is required. */
 export interface KernelOptions {
@@ -27,8 +27,13 @@ export interface KernelOptions {
   clock?: Clock;
   estimator?: TokenEstimator;
   scheduler?: Partial<SchedulerConfig>;
-  memory?: Partial<MemoryConfig>;
+  memory?: Partial<QuotaConfig>;
   onListenerError?: (error: unknown) => void;
+  /**
+   * Applied to every spawn before it happens: the session's role defaults and its model's limits
+   * (a context window, a refusal of a model it cannot run). Throws to refuse the spawn.
+   */
+  prepareSpawn?: (options: KernelSpawnOptions) => KernelSpawnOptions;
 }
 
 /** What a spawn needs beyond the process-table options: the system prompt. */
@@ -73,7 +78,8 @@ export class Kernel {
   private readonly pager: ContextPager;
   private readonly memory: ByteQuotas;
   private readonly store: KernelStore;
-  private readonly memoryConfig: MemoryConfig;
+  private readonly memoryConfig: QuotaConfig;
+  private readonly prepareSpawn: (options: KernelSpawnOptions) => KernelSpawnOptions;
 
   constructor(options: KernelOptions) {
     this.clock = options.clock ?? systemClock;
@@ -83,7 +89,8 @@ export class Kernel {
     this.table = new ProcessTable(this.journal, this.store, this.clock);
     this.scheduler = new Scheduler(this.table, this.journal, this.clock, options.scheduler);
     this.pager = new ContextPager(this.journal, this.store, this.clock, options.estimator ?? charEstimator);
-    this.memoryConfig = { ...DEFAULT_MEMORY, ...options.memory };
+    this.memoryConfig = { ...DEFAULT_QUOTAS, ...options.memory };
+    this.prepareSpawn = options.prepareSpawn ?? ((o) => o);
     this.memory = new ByteQuotas(this.memoryConfig.globalLimitBytes);
     this.steps = new StepApi({
       table: this.table, scheduler: this.scheduler, pager: this.pager, quotas: this.memory, journal: this.journal,
@@ -112,8 +119,12 @@ export class Kernel {
     return this.store.queryEvents(query);
   }
 
-  /** Creates an agent with its system and task pages and its task record, and queues it. */
-  spawn(options: KernelSpawnOptions): AgentRecord {
+  /**
+   * Creates an agent with its system and task pages and its task record, and queues it: the one
+   * spawn of the system (the host, the CLI, the planner and the router all come here).
+   */
+  spawn(requested: KernelSpawnOptions): AgentRecord {
+    const options = this.prepareSpawn(requested);
     return this.journal.atomically(() => {
       const agent = this.table.add(options);
       this.pager.create(agent.pid, agent.context);

@@ -33,9 +33,8 @@ export interface EvalTask {
 
 /** A session opened for one replay (KernelSession satisfies it). */
 export interface ReplaySession {
-  spawn(options: KernelSpawnOptions): AgentRecord;
   readonly runtime: { idle(): Promise<void> };
-  readonly kernel: { kill(pid: number, reason?: string): number[] };
+  readonly kernel: { spawn(options: KernelSpawnOptions): AgentRecord; kill(pid: number, reason?: string): number[] };
   readonly safety: { flush(): void; taskScore(taskId: string): TaskScore | undefined; useConfig(config: TunableConfig): void };
   close(): Promise<unknown>;
 }
@@ -87,7 +86,7 @@ async function replayOne(task: EvalTask, config: TunableConfig, options: Regress
     const session = options.open({ dbPath: join(tmp, 'replay.db'), workspace: ws, sliceSteps: config.sliceSteps });
     try {
       session.safety.useConfig(config);
-      const agent = session.spawn({
+      const agent = session.kernel.spawn({
         task: task.task, role: task.role, name: `l1-${task.name}`, model: `scripted:${script}`, budgets: task.budgets,
         context: task.contextTokens ? { tokens: task.contextTokens } : undefined,
       });

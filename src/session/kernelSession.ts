@@ -5,7 +5,7 @@
 import { WatchedSandbox } from '../sandbox/watchedSandbox';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Kernel, type KernelSpawnOptions, type MemoryConfig } from '../kernel/kernel';
+import { Kernel, type KernelSpawnOptions, type QuotaConfig } from '../kernel/kernel';
 import type { ApprovalClient } from '../kernel/ports/approvals';
 import type { LlmProvider } from '../kernel/ports/llm';
 import type { Tool } from '../kernel/ports/tools';
@@ -30,7 +30,7 @@ import { loadWorkspaceRoles } from '../storage/routingRoles';
 import { rememberTool } from '../memories/memoryTools';
 import { AgentRuntime, type RuntimeConfig } from '../kernel/step/stepLoop';
 import type { SchedulerConfig } from '../kernel/scheduler';
-import type { AgentRecord, Pid } from '../kernel/types';
+import type { Pid } from '../kernel/types';
 import { InvalidArgumentError } from '../kernel/errors';
 import { createProvider, type ProviderChoice, type ProviderFactoryOptions } from '../llm/factory';
 import { refuseSpawn } from '../llm/modelCatalog';
@@ -59,7 +59,7 @@ export interface SessionOptions {
   approvals: ApprovalClient;
   scheduler?: Partial<SchedulerConfig>;
   runtime?: Partial<RuntimeConfig>;
-  memory?: Partial<MemoryConfig>;
+  memory?: Partial<QuotaConfig>;
   providers?: ProviderFactoryOptions;
   askAtOrAbove?: AskThreshold;
   /** more workspace paths (globs) whose change is critical risk, besides .git, .vscode, .aios (aios.approvals.protectedPaths) */
@@ -127,7 +127,7 @@ export class KernelSession {
     try {
       // held for the session's life: a second kernel on this database is refused, atomically
       this.lock = KernelLock.claim(this.store.connection, options.dbPath, this.id, (why) => options.log?.(`kernel lock: ${why}`));
-      this.kernel = new Kernel({ store: this.store, scheduler: options.scheduler, memory: options.memory });
+      this.kernel = new Kernel({ store: this.store, scheduler: options.scheduler, memory: options.memory, prepareSpawn: (o) => this.spawnOptions(o) });
       this.ledger = new ReadLedger(new SqliteLedgerStore(this.store.connection));
       this.policy = new RulePolicy({ store: this.store, session: this.id, askAtOrAbove: options.askAtOrAbove, protectedPaths: options.protectedPaths });
       // The database is never something a change set may touch (nor, under .aios, something the sandbox sees).
@@ -160,7 +160,7 @@ export class KernelSession {
         onChooserError: (who, err) => options.log?.(`routing: asking the ${who} failed: ${(err as Error).message}`),
       });
       this.planner = new Planner({
-        kernel, spawn: (o) => this.spawn(o), roles: () => this.routing.roles, written: (pid) => this.leases.written(pid), config: options.planner,
+        kernel, spawn: (o) => kernel.spawn(o), roles: () => this.routing.roles, written: (pid) => this.leases.written(pid), config: options.planner,
       });
       this.questions = new Questions(kernel);
       // Every tool that may write files holds a lease on the files of its edit while it writes.
@@ -241,17 +241,6 @@ export class KernelSession {
     return p;
   }
 
-  /**
-   * Spawns an agent; checks its model setting first so a bad one fails here, not mid-run: a model
-   * without tool calling, or a dollar budget on a model without a price, is refused. The context
-   * budget is capped at the model's window.
-   */
-  spawn(options: KernelSpawnOptions): AgentRecord {
-    const agent = this.kernel.spawn(this.spawnOptions(options));
-    this.runtime.wake();
-    return agent;
-  }
-
   /** The sandbox run_command uses: every command's end is an event, and an out-of-memory one goes through the reactor's retry playbook. */
   private watched(sandbox: DockerSandbox): WatchedSandbox {
     return new WatchedSandbox(sandbox, {
@@ -262,7 +251,11 @@ export class KernelSession {
     });
   }
 
-  /** The spawn options with the safety layer's defaults and the model's limits applied. */
+  /**
+   * Every spawn's options with the safety layer's role defaults and the model's limits applied: a
+   * bad model setting fails at spawn, not mid-run (a model without tool calling, or a dollar
+   * budget on a model without a price, is refused); the context budget is capped at the window.
+   */
   private spawnOptions(options: KernelSpawnOptions): KernelSpawnOptions {
     const withDefaults = this.safety.spawnOptions(options);
     if (!options.model) return withDefaults;
@@ -282,7 +275,7 @@ export class KernelSession {
    * This is what "AIOS: Route Task" calls.
    */
   routeTask(task: string, options: AssignOptions = {}): Promise<Assignment> {
-    return routeAndAssign({ kernel: this.kernel, routing: this.routing, spawn: (o) => this.spawn(o), wake: () => this.runtime.wake() }, task, { source: 'extension', ...options });
+    return routeAndAssign({ kernel: this.kernel, routing: this.routing, spawn: (o) => this.kernel.spawn(o), wake: () => this.runtime.wake() }, task, { source: 'extension', ...options });
   }
 
   /** The workspace's .aios/roles.json; a broken file is logged and ignored, so the session still opens. */

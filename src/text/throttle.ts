@@ -4,18 +4,23 @@
  * burst. Pure (timers are injectable); the extension, the host and the webviews all use it.
  */
 
-/** Timer functions, injectable for tests. */
-export interface Timers {
-  set(fn: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
+/**
+ * Timers, injectable for tests: the shape of the kernel's one timer port (`Timers` in
+ * src/kernel/ports/clock.ts), written again here because src/text imports nothing of ours.
+ */
+export interface ThrottleTimers {
   now(): number;
+  /** runs `fn` once after `ms`; dispose cancels it */
+  after(ms: number, fn: () => void): { dispose(): void };
 }
 
-/** setTimeout and the wall clock. */
-export const realTimers: Timers = {
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+/** The wall clock and setTimeout (the extension and the webviews have no kernel port to pass). */
+export const realTimers: ThrottleTimers = {
   now: () => Date.now(),
+  after: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    return { dispose: () => clearTimeout(t) };
+  },
 };
 
 /**
@@ -29,18 +34,18 @@ export type ThrottleEdge = 'now' | 'deferred' | 'trailing';
 export interface ThrottleOptions {
   /** default 'now' */
   edge?: ThrottleEdge;
-  timers?: Timers;
+  timers?: ThrottleTimers;
 }
 
 /** A throttled job; dispose it with its owner (no timer outlives it). */
 export class Throttle {
   private running = false;
   private pending = false;
-  private timer: unknown = null;
+  private timer: { dispose(): void } | null = null;
   private lastStart = -Infinity;
   private disposed = false;
   private readonly edge: ThrottleEdge;
-  private readonly timers: Timers;
+  private readonly timers: ThrottleTimers;
 
   constructor(private readonly job: () => void | Promise<void>, private readonly intervalMs: number, options: ThrottleOptions = {}) {
     this.edge = options.edge ?? 'now';
@@ -54,7 +59,7 @@ export class Throttle {
     if (this.running || this.timer !== null) return;
     const wait = this.edge === 'trailing' ? this.intervalMs : Math.max(0, this.lastStart + this.intervalMs - this.timers.now());
     if (wait === 0 && this.edge === 'now') this.run();
-    else this.timer = this.timers.set(() => { this.timer = null; this.run(); }, wait);
+    else this.timer = this.timers.after(wait, () => { this.timer = null; this.run(); });
   }
 
   /** Runs a pending job now instead of at its time (a job already running runs again after). */
@@ -70,7 +75,7 @@ export class Throttle {
   }
 
   private cancelTimer(): void {
-    if (this.timer !== null) this.timers.clear(this.timer);
+    this.timer?.dispose();
     this.timer = null;
   }
 

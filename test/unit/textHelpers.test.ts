@@ -1,7 +1,7 @@
 /** The pure helpers every folder shares: the byte formatter and the throttle. */
 import assert from 'node:assert/strict';
 import { formatBytes } from '../../src/text/bytes';
-import { Throttle, type Timers } from '../../src/text/throttle';
+import { Throttle, type ThrottleTimers } from '../../src/text/throttle';
 
 describe('text helpers: formatBytes', () => {
   it('prints bytes below 1 KiB as bytes, and switches unit at exactly 1024', () => {
@@ -39,15 +39,14 @@ describe('text helpers: formatBytes', () => {
 });
 
 /** Timers advanced by hand; `live` says how many are scheduled. */
-class FakeTimers implements Timers {
+class FakeTimers implements ThrottleTimers {
   t = 0;
   private jobs: { at: number; fn: () => void }[] = [];
-  set = (fn: () => void, ms: number) => {
+  after = (ms: number, fn: () => void) => {
     const j = { at: this.t + ms, fn };
     this.jobs.push(j);
-    return j;
+    return { dispose: () => void (this.jobs = this.jobs.filter((x) => x !== j)) };
   };
-  clear = (h: unknown) => void (this.jobs = this.jobs.filter((j) => j !== h));
   now = () => this.t;
   get live(): number {
     return this.jobs.length;
