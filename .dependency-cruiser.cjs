@@ -42,7 +42,7 @@ module.exports = {
     },
     {
       name: 'text-is-a-leaf',
-      comment: 'src/text holds pure display helpers (escaping, plurals) that every folder may use; it imports nothing of ours.',
+      comment: 'src/text holds pure helpers (escaping, plurals, byte sizes, the throttle) that every folder may use; it imports nothing of ours.',
       severity: 'error',
       from: { path: layer('text') },
       to: { path: '^src/', pathNot: layer('text') },

@@ -7,6 +7,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KernelSpawnOptions } from '../kernel/kernel';
 import type { ApprovalClient } from '../kernel/ports/approvals';
 import type { LlmBlock } from '../kernel/ports/llm';
@@ -90,12 +91,11 @@ async function replayOne(task: EvalTask, config: TunableConfig, options: Regress
         context: task.contextTokens ? { tokens: task.contextTokens } : undefined,
       });
       const timeout = options.timeoutMs ?? 20_000;
-      let timer: NodeJS.Timeout | undefined;
+      const done = new AbortController(); // clears the timer when the replay ends first
       const timedOut = await Promise.race([
         session.runtime.idle().then(() => false),
-        new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), timeout); }),
-      ]);
-      clearTimeout(timer);
+        sleep(timeout, true, { signal: done.signal }).catch(() => false),
+      ]).finally(() => done.abort());
       if (timedOut) {
         session.kernel.kill(agent.pid, `L1 replay took longer than ${timeout} ms`);
         await session.runtime.idle();

@@ -82,7 +82,7 @@ describe('MCP client: the reference servers from npm as kernel tools (scripted m
       const pages = f.pages(session, pid);
       assert.match(pages, /Echo: hello from an agent/);
       assert.match(pages, /42/);
-      assert.match(pages, /\[image \(image\/png, [\d.]+ (KB|bytes)\) returned by the tool; it is not shown to you\]/);
+      assert.match(pages, /\[image \(image\/png, [\d.]+ (B|KiB)\) returned by the tool; it is not shown to you\]/);
       assert.match(pages, /\[resource link: [^\]]*<demo:\/\/resource\/[^>]+>/);
       assert.match(pages, /\[resource <demo:\/\/resource\/static\/document\/[^>]*>[^\]]*\]|\[resource <demo:\/\/[^>]+>/);
       assert.match(pages, /invalid input for everything__get-sum: .*input\.a: must be number \(got string\)/, 'the schema is checked before the server sees the call');

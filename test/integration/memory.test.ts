@@ -127,12 +127,12 @@ describe('agent memory (real SQLite, FTS5 with BM25)', function () {
     memories.remember(pid, 'x'.repeat(1000));
     assert.throws(() => memories.remember(pid, 'y'.repeat(1200)), (err: unknown) => {
       assert.ok(err instanceof MemoryQuotaError);
-      assert.match(err.message, /agent \d+'s long-term memories use 2\.0 KiB of its 4\.0 KiB memory quota; this one needs 2\.3 KiB more\. Remember less \(or shared\), forget old memories, or raise the agent's quota\./);
+      assert.match(err.message, /agent \d+'s long-term memories use 2 KiB of its 4 KiB memory quota; this one needs 2\.3 KiB more\. Remember less \(or shared\), forget old memories, or raise the agent's quota\./);
       return true;
     });
     // working memory shares the quota with the agent's resident context
     const sdk = memories.for(pid);
-    assert.throws(() => sdk.store('scratch', 'z'.repeat(4000)), /agent \d+'s memory quota is 4\.0 KiB: its context holds .* and its working memory 0 B; storing 'scratch'/);
+    assert.throws(() => sdk.store('scratch', 'z'.repeat(4000)), /agent \d+'s memory quota is 4 KiB: its context holds .* and its working memory 0 B; storing 'scratch'/);
     sdk.store('small', 'fits');
     assert.equal(sdk.retrieve('small'), 'fits');
     store.close();
