@@ -73,7 +73,8 @@ export function stateLabel(agent: Pick<AgentView, 'state' | 'waitReason'>): stri
 
 /** The Agents view description: "running · p50 · step 3 · scripted". */
 export function agentDescription(a: AgentView): string {
-  return [stateLabel(a), a.suspending ? 'suspending after this step' : null, `p${a.priority}`, `step ${a.usage.steps}`, a.scripted ? 'scripted' : null, budgetBadge(a)].filter(Boolean).join(' · ');
+  // "suspending" first: at the default sidebar width only the first words of a row show
+  return [a.suspending ? 'suspending after this step' : null, stateLabel(a), `p${a.priority}`, `step ${a.usage.steps}`, a.scripted ? 'scripted' : null, budgetBadge(a)].filter(Boolean).join(' · ');
 }
 
 /** `agent.<state>`: `when` clauses in package.json pick the actions each state allows. */

@@ -21,6 +21,7 @@ function summarize({ event: e }: StoredEvent): string {
     case 'agent.spawned': return `agent ${e.pid} (${e.name}) spawned: role ${e.role}, priority ${e.priority}, model ${e.model}`;
     case 'agent.state': return `agent ${e.pid}: ${e.from} → ${e.to}${e.waitReason ? ` (${e.waitReason})` : ''}${e.reason ? `: ${e.reason}` : ''}`;
     case 'agent.reniced': return `agent ${e.pid}: priority ${e.from} → ${e.to}`;
+    case 'agent.suspending': return `agent ${e.pid}: suspending after this step: ${e.reason}`;
     case 'agent.step': return `agent ${e.pid}: step ${e.step}, ${e.inputTokens} in / ${e.outputTokens} out tokens, $${e.dollars.toFixed(4)}, ${e.durationMs} ms${e.scripted ? ' (scripted model)' : ''}`;
     case 'agent.output': return `agent ${e.pid}${e.scripted ? ' [scripted]' : ''}: ${oneLine(e.text)}`;
     case 'agent.malformed': return `agent ${e.pid}: malformed ${e.tool} call (${e.consecutive} in a row): ${oneLine(e.error)}`;

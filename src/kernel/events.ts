@@ -24,6 +24,8 @@ export type CoreEvent =
   | { type: 'agent.spawned'; pid: Pid; name: string; role: string; priority: number; parent: Pid | null; model: string }
   | { type: 'agent.state'; pid: Pid; from: AgentState; to: AgentState; waitReason: WaitReason | null; reason: string | null }
   | { type: 'agent.reniced'; pid: Pid; from: number; to: number }
+  /** a running or waiting agent was asked to suspend: it stops at the end of its step (a step is never cut) */
+  | { type: 'agent.suspending'; pid: Pid; reason: string }
   | { type: 'agent.step'; pid: Pid; step: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; dollars: number; durationMs: number; scripted: boolean }
   | { type: 'agent.output'; pid: Pid; text: string; scripted: boolean }
   | { type: 'agent.malformed'; pid: Pid; tool: string; error: string; consecutive: number }

@@ -150,6 +150,7 @@ export class Kernel {
     const agent = this.table.get(pid);
     if (agent.state === 'running' || agent.state === 'waiting') {
       this.steps.suspendAtEnd(pid, reason);
+      this.journal.atomically(() => this.journal.emit({ type: 'agent.suspending', pid, reason }));
       return 'step_end';
     }
     this.scheduler.remove(pid);

@@ -70,14 +70,16 @@ export class StepApi {
   /** called at every step boundary, before the agent is queued again (developer messages enter the context here) */
   private readonly boundaryHooks: Array<(pid: Pid) => void> = [];
 
+  /** the scheduler's estimate of a step's tokens: what the agent's resident pages hold */
+  private readonly residency = (pid: Pid): number => this.parts.pager.residentTokens(pid);
+
   constructor(private readonly parts: StepParts) {
     this.budgets = new BudgetGuard(parts.table, parts.journal);
   }
 
   /** The scheduler's pick: run an agent now, wait until a time, or nothing to do. */
   next(): Dispatch {
-    const { scheduler, pager } = this.parts;
-    return scheduler.next((pid) => pager.metrics(pid).residentTokens);
+    return this.parts.scheduler.next(this.residency);
   }
 
   /** Starts a step for a picked agent. */

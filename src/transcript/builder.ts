@@ -236,6 +236,8 @@ export class TranscriptBuilder {
         return this.put({ kind: 'status', id: `s-${stored.seq}`, at, state: null, budget: e.budget, text: `${e.budget} budget raised from ${e.from === null ? 'unlimited' : formatBudget(e.budget, e.from)} to ${formatBudget(e.budget, e.to)}` });
       case 'agent.state':
         return this.state(e, at, stored.seq, exceeded);
+      case 'agent.suspending':
+        return this.put({ kind: 'status', id: `s-${stored.seq}`, at, state: null, budget: null, text: `Suspending after this step: ${e.reason}` });
       default:
         return this.budgetWarning(e as unknown as { type: string; budget?: BudgetName; used?: number; limit?: number }, at, stored.seq);
     }

@@ -119,7 +119,7 @@ describe('AIOS extension in code-server', function () {
     await wb().screenshot('03-approved');
   });
 
-  it('opens a pending request from the Approvals view; Deny in its notification leaves the file unchanged', async function () {
+  it('opens a pending request from the Approvals view; Suspend while it waits says "suspending after this step"; Deny in its notification leaves the file unchanged', async function () {
     await wb().runCommand('Notifications: Clear All Notifications');
     const before = file('README.md');
     await spawnFromPalette('Add a changelog to the README', 'writer', 'writer');
@@ -131,8 +131,14 @@ describe('AIOS extension in code-server', function () {
     await proposalDiff('README.md', 'Changelog');
     await agentRow('writer-2', /^needs approval/);
     await wb().screenshot('04-approvals-view');
+    // Suspend while it waits: a step is never cut, so it stops after this one, and its row says so until then
+    await wb().contextMenu('writer-2', 'Suspend Agent');
+    await agentRow('writer-2', /^suspending after this step · needs approval · /);
+    await wb().screenshot('04b-suspending-after-this-step');
     const toast = wb().page.locator('.notification-toast', { hasText: 'writer-2 asks to edit README.md' });
     await toast.locator('a.monaco-button', { hasText: /^Deny$/ }).click();
+    await agentRow('writer-2', /^suspended · p50/);
+    await wb().contextMenu('writer-2', 'Resume Agent');
     await agentRow('writer-2', /^done/);
     await wb().page.locator('.monaco-diff-editor').first().waitFor({ state: 'detached' });
     assert.equal(file('README.md'), before);

@@ -74,7 +74,7 @@ describe('extension logic: formatting', () => {
     assert.equal(agentDescription(agent(1, { state: 'waiting', waitReason: 'approval' })), 'needs approval · p50 · step 3 · scripted');
     assert.equal(agentDescription(agent(2, { scripted: false })), 'running · p50 · step 3');
     // Suspend on a running agent takes effect at its step boundary: the row says so until then
-    assert.equal(agentDescription(agent(2, { scripted: false, suspending: 'suspended by the developer' })), 'running · suspending after this step · p50 · step 3');
+    assert.equal(agentDescription(agent(2, { scripted: false, suspending: 'suspended by the developer' })), 'suspending after this step · running · p50 · step 3');
     assert.match(agentTooltip(agent(2, { suspending: 'suspended by the developer' })), /Suspending after this step: suspended by the developer/);
     const tip = agentTooltip(agent(1, { task: 'use *bold* [link](x)' }));
     assert.match(tip, /Tokens: 13,023 of 500,000 \(12,345 in, 678 out, 0 cache read\)/);

@@ -75,6 +75,8 @@ describe('process table and lifecycle', () => {
     assert.deepEqual(d.kind === 'run' && d.pid, b.pid);
     assert.equal(kernel.suspend(b.pid, 'look at this'), 'step_end');
     assert.equal(kernel.agents.get(b.pid).state, 'running', 'a step is never cut in the middle');
+    // the views learn of it now (they show "suspending after this step"), not only at the boundary
+    assert.deepEqual(kernel.queryEvents({ type: 'agent.suspending', limit: 1 }).map((e) => e.event), [{ type: 'agent.suspending', pid: b.pid, reason: 'look at this' }]);
     endStep(kernel, b.pid, 10, 10);
     assert.equal(kernel.agents.get(b.pid).state, 'suspended');
     assert.equal(kernel.agents.get(b.pid).reason, 'look at this');

@@ -292,6 +292,11 @@ export class ContextPager {
     return rows.length;
   }
 
+  /** Tokens the agent's resident pages hold (what its next prompt costs, before stubs): the scheduler's estimate. */
+  residentTokens(pid: Pid): number {
+    return this.ctx(pid).residentTokens;
+  }
+
   metrics(pid: Pid): PagerMetrics {
     const ctx = this.ctx(pid);
     return {
