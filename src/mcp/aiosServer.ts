@@ -7,8 +7,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import Ajv from 'ajv';
-import { describeErrors } from '../tools/registry';
+import { checkInput, inputValidator } from '../kernel/ports/toolInput';
 
 /** One agent as the calling model sees it. */
 export interface AgentSummary {
@@ -108,15 +107,15 @@ export function createAiosServer(port: AiosKernelPort, version: string): { serve
     capabilities: { tools: {} },
     instructions: 'AIOS runs LLM agents on a workspace like an operating system runs processes. Spawn agents with spawn_agent or route_task, follow them with list_agents, wait_for_agent and read_transcript. Their risky actions are approved by the developer, never by you.',
   });
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
-  const validators = new Map(AIOS_TOOLS.map((t) => [t.name, ajv.compile(t.inputSchema)]));
+  const validators = new Map(AIOS_TOOLS.map((t) => [t.name, inputValidator(t.inputSchema)]));
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: AIOS_TOOLS }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name } = request.params;
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
     const validate = validators.get(name);
     if (!validate) return fail(`unknown tool '${name}': use ${AIOS_TOOLS.map((t) => t.name).join(', ')}`);
-    if (!validate(args)) return fail(`invalid input for ${name}: ${describeErrors(validate.errors ?? [])}`);
+    const checked = checkInput(name, validate, args);
+    if (!checked.ok) return fail(checked.error);
     try {
       return ok(await dispatch(port, name, args, extra.signal));
     } catch (err) {
