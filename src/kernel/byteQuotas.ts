@@ -5,7 +5,7 @@ import type { Pid } from './types';
 export type Allocation = { ok: true } | { ok: false; reason: string };
 
 /** One agent's memory account. */
-export interface MemoryAccount {
+export interface QuotaAccount {
   pid: Pid;
   quota: number;
   used: number;
@@ -14,7 +14,7 @@ export interface MemoryAccount {
 }
 
 /** Totals for the views. */
-export interface MemoryStats {
+export interface QuotaStats {
   globalLimit: number;
   used: number;
   free: number;
@@ -31,7 +31,7 @@ export interface MemoryStats {
  * and swaps their pages out.
  */
 export class ByteQuotas {
-  private readonly accounts = new Map<Pid, MemoryAccount>();
+  private readonly accounts = new Map<Pid, QuotaAccount>();
   private used = 0;
   private tick = 0;
   private allocations = 0;
@@ -118,23 +118,23 @@ export class ByteQuotas {
     return evicted;
   }
 
-  usage(pid: Pid): MemoryAccount {
+  usage(pid: Pid): QuotaAccount {
     const a = this.accounts.get(pid);
     if (!a) throw new KernelError('no_memory_account', `agent ${pid} has no memory account`);
     return { ...a };
   }
 
   /** The `n` agents using the most memory. */
-  top(n: number): MemoryAccount[] {
+  top(n: number): QuotaAccount[] {
     return [...this.accounts.values()].sort((x, y) => y.used - x.used).slice(0, n).map((a) => ({ ...a }));
   }
 
   /** Every account, most pressure (used / quota) first. */
-  byPressure(): MemoryAccount[] {
+  byPressure(): QuotaAccount[] {
     return [...this.accounts.values()].sort((x, y) => y.used / y.quota - x.used / x.quota).map((a) => ({ ...a }));
   }
 
-  stats(): MemoryStats {
+  stats(): QuotaStats {
     return {
       globalLimit: this.globalLimit,
       used: this.used,

@@ -14,12 +14,12 @@ import { StepApi } from './stepApi';
 import type { AgentRecord, Budgets, ContextBudget, Disposable, Pid } from './types';
 
 /** Memory limits of kernel-held state. */
-export interface MemoryConfig {
+export interface QuotaConfig {
   globalLimitBytes: number;
   defaultQuotaBytes: number;
 }
 
-export const DEFAULT_MEMORY: MemoryConfig = { globalLimitBytes: 512 * 1024 * 1024, defaultQuotaBytes: 64 * 1024 * 1024 };
+export const DEFAULT_QUOTAS: QuotaConfig = { globalLimitBytes: 512 * 1024 * 1024, defaultQuotaBytes: 64 * 1024 * 1024 };
 
 /** Everything the kernel needs; only the store is required. */
 export interface KernelOptions {
@@ -27,7 +27,7 @@ export interface KernelOptions {
   clock?: Clock;
   estimator?: TokenEstimator;
   scheduler?: Partial<SchedulerConfig>;
-  memory?: Partial<MemoryConfig>;
+  memory?: Partial<QuotaConfig>;
   onListenerError?: (error: unknown) => void;
 }
 
@@ -73,7 +73,7 @@ export class Kernel {
   private readonly pager: ContextPager;
   private readonly memory: ByteQuotas;
   private readonly store: KernelStore;
-  private readonly memoryConfig: MemoryConfig;
+  private readonly memoryConfig: QuotaConfig;
 
   constructor(options: KernelOptions) {
     this.clock = options.clock ?? systemClock;
@@ -83,7 +83,7 @@ export class Kernel {
     this.table = new ProcessTable(this.journal, this.store, this.clock);
     this.scheduler = new Scheduler(this.table, this.journal, this.clock, options.scheduler);
     this.pager = new ContextPager(this.journal, this.store, this.clock, options.estimator ?? charEstimator);
-    this.memoryConfig = { ...DEFAULT_MEMORY, ...options.memory };
+    this.memoryConfig = { ...DEFAULT_QUOTAS, ...options.memory };
     this.memory = new ByteQuotas(this.memoryConfig.globalLimitBytes);
     this.steps = new StepApi({
       table: this.table, scheduler: this.scheduler, pager: this.pager, quotas: this.memory, journal: this.journal,

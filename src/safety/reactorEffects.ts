@@ -15,7 +15,6 @@ export function kernelEffects(kernel: Kernel, sink: FiringSink, session: string)
   // Counted now, before the step loop runs: these are the agents a restart brings back.
   const live = kernel.agents.list().filter((a) => !isTerminal(a.state)).length;
   return {
-    now: () => kernel.clock.now(),
     agentName: (pid) => kernel.agents.find(pid)?.name ?? null,
     suspend(pid, reason): SuspendResult {
       const agent = kernel.agents.find(pid);

@@ -93,7 +93,7 @@ export class SafetyLayer implements Disposable {
     this.loop = new ImprovementLoop({
       store: db,
       targets: this.targets,
-      now: () => kernel.clock.now(),
+      clock: kernel.clock,
       emit: (e) => kernel.events.emit(e),
       audit: (entry) => this.deps.store.appendAudit(entry),
       currentHealth: () => this.health(),
@@ -106,7 +106,7 @@ export class SafetyLayer implements Disposable {
     }, { ...options.loop, caps: this.caps });
     this.heartbeat = options.heartbeat === false ? null : new Heartbeat({
       store: db,
-      now: () => kernel.clock.now(),
+      clock: kernel.clock,
       emit: (e) => kernel.events.emit(e),
       onSample: (sample) => {
         this.loop.onHealth(sample);

@@ -5,7 +5,7 @@
 import { WatchedSandbox } from '../sandbox/watchedSandbox';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Kernel, type KernelSpawnOptions, type MemoryConfig } from '../kernel/kernel';
+import { Kernel, type KernelSpawnOptions, type QuotaConfig } from '../kernel/kernel';
 import type { ApprovalClient } from '../kernel/ports/approvals';
 import type { LlmProvider } from '../kernel/ports/llm';
 import type { Tool } from '../kernel/ports/tools';
@@ -59,7 +59,7 @@ export interface SessionOptions {
   approvals: ApprovalClient;
   scheduler?: Partial<SchedulerConfig>;
   runtime?: Partial<RuntimeConfig>;
-  memory?: Partial<MemoryConfig>;
+  memory?: Partial<QuotaConfig>;
   providers?: ProviderFactoryOptions;
   askAtOrAbove?: AskThreshold;
   /** more workspace paths (globs) whose change is critical risk, besides .git, .vscode, .aios (aios.approvals.protectedPaths) */

@@ -15,7 +15,7 @@ import type { ApprovalCloseReason } from '../../src/protocol/hostMethods';
 /** Timers run by hand. */
 class ManualTimers {
   private queue: { fn: () => void; live: boolean }[] = [];
-  set = (fn: () => void): Disposable => {
+  after = (_ms: number, fn: () => void): Disposable => {
     const t = { fn, live: true };
     this.queue.push(t);
     return { dispose: () => void (t.live = false) };
@@ -43,7 +43,7 @@ describe('protocol parts: ChangeNotifier', () => {
   it('sends one batch per interval however many events arrive, counting what it leaves out', () => {
     const timers = new ManualTimers();
     const sent: ChangeBatch[] = [];
-    const n = new ChangeNotifier({ send: (b) => sent.push(b), maxEvents: 3, setTimer: timers.set });
+    const n = new ChangeNotifier({ send: (b) => sent.push(b), maxEvents: 3, timers });
     for (let i = 1; i <= 1000; i++) n.event(stored(i));
     assert.equal(timers.pending, 1);
     timers.runAll();
