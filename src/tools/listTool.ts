@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { defineTool } from '../kernel/ports/toolInput';
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
-import { formatBytes } from './fileContent';
 import { walk, type WalkEntry } from './walk';
 import { ok, type WorkspaceEnv } from './workspaceEnv';
+import { formatBytes } from '../text/bytes';
 
 const ListDirInput = z.strictObject({
   path: z.string().optional().describe('workspace-relative directory (default: the workspace root)'),

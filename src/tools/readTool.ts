@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { defineTool, type ToolInput } from '../kernel/ports/toolInput';
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
-import { decodeText, formatBytes, hashBytes, isBinary, readFileHead, splitLines } from './fileContent';
+import { decodeText, hashBytes, isBinary, readFileHead, splitLines } from './fileContent';
 import type { WorkspacePath } from './paths';
 import { clipLine, countOf, ok, type WorkspaceEnv } from './workspaceEnv';
+import { formatBytes } from '../text/bytes';
 
 const ReadFileInput = z.strictObject({
   path: z.string().describe('workspace-relative path of the file'),

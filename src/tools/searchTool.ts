@@ -5,10 +5,11 @@ import { z } from 'zod';
 import { defineTool, type ToolInput } from '../kernel/ports/toolInput';
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
-import { decodeText, formatBytes, isBinary, readFileHead, splitLines } from './fileContent';
+import { decodeText, isBinary, readFileHead, splitLines } from './fileContent';
 import type { WorkspacePath } from './paths';
 import { walk } from './walk';
 import { clipLine, countOf, ok, type WorkspaceEnv } from './workspaceEnv';
+import { formatBytes } from '../text/bytes';
 
 const DEFAULT_MAX_RESULTS = 50;
 const MAX_LINE_CHARS = 200;

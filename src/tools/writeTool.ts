@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { defineTool } from '../kernel/ports/toolInput';
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
-import { currentHash, formatBytes, hashBytes, splitLines, writeVerified } from './fileContent';
+import { currentHash, hashBytes, splitLines, writeVerified } from './fileContent';
 import { diffStats, loadForChange, proposeFile, staleMessage } from './proposal';
 import { countOf, failed, ok, type WorkspaceEnv } from './workspaceEnv';
+import { formatBytes } from '../text/bytes';
 
 const WriteFileInput = z.strictObject({
   path: z.string().describe('workspace-relative path of the file'),

@@ -1,12 +1,13 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { CallPrice } from '../budgetGuard';
 import type { Kernel } from '../kernel';
 import { answerText, type StepOutcome } from '../stepApi';
 import { keepRejectedSmall } from './rejectedInput';
-import { type ApprovalClient } from '../ports/approvals';
+import type { ApprovalClient } from '../ports/approvals';
 import { RateLimitedError, type LlmBlock, type LlmProvider, type LlmResponse } from '../ports/llm';
-import { type ApprovalPolicy } from '../ports/policy';
-import { type ToolCatalog } from '../ports/tools';
-import { type Disposable } from '../types';
+import type { ApprovalPolicy } from '../ports/policy';
+import type { ToolCatalog } from '../ports/tools';
+import type { Disposable } from '../types';
 import { canUse, ToolCaller, type CallResult, type RequestedCall } from './toolCalls';
 import type { AgentRecord, Pid } from '../types';
 
@@ -100,7 +101,7 @@ export class AgentRuntime {
       await Promise.allSettled([...this.steps]);
       const live = this.deps.kernel.agents.list().some((a) => ['new', 'ready', 'running', 'waiting'].includes(a.state));
       if (!live && this.steps.size === 0) return;
-      await new Promise((r) => setTimeout(r, 5));
+      await delay(5);
     }
   }
 
