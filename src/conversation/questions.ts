@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kernel } from '../kernel/kernel';
-import { ToolInputError, type Tool, type ToolContext } from '../kernel/ports/tools';
+import { z } from 'zod';
+import { defineTool } from '../kernel/ports/toolInput';
+import { ToolInputError, type Tool } from '../kernel/ports/tools';
 import type { Disposable } from '../kernel/types';
 import type { Pid } from '../kernel/types';
 
@@ -67,20 +69,14 @@ export class Questions implements Disposable {
 
 /** The tool agents call to ask the developer. */
 export function askDeveloperTool(questions: Questions): Tool {
-  return {
+  return defineTool({
     name: 'ask_developer',
     description: 'Ask the developer a question and wait for the answer (e.g. which of two approaches they want, or a fact only they know). ' +
       'Use it when guessing would waste work; you hold no model slot while you wait.',
-    inputSchema: {
-      type: 'object',
-      properties: { question: { type: 'string', minLength: 1, maxLength: 4000, description: 'the question, self-contained' } },
-      required: ['question'],
-      additionalProperties: false,
-    },
+    input: z.strictObject({ question: z.string().min(1).max(4000).describe('the question, self-contained') }),
     risk: 'low',
     capabilities: [],
-    async prepare(input: unknown, context: ToolContext) {
-      const { question } = input as { question: string };
+    async prepare({ question }, context) {
       if (!question.trim()) throw new ToolInputError('the question is empty');
       return {
         subject: { kind: 'tool', summary: `ask the developer: ${question.slice(0, 120)}`, input: { question } },
@@ -92,5 +88,5 @@ export function askDeveloperTool(questions: Questions): Tool {
         },
       };
     },
-  };
+  });
 }

@@ -16,7 +16,7 @@ import { resolveTransport, type InputResolver } from './variables';
 
 /** Where tools are registered (the kernel's ToolRegistry). */
 export interface ToolSink {
-  register(tool: Tool, options: { external?: boolean }): Disposable;
+  register(tool: Tool): Disposable;
 }
 
 /** One server as `aios mcp list` and the Tools view show it. */
@@ -262,7 +262,7 @@ export class McpManager {
       if (c.config.disabledTools.includes(info.name)) continue;
       const tool = adaptTool(c.config.name, info, (name, args, signal) => c.call(name, args, signal));
       try {
-        e.registrations.push(this.options.sink.register(tool, { external: true }));
+        e.registrations.push(this.options.sink.register(tool));
         e.tools.push(tool.name);
       } catch (err) {
         this.options.log(`mcp: tool ${info.name} of '${c.config.name}' is not offered: ${(err as Error).message}`);

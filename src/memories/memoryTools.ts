@@ -1,36 +1,28 @@
 /** remember: an agent stores a fact in its long-term memory (or the workspace's shared one). */
 import type { AgentMemories } from './agentMemory';
 import { MemoryQuotaError } from './memoryPort';
-import type { Tool, ToolContext, ToolOutcome } from '../kernel/ports/tools';
+import { z } from 'zod';
+import { defineTool } from '../kernel/ports/toolInput';
+import type { Tool, ToolOutcome } from '../kernel/ports/tools';
 
-interface RememberInput {
-  fact: string;
-  tags?: string[];
-  shared?: boolean;
-}
+const RememberInput = z.strictObject({
+  fact: z.string().min(1).max(8000).describe('the fact, self-contained'),
+  tags: z.array(z.string().min(1).max(64)).max(12).optional().describe('a few keywords'),
+  shared: z.boolean().optional().describe('visible to every agent in this workspace'),
+});
 
 /** Creates the remember tool over a workspace's memories. */
 export function rememberTool(memories: AgentMemories): Tool {
-  return {
+  return defineTool({
     name: 'remember',
     description:
       'Store a fact in long-term memory so it can be found later with recall {"query": …}, also after a restart. ' +
       'Use it for lasting knowledge: decisions, conventions, where things are, what failed and why. ' +
       'shared: true makes it available to every agent in this workspace (default: only you). Tags help finding it.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        fact: { type: 'string', minLength: 1, maxLength: 8000, description: 'the fact, self-contained' },
-        tags: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 64 }, maxItems: 12, description: 'a few keywords' },
-        shared: { type: 'boolean', description: 'visible to every agent in this workspace' },
-      },
-      required: ['fact'],
-      additionalProperties: false,
-    },
+    input: RememberInput,
     risk: 'low',
     capabilities: [],
-    async prepare(raw: unknown, context: ToolContext) {
-      const input = raw as RememberInput;
+    async prepare(input, context) {
       const short = input.fact.length > 80 ? `${input.fact.slice(0, 80)}…` : input.fact;
       return {
         subject: { kind: 'tool' as const, summary: `remember${input.shared ? ' (shared)' : ''}: ${short}`, input },
@@ -46,5 +38,5 @@ export function rememberTool(memories: AgentMemories): Tool {
         },
       };
     },
-  };
+  });
 }

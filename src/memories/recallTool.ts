@@ -1,7 +1,9 @@
 import type { MemoryHit } from './memoryPort';
 import type { ContextView } from '../kernel/kernel';
 import { blocksText } from '../kernel/context/page';
-import { ToolInputError, type Tool, type ToolContext } from '../kernel/ports/tools';
+import { z } from 'zod';
+import { defineTool } from '../kernel/ports/toolInput';
+import { ToolInputError, type Tool } from '../kernel/ports/tools';
 import type { Pid } from '../kernel/types';
 
 const MAX_RECALL_CHARS = 40_000;
@@ -19,23 +21,19 @@ export interface MemoryRecall {
  */
 export function recallTool(pager: ContextView, memories?: MemoryRecall): Tool {
   const what = memories ? 'swapped pages and your long-term memories (yours and those shared in this workspace)' : 'swapped pages';
-  return {
+  return defineTool({
     name: 'recall',
     description: 'Read back context that was swapped out to keep your context within its budget, or search what you remembered. ' +
       `Give {"page": ID} for a page named in a "[… swapped out …]" note, or {"query": "words"} to search ${what} by relevance.`,
-    inputSchema: {
-      type: 'object',
-      properties: {
-        page: { type: 'integer', minimum: 1, description: 'id of a swapped page' },
-        query: { type: 'string', minLength: 1, description: `words to search ${what} for` },
-        top_k: { type: 'integer', minimum: 1, maximum: 20, description: 'how many hits per section (default 5)' },
-      },
-      additionalProperties: false,
-    },
+    input: z.strictObject({
+      page: z.int().min(1).optional().describe('id of a swapped page'),
+      query: z.string().min(1).optional().describe(`words to search ${what} for`),
+      top_k: z.int().min(1).max(20).optional().describe('how many hits per section (default 5)'),
+    }),
     risk: 'low',
     capabilities: [],
-    async prepare(input: unknown, context: ToolContext) {
-      const { page, query, top_k } = input as { page?: number; query?: string; top_k?: number };
+    async prepare(input, context) {
+      const { page, query, top_k } = input;
       if ((page === undefined) === (query === undefined)) throw new ToolInputError('recall needs exactly one of "page" (an id) or "query" (words to search)');
       return {
         subject: { kind: 'tool' as const, summary: page !== undefined ? `recall page ${page}` : `search ${memories ? 'swapped context and memories' : 'swapped context'} for "${query}"`, input },
@@ -66,5 +64,5 @@ export function recallTool(pager: ContextView, memories?: MemoryRecall): Tool {
         },
       };
     },
-  };
+  });
 }

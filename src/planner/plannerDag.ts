@@ -4,65 +4,43 @@
  * the schedule that says which subtasks may start as others finish, under a failure policy.
  * Pure and allocation-light: a 1,000-subtask plan validates and schedules in well under 50 ms.
  */
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { z } from 'zod';
+import { describeErrors, inputJsonSchema, inputValidator, type ToolInput } from '../kernel/ports/toolInput';
+
+const FailurePolicy = z.enum(['retry', 'skip_dependents', 'fail_parent']);
 
 /** What happens when a subtask fails. */
-export type FailurePolicy = 'retry' | 'skip_dependents' | 'fail_parent';
+export type FailurePolicy = z.infer<typeof FailurePolicy>;
 
-export const FAILURE_POLICIES: readonly FailurePolicy[] = ['retry', 'skip_dependents', 'fail_parent'];
+export const FAILURE_POLICIES: readonly FailurePolicy[] = FailurePolicy.options;
+
+/** A plan as the model writes it (the `plan` tool's input); `maxSubtasks` bounds what a model may ask for in one call. */
+export function planInput(maxSubtasks: number) {
+  const subtask = z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/).describe('short unique id, e.g. "tests"'),
+    role: z.string().describe('the role of the child agent (coder, reviewer, tester, analyst, writer, or a workspace role)'),
+    task: z.string().min(1).describe('what the child agent should do, self-contained'),
+    // zod has no uniqueItems; the validator checks the JSON Schema, which carries it.
+    depends_on: z.array(z.string()).meta({ uniqueItems: true }).optional().describe('ids of subtasks that must be done first'),
+  });
+  return z.strictObject({
+    subtasks: z.array(subtask).min(1).max(maxSubtasks).describe('the subtasks; each runs as a child agent once the subtasks it depends on are done'),
+    on_failure: FailurePolicy.optional().describe('retry: run a failed subtask once more; skip_dependents (default): skip what depends on it; fail_parent: stop the plan and fail'),
+  });
+}
+
+/** A plan as the model writes it (`on_failure` defaults to `skip_dependents`). */
+export type PlanInput = ToolInput<ReturnType<typeof planInput>>;
 
 /** One subtask as the model writes it. */
-export interface SubtaskInput {
-  id: string;
-  role: string;
-  task: string;
-  depends_on?: string[];
-}
-
-/** A plan as the model writes it. */
-export interface PlanInput {
-  subtasks: SubtaskInput[];
-  /** default `skip_dependents` */
-  on_failure?: FailurePolicy;
-}
+export type SubtaskInput = PlanInput['subtasks'][number];
 
 /** Where a subtask stands. */
 export type SubtaskStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
 
-/** The JSON Schema of a plan; `maxSubtasks` bounds what a model may ask for in one call. */
-export function planSchema(maxSubtasks: number): Record<string, unknown> {
-  return {
-    type: 'object',
-    required: ['subtasks'],
-    additionalProperties: false,
-    properties: {
-      subtasks: {
-        type: 'array',
-        minItems: 1,
-        maxItems: maxSubtasks,
-        description: 'the subtasks; each runs as a child agent once the subtasks it depends on are done',
-        items: {
-          type: 'object',
-          required: ['id', 'role', 'task'],
-          additionalProperties: false,
-          properties: {
-            id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'short unique id, e.g. "tests"' },
-            role: { type: 'string', description: 'the role of the child agent (coder, reviewer, tester, analyst, writer, or a workspace role)' },
-            task: { type: 'string', minLength: 1, description: 'what the child agent should do, self-contained' },
-            depends_on: { type: 'array', items: { type: 'string' }, uniqueItems: true, description: 'ids of subtasks that must be done first' },
-          },
-        },
-      },
-      on_failure: {
-        enum: [...FAILURE_POLICIES],
-        description: 'retry: run a failed subtask once more; skip_dependents (default): skip what depends on it; fail_parent: stop the plan and fail',
-      },
-    },
-  };
-}
-
-const ajv = new Ajv({ allErrors: true, strict: true, logger: false });
-const validators = new Map<number, ValidateFunction>();
+// Plans checked outside the tool registry (the planner's own API), one validator per bound.
+const validators = new Map<number, ValidateFunction<PlanInput>>();
 
 /** A plan that passed every check, with dependencies resolved to indexes. */
 export interface CheckedPlan {
@@ -83,11 +61,9 @@ export function checkPlan(input: unknown, options: { roles?: readonly string[]; 
   if (!options.schemaChecked) {
     const max = options.maxSubtasks ?? 10_000;
     let validate = validators.get(max);
-    if (!validate) validators.set(max, (validate = ajv.compile(planSchema(max))));
-    if (!validate(input)) {
-      const problems = (validate.errors ?? []).slice(0, 6).map((e) => `${e.instancePath || 'plan'} ${e.message ?? 'is invalid'}`);
-      return `invalid plan: ${problems.join('; ')}`;
-    }
+    // The schema is generated from planInput: what passes it is a PlanInput.
+    if (!validate) validators.set(max, (validate = inputValidator(inputJsonSchema(planInput(max))) as ValidateFunction<PlanInput>));
+    if (!validate(input)) return `invalid plan: ${describeErrors(validate.errors ?? [], 'plan')}`;
   }
   const plan = input as PlanInput;
   const subtasks = plan.subtasks;

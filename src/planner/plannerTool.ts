@@ -3,39 +3,40 @@
  * agents; wait for their results) and `report_result` (a child hands its typed result back).
  */
 import type { Kernel } from '../kernel/kernel';
-import { planSchema, type PlanInput } from './plannerDag';
+import { z } from 'zod';
+import { planInput } from './plannerDag';
 import type { Planner } from './planner';
 import { PlanError, type PlanOutcome } from './planTypes';
-import { ToolInputError, type Tool, type ToolContext, type ToolOutcome } from '../kernel/ports/tools';
+import { defineTool } from '../kernel/ports/toolInput';
+import { ToolInputError, type Tool, type ToolOutcome } from '../kernel/ports/tools';
 
 /** The `plan` tool. The parent waits (state waiting, reason tool) without a model slot while its children run. */
 export function planTool(planner: Planner, kernel: Kernel): Tool {
-  return {
+  return defineTool({
     name: 'plan',
     description:
       'Split your task into subtasks that run as child agents, in parallel where their dependencies allow. ' +
       'Each subtask has an id, a role (e.g. coder, reviewer, tester, analyst, writer), a self-contained task, and depends_on: ids of subtasks that must be done first. ' +
       'You wait until every subtask has finished and get each one\'s result {summary, artifacts, success}. ' +
       'on_failure: "retry" (run a failed subtask once more), "skip_dependents" (default: skip what depends on it) or "fail_parent" (stop the plan and fail).',
-    inputSchema: planSchema(planner.config.maxSubtasks),
+    input: planInput(planner.config.maxSubtasks),
     risk: 'low',
     capabilities: [],
-    async prepare(input: unknown, context: ToolContext) {
-      // The catalog check normally catches these first (so they count as malformed output);
-      // checked again here for callers that use the tool without that catalog.
-      const problem = planner.check(input);
+    async prepare(plan, context) {
+      // What a schema cannot say (unknown roles and dependencies, cycles): the plan runs only when
+      // it has none, so a bad plan fails here, before anything is approved.
+      const problem = planner.check(plan);
       if (problem) throw new ToolInputError(problem);
-      const plan = input as PlanInput;
       const summary = `plan ${plan.subtasks.length} subtask${plan.subtasks.length === 1 ? '' : 's'}: ` +
         plan.subtasks.slice(0, 8).map((s) => `${s.id} (${s.role})${s.depends_on?.length ? ` after ${s.depends_on.join(', ')}` : ''}`).join('; ') +
         (plan.subtasks.length > 8 ? '; …' : '');
       return {
-        subject: { kind: 'tool' as const, summary, input },
+        subject: { kind: 'tool' as const, summary, input: plan },
         run: async (): Promise<ToolOutcome> => {
           const pid = context.pid;
           const back = kernel.agents.waitFor(pid, 'tool');
           try {
-            return formatOutcome(await planner.run(pid, input, { signal: context.signal, schemaChecked: true }));
+            return formatOutcome(await planner.run(pid, plan, { signal: context.signal, schemaChecked: true }));
           } catch (err) {
             if (err instanceof PlanError) return { content: err.message, isError: true };
             throw err;
@@ -45,7 +46,7 @@ export function planTool(planner: Planner, kernel: Kernel): Tool {
         },
       };
     },
-  };
+  });
 }
 
 /** What the parent sees: one line, then the results as JSON. */
@@ -63,27 +64,21 @@ export function formatOutcome(outcome: PlanOutcome): ToolOutcome {
 
 /** The `report_result` tool: a child of a plan hands back its typed result. */
 export function reportResultTool(planner: Planner): Tool {
-  return {
+  return defineTool({
     name: 'report_result',
     description:
       'Only when you run a subtask of a plan: report your result to the agent that planned it, then give a one-line final answer. ' +
       'summary: what you did or found; artifacts: workspace paths you created or changed; success: whether the subtask is done.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        summary: { type: 'string', minLength: 1, maxLength: 4000 },
-        artifacts: { type: 'array', items: { type: 'string' }, maxItems: 100 },
-        success: { type: 'boolean' },
-      },
-      required: ['summary', 'success'],
-      additionalProperties: false,
-    },
+    input: z.strictObject({
+      summary: z.string().min(1).max(4000),
+      artifacts: z.array(z.string()).max(100).optional(),
+      success: z.boolean(),
+    }),
     risk: 'low',
     capabilities: [],
-    async prepare(input: unknown, context: ToolContext) {
-      const r = input as { summary: string; artifacts?: string[]; success: boolean };
+    async prepare(r, context) {
       return {
-        subject: { kind: 'tool' as const, summary: `report ${r.success ? 'success' : 'failure'}: ${r.summary.slice(0, 80)}`, input },
+        subject: { kind: 'tool' as const, summary: `report ${r.success ? 'success' : 'failure'}: ${r.summary.slice(0, 80)}`, input: r },
         run: async (): Promise<ToolOutcome> => {
           try {
             const at = planner.report(context.pid, { summary: r.summary, artifacts: r.artifacts ?? [], success: r.success });
@@ -95,5 +90,5 @@ export function reportResultTool(planner: Planner): Tool {
         },
       };
     },
-  };
+  });
 }

@@ -5,6 +5,8 @@
  */
 import { posix } from 'node:path';
 import { quote } from 'shell-quote';
+import { z } from 'zod';
+import { defineTool } from '../kernel/ports/toolInput';
 import { ToolInputError, type Tool, type ToolOutcome } from '../kernel/ports/tools';
 import { RETRY_COMMAND } from '../kernel/step/toolCalls';
 import { CollectTimeoutError, StagingQuotaError, type StagedChange } from './changeSet';
@@ -34,42 +36,25 @@ export interface RunCommandToolOptions {
   network?: boolean;
 }
 
-interface RunCommandInput {
-  command: string | string[];
-  cwd?: string;
-  timeout_ms?: number;
-}
-
 /** Creates the run_command tool over a sandbox. */
 export function createRunCommandTool(sandbox: CommandSandbox, options: RunCommandToolOptions = {}): Tool {
   const { defaultTimeoutMs, maxTimeoutMs } = sandbox.config;
-  return {
+  return defineTool({
     name: 'run_command',
     description:
       `Run a command in a Docker sandbox with the workspace at ${WORKSPACE_MOUNT} (the working directory). ` +
       `${options.network ? 'Network is available.' : 'No network.'} Files the command writes are staged: they are shown to the developer as a diff and applied to the real workspace only if approved. ` +
       `Returns JSON with exit_code, stdout, stderr (each capped), duration_ms, killed (timeout | oom | aborted), changed files, applied and conflicts. ` +
       `Default timeout ${defaultTimeoutMs} ms, at most ${maxTimeoutMs} ms.`,
-    inputSchema: {
-      type: 'object',
-      properties: {
-        command: {
-          description: 'a shell command line (run with sh -c), or an argv array run without a shell',
-          oneOf: [
-            { type: 'string', minLength: 1 },
-            { type: 'array', items: { type: 'string' }, minItems: 1 },
-          ],
-        },
-        cwd: { type: 'string', description: 'working directory relative to the workspace root (default: the root)' },
-        timeout_ms: { type: 'integer', minimum: 1, maximum: maxTimeoutMs, description: `milliseconds before the command is killed (default ${defaultTimeoutMs})` },
-      },
-      required: ['command'],
-      additionalProperties: false,
-    },
+    input: z.strictObject({
+      command: z.xor([z.string().min(1), z.array(z.string()).min(1)]).describe('a shell command line (run with sh -c), or an argv array run without a shell'),
+      cwd: z.string().optional().describe('working directory relative to the workspace root (default: the root)'),
+      timeout_ms: z.int().min(1).max(maxTimeoutMs).optional().describe(`milliseconds before the command is killed (default ${defaultTimeoutMs})`),
+    }),
     risk: 'high',
     capabilities: options.network ? ['exec', 'net'] : ['exec'],
-    async prepare(raw, context) {
-      const input = parseInput(raw, maxTimeoutMs);
+    async prepare(input, context) {
+      checkCommand(input.command);
       const commandText = typeof input.command === 'string' ? input.command : quote(input.command);
       const cwd = checkCwd(input.cwd);
       const summary = `run \`${oneLine(commandText)}\`${cwd === WORKSPACE_MOUNT ? '' : ` in ${cwd}`}`;
@@ -122,7 +107,7 @@ export function createRunCommandTool(sandbox: CommandSandbox, options: RunComman
         },
       };
     },
-  };
+  });
 }
 
 /** The approval client sees plain ProposedFiles, not our staging paths. */
@@ -130,19 +115,11 @@ function toProposed(change: StagedChange) {
   return { path: change.path, status: change.status, diff: change.diff, before: change.before, after: change.after };
 }
 
-function parseInput(raw: unknown, maxTimeoutMs: number): RunCommandInput {
-  const input = raw as Partial<RunCommandInput> | null;
-  if (!input || typeof input !== 'object') throw new ToolInputError('input must be an object with a `command`');
-  const { command } = input;
-  const validArgv = Array.isArray(command) && command.length > 0 && command.every((a) => typeof a === 'string') && command[0] !== '';
-  if (!(typeof command === 'string' && command.trim()) && !validArgv) {
+/** What the schema cannot say: a command of blanks, or an argv whose program is empty. */
+function checkCommand(command: string | string[]): void {
+  if (typeof command === 'string' ? !command.trim() : command[0] === '') {
     throw new ToolInputError('`command` must be a non-empty shell command string or a non-empty array of argv strings');
   }
-  if (input.timeout_ms !== undefined && (!Number.isInteger(input.timeout_ms) || input.timeout_ms < 1 || input.timeout_ms > maxTimeoutMs)) {
-    throw new ToolInputError(`timeout_ms must be an integer from 1 to ${maxTimeoutMs}`);
-  }
-  if (input.cwd !== undefined && typeof input.cwd !== 'string') throw new ToolInputError('cwd must be a string');
-  return input as RunCommandInput;
 }
 
 /** cwd relative to the workspace (or absolute under /workspace); `..` out of it is refused. */

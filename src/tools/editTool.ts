@@ -1,40 +1,31 @@
 /** edit_file: replace an exact piece of text in a file the agent has read. */
+import { z } from 'zod';
+import { defineTool } from '../kernel/ports/toolInput';
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
 import { currentHash, hashBytes, notFound, writeVerified } from './fileContent';
 import { diffStats, loadForChange, proposeFile, staleMessage } from './proposal';
 import { failed, ok, type WorkspaceEnv } from './workspaceEnv';
 
-interface EditFileInput {
-  path: string;
-  old_text: string;
-  new_text: string;
-  expected_replacements?: number;
-}
+const EditFileInput = z.strictObject({
+  path: z.string().describe('workspace-relative path of the file'),
+  old_text: z.string().min(1).describe('exact text to replace'),
+  new_text: z.string().describe('replacement text'),
+  expected_replacements: z.int().min(1).optional().describe('how many occurrences to replace (default 1)'),
+});
 
 /** Creates the edit_file tool. */
 export function editFileTool(env: WorkspaceEnv): Tool {
-  return {
+  return defineTool({
     name: 'edit_file',
     description:
       'Replace old_text with new_text in a file you have read with read_file. old_text must match the file exactly ' +
       '(whitespace and indentation included, without line numbers) and occur exactly once, or exactly expected_replacements times ' +
       'to replace every occurrence. Include enough surrounding lines to make it unique.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        path: { type: 'string', description: 'workspace-relative path of the file' },
-        old_text: { type: 'string', minLength: 1, description: 'exact text to replace' },
-        new_text: { type: 'string', description: 'replacement text' },
-        expected_replacements: { type: 'integer', minimum: 1, description: 'how many occurrences to replace (default 1)' },
-      },
-      required: ['path', 'old_text', 'new_text'],
-      additionalProperties: false,
-    },
+    input: EditFileInput,
     risk: 'medium',
     capabilities: ['fs.write'],
-    async prepare(raw, context) {
-      const input = raw as EditFileInput;
+    async prepare(input, context) {
       const path = await env.paths.resolve(input.path);
       const base = await loadForChange(path, env.maxFileBytes, 'edit_file');
       if (!base) throw notFound(path);
@@ -65,7 +56,7 @@ export function editFileTool(env: WorkspaceEnv): Tool {
         },
       };
     },
-  };
+  });
 }
 
 /** Non-overlapping occurrences, the same ones `split` replaces. */

@@ -1,15 +1,17 @@
 /** list_dir: the entries of a workspace directory, optionally a few levels deep. */
 import { stat } from 'node:fs/promises';
+import { z } from 'zod';
+import { defineTool } from '../kernel/ports/toolInput';
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
 import { walk, type WalkEntry } from './walk';
 import { ok, type WorkspaceEnv } from './workspaceEnv';
 import { formatBytes } from '../text/bytes';
 
-interface ListDirInput {
-  path?: string;
-  depth?: number;
-}
+const ListDirInput = z.strictObject({
+  path: z.string().optional().describe('workspace-relative directory (default: the workspace root)'),
+  depth: z.int().min(1).max(10).optional().describe('levels to list (default 1)'),
+});
 
 // Enough to see a project's shape; beyond that the model should list a subdirectory.
 const MAX_ENTRIES = 200;
@@ -18,23 +20,15 @@ const MAX_COUNTED = 20000;
 
 /** Creates the list_dir tool. */
 export function listDirTool(env: WorkspaceEnv): Tool {
-  return {
+  return defineTool({
     name: 'list_dir',
     description:
       'List a workspace directory. Paths are relative to the workspace root; directories end with "/", files show their size, symlinks end with "@". ' +
       'depth > 1 also lists subdirectories. .git and node_modules are shown but not expanded unless you list them by path.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        path: { type: 'string', description: 'workspace-relative directory (default: the workspace root)' },
-        depth: { type: 'integer', minimum: 1, maximum: 10, description: 'levels to list (default 1)' },
-      },
-      additionalProperties: false,
-    },
+    input: ListDirInput,
     risk: 'low',
     capabilities: ['fs.read'],
-    async prepare(raw, context) {
-      const input = raw as ListDirInput;
+    async prepare(input, context) {
       const path = await env.paths.resolve(input.path ?? '.');
       const info = await stat(path.abs).catch(() => null);
       if (!info) throw new ToolInputError(`directory not found: ${path.rel}; list its parent to see what exists`);
@@ -62,7 +56,7 @@ export function listDirTool(env: WorkspaceEnv): Tool {
         },
       };
     },
-  };
+  });
 }
 
 /** One line per entry, with its workspace-relative path so the model can use it as is. */

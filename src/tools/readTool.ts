@@ -1,4 +1,6 @@
 /** read_file: a text file (or a line range of it) with line numbers. */
+import { z } from 'zod';
+import { defineTool, type ToolInput } from '../kernel/ports/toolInput';
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
 import { decodeText, hashBytes, isBinary, readFileHead, splitLines } from './fileContent';
@@ -6,36 +8,27 @@ import type { WorkspacePath } from './paths';
 import { clipLine, countOf, ok, type WorkspaceEnv } from './workspaceEnv';
 import { formatBytes } from '../text/bytes';
 
-interface ReadFileInput {
-  path: string;
-  start_line?: number;
-  end_line?: number;
-}
+const ReadFileInput = z.strictObject({
+  path: z.string().describe('workspace-relative path of the file'),
+  start_line: z.int().min(1).optional().describe('first line to show (default 1)'),
+  end_line: z.int().min(1).optional().describe('last line to show (default: end of file)'),
+});
+type ReadFileInput = ToolInput<typeof ReadFileInput>;
 
 // Minified files can have megabyte-long lines; one of them must not eat the whole output budget.
 const MAX_LINE_CHARS = 2000;
 
 /** Creates the read_file tool. */
 export function readFileTool(env: WorkspaceEnv): Tool {
-  return {
+  return defineTool({
     name: 'read_file',
     description:
       'Read a text file of the workspace. Returns its lines prefixed with line numbers (the numbers are not part of the file). ' +
       'Use start_line/end_line (1-based, inclusive) for a part of a long file. Read a file before editing it.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        path: { type: 'string', description: 'workspace-relative path of the file' },
-        start_line: { type: 'integer', minimum: 1, description: 'first line to show (default 1)' },
-        end_line: { type: 'integer', minimum: 1, description: 'last line to show (default: end of file)' },
-      },
-      required: ['path'],
-      additionalProperties: false,
-    },
+    input: ReadFileInput,
     risk: 'low',
     capabilities: ['fs.read'],
-    async prepare(raw, context) {
-      const input = raw as ReadFileInput;
+    async prepare(input, context) {
       const path = await env.paths.resolve(input.path);
       // Checked now so a bad call fails before any approval; read again in run() so the text
       // shown and the hash recorded are of the same, current version.
@@ -52,7 +45,7 @@ export function readFileTool(env: WorkspaceEnv): Tool {
         },
       };
     },
-  };
+  });
 }
 
 /** Reads the file's text lines and checks the requested range; ToolInputError for binary files and bad ranges. */

@@ -1,6 +1,8 @@
 /** search_text: lines of workspace text files that contain a string or match a regex. */
 import { stat } from 'node:fs/promises';
 import { RE2JS } from 're2js';
+import { z } from 'zod';
+import { defineTool, type ToolInput } from '../kernel/ports/toolInput';
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
 import { decodeText, isBinary, readFileHead, splitLines } from './fileContent';
@@ -9,42 +11,32 @@ import { walk } from './walk';
 import { clipLine, countOf, ok, type WorkspaceEnv } from './workspaceEnv';
 import { formatBytes } from '../text/bytes';
 
-interface SearchTextInput {
-  query: string;
-  path?: string;
-  regex?: boolean;
-  max_results?: number;
-}
-
 const DEFAULT_MAX_RESULTS = 50;
 const MAX_LINE_CHARS = 200;
 // Bounds the time one search can take on a huge tree.
 const MAX_FILES = 20000;
 const MAX_QUERY_CHARS = 1000;
 
+const SearchTextInput = z.strictObject({
+  query: z.string().min(1).max(MAX_QUERY_CHARS).describe('text to find (or a regex when regex is true)'),
+  path: z.string().optional().describe('workspace-relative file or directory to search (default: whole workspace)'),
+  regex: z.boolean().optional().describe('treat query as a regular expression (default false)'),
+  max_results: z.int().min(1).max(500).optional().describe(`matching lines to return at most (default ${DEFAULT_MAX_RESULTS})`),
+});
+type SearchTextInput = ToolInput<typeof SearchTextInput>;
+
 /** Creates the search_text tool. */
 export function searchTextTool(env: WorkspaceEnv): Tool {
-  return {
+  return defineTool({
     name: 'search_text',
     description:
       'Search workspace text files for a string (case-sensitive), or a regular expression when regex is true ' +
       '(RE2 syntax, like JavaScript without backreferences or lookaround; it runs in linear time). ' +
       'Returns matching lines as path:line: text. Binary files, .git and node_modules are skipped unless path points into them.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        query: { type: 'string', minLength: 1, maxLength: MAX_QUERY_CHARS, description: 'text to find (or a regex when regex is true)' },
-        path: { type: 'string', description: 'workspace-relative file or directory to search (default: whole workspace)' },
-        regex: { type: 'boolean', description: 'treat query as a regular expression (default false)' },
-        max_results: { type: 'integer', minimum: 1, maximum: 500, description: `matching lines to return at most (default ${DEFAULT_MAX_RESULTS})` },
-      },
-      required: ['query'],
-      additionalProperties: false,
-    },
+    input: SearchTextInput,
     risk: 'low',
     capabilities: ['fs.read'],
-    async prepare(raw, context) {
-      const input = raw as SearchTextInput;
+    async prepare(input, context) {
       const path = await env.paths.resolve(input.path ?? '.');
       const matches = lineMatcher(input);
       const info = await stat(path.abs).catch(() => null);
@@ -88,7 +80,7 @@ export function searchTextTool(env: WorkspaceEnv): Tool {
         },
       };
     },
-  };
+  });
 }
 
 /**

@@ -1,6 +1,8 @@
 /** write_file: create a file or replace its whole content. */
 import { mkdir } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
+import { z } from 'zod';
+import { defineTool } from '../kernel/ports/toolInput';
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
 import { currentHash, hashBytes, splitLines, writeVerified } from './fileContent';
@@ -8,31 +10,22 @@ import { diffStats, loadForChange, proposeFile, staleMessage } from './proposal'
 import { countOf, failed, ok, type WorkspaceEnv } from './workspaceEnv';
 import { formatBytes } from '../text/bytes';
 
-interface WriteFileInput {
-  path: string;
-  content: string;
-}
+const WriteFileInput = z.strictObject({
+  path: z.string().describe('workspace-relative path of the file'),
+  content: z.string().describe('the complete new content of the file'),
+});
 
 /** Creates the write_file tool. */
 export function writeFileTool(env: WorkspaceEnv): Tool {
-  return {
+  return defineTool({
     name: 'write_file',
     description:
       'Create a file, or replace the whole content of an existing one (read it first). Parent directories are created. ' +
       'For a small change to an existing file prefer edit_file. The developer may be asked to approve the diff.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        path: { type: 'string', description: 'workspace-relative path of the file' },
-        content: { type: 'string', description: 'the complete new content of the file' },
-      },
-      required: ['path', 'content'],
-      additionalProperties: false,
-    },
+    input: WriteFileInput,
     risk: 'medium',
     capabilities: ['fs.write'],
-    async prepare(raw, context) {
-      const input = raw as WriteFileInput;
+    async prepare(input, context) {
       const path = await env.paths.resolve(input.path);
       if (path.rel === '.') throw new ToolInputError('path is the workspace root; give a file path');
       const size = Buffer.byteLength(input.content);
@@ -71,5 +64,5 @@ export function writeFileTool(env: WorkspaceEnv): Tool {
         },
       };
     },
-  };
+  });
 }

@@ -93,7 +93,7 @@ describe('MCP tools as kernel tools', () => {
   it('registers with a draft-07 or 2020-12 $schema and unknown keywords, and validates inputs like built-in tools', () => {
     const registry = new ToolRegistry();
     const tool = adaptTool('srv', { name: 'get', inputSchema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { url: { type: 'string', format: 'uri', 'x-custom': 1 } }, required: ['url'], additionalProperties: false } }, async () => ({ content: 'ok', isError: false }));
-    registry.register(tool, { external: true });
+    registry.register(tool);
     const v = registry.validate('srv__get', { uri: 'x' });
     assert.equal(v.ok, false);
     assert.match(v.ok ? '' : v.error, /missing required property 'url'.*unknown property 'uri' \(allowed: url\)/);

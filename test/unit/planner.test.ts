@@ -34,9 +34,9 @@ describe('checkPlan', () => {
   });
 
   it('rejects what the schema rejects, with the path of the problem', () => {
-    assert.match(checkPlan({ subtasks: [] }) as string, /invalid plan: \/subtasks must NOT have fewer than 1 items/);
-    assert.match(checkPlan({ subtasks: [{ id: 'a', role: 'coder' }] }) as string, /\/subtasks\/0 must have required property 'task'/);
-    assert.match(checkPlan({ subtasks: [{ id: 'a', role: 'coder', task: 't' }], on_failure: 'panic' }) as string, /\/on_failure must be equal to one of the allowed values/);
+    assert.match(checkPlan({ subtasks: [] }) as string, /^invalid plan: plan\.subtasks: must NOT have fewer than 1 items$/);
+    assert.match(checkPlan({ subtasks: [{ id: 'a', role: 'coder' }] }) as string, /plan\.subtasks\[0\]: missing required property 'task'/);
+    assert.match(checkPlan({ subtasks: [{ id: 'a', role: 'coder', task: 't' }], on_failure: 'panic' }) as string, /plan\.on_failure: must be one of "retry", "skip_dependents", "fail_parent"/);
     assert.match(checkPlan({ subtasks: [{ id: 'a', role: 'coder', task: 't' }, { id: 'b', role: 'coder', task: 't' }] }, { maxSubtasks: 1 }) as string, /must NOT have more than 1 items/);
   });
 
