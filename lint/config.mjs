@@ -31,6 +31,8 @@ export default defineConfig(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
+      // Passing on a caught `unknown` is fine; rejecting with a string or a plain object is not.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       // Relaxed, one reason each:
       // A leading underscore marks a parameter or rest sibling left out on purpose (`{ _secret, ...rest }`).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
@@ -47,6 +49,13 @@ export default defineConfig(
     files: ['**/*.{js,mjs,cjs}'],
     extends: [js.configs.recommended],
     languageOptions: { globals: globals.node },
+  },
+  {
+    name: 'aios/all',
+    rules: {
+      // A `let` declared above the closures that read it and assigned once below them shows the late binding (extension.ts).
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
   },
   {
     files: ['**/*.cjs', 'test/support/summaryReporter.js'],
