@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -31,9 +32,9 @@ export default defineConfig(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
+      // Relaxed, one reason each:
       // Passing on a caught `unknown` is fine; rejecting with a string or a plain object is not.
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
-      // Relaxed, one reason each:
       // A leading underscore marks a parameter or rest sibling left out on purpose (`{ _secret, ...rest }`).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
       // The code writes `!` on indexed reads as if noUncheckedIndexedAccess were on (it is not yet: 429 tsc errors); the rule would strip them.
@@ -49,6 +50,23 @@ export default defineConfig(
     files: ['**/*.{js,mjs,cjs}'],
     extends: [js.configs.recommended],
     languageOptions: { globals: globals.node },
+  },
+  {
+    // dependency-cruiser (npm run lint:deps) checks which folder may import which; these add what it does not:
+    // import cycles, packages used but not declared in package.json (they work here only by hoisting), doubled imports.
+    name: 'aios/imports',
+    files: ['**/*.{ts,js,mjs,cjs}'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'] })],
+    },
+    rules: {
+      'import-x/no-cycle': 'error',
+      'import-x/no-self-import': 'error',
+      'import-x/no-duplicates': 'error',
+      'import-x/no-extraneous-dependencies': ['error', { devDependencies: ['test/**', 'bench/**', 'scripts/**', 'esbuild.mjs', 'eslint.config.mjs', '.dependency-cruiser.cjs', 'lint/**'] }],
+    },
   },
   {
     name: 'aios/all',
