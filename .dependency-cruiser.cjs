@@ -1,10 +1,14 @@
 // The folder arrows of docs/architecture.md, checked by CI (`npm run lint:deps`):
-//   extension → protocol ← host → session → kernel ← (storage, llm, tools, sandbox, safety)
+//   extension → protocol ← host → session → services → kernel ← (storage, llm, tools, sandbox, safety)
 //                                  cli  ↗
+// where the services are the kernel's sibling folders router, planner, memories, leases and
+// conversation: each builds on the kernel's facade and ports, with its tools beside it.
 // A wrong-way import fails the build. Imports that predate the check and are scheduled to go are
 // listed in .dependency-cruiser-known-violations.json (`--ignore-known`); nothing new may join them.
 const layer = (name) => `^src/${name}/`;
 const services = ['storage', 'llm', 'tools', 'sandbox', 'safety'];
+/** The kernel's sibling services, and the services each may use (one way only). */
+const kernelServices = { router: [], planner: ['router'], memories: [], leases: [], conversation: [] };
 
 module.exports = {
   forbidden: [
@@ -15,6 +19,13 @@ module.exports = {
       from: { path: layer('kernel') },
       to: { path: '^src/', pathNot: [layer('kernel'), layer('text')] },
     },
+    ...Object.entries(kernelServices).map(([name, uses]) => ({
+      name: `${name}-builds-on-the-kernel`,
+      comment: `${name}/ is a service on the kernel: it uses the kernel's facade and ports (and ${uses.length ? uses.join(', ') : 'no other service'}), never an adapter, the host or the UI.`,
+      severity: 'error',
+      from: { path: layer(name) },
+      to: { path: '^src/', pathNot: [layer(name), layer('kernel'), layer('text'), ...uses.map(layer)] },
+    })),
     ...services.map((name) => ({
       name: `${name}-not-siblings`,
       comment: `${name}/ builds on the kernel's ports; it does not reach into its siblings, the host or the UI (the shared interface belongs in the lower folder).`,

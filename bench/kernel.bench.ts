@@ -7,16 +7,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ContextPager } from '../src/kernel/contextPager';
+import { ContextPager } from '../src/kernel/context/contextPager';
+import { SeedContextApi } from '../src/kernel/context/seedCompat';
+import { internals, seedApi } from '../test/support/kernelInternals';
 import { EventBus } from '../src/kernel/eventBus';
 import { IndexedHeap } from '../src/kernel/heap';
 import { Journal } from '../src/kernel/journal';
 import { Kernel } from '../src/kernel/kernel';
 import { checkLimits } from '../src/kernel/limits';
-import { MemoryManager } from '../src/kernel/memoryManager';
-import { evictBefore, type Page } from '../src/kernel/page';
-import type { KernelStore } from '../src/kernel/ports';
-import { systemClock } from '../src/kernel/ports';
+import { ByteQuotas } from '../src/kernel/byteQuotas';
+import { evictBefore, type Page } from '../src/kernel/context/page';
+import type { KernelStore } from '../src/kernel/ports/store';
+import { systemClock } from '../src/kernel/ports/clock';
 import { SqliteStore } from '../src/storage/sqliteStore';
 import { measure, summarize, type BenchCase } from './harness';
 import { nullStore } from './nullStore';
@@ -27,12 +29,17 @@ function journalOn(store: KernelStore): Journal {
   return new Journal(store, new EventBus(() => {}, () => {}), systemClock);
 }
 
+/** A pager on its own, over `store` (the in-memory cases measure the pager alone). */
+function pagerOn(store: KernelStore): ContextPager {
+  return new ContextPager(journalOn(store), store, systemClock);
+}
+
 /** A kernel on a temp SQLite file with one agent (pid 1) whose context is unbounded. */
-function sqliteAgent(): { store: SqliteStore; pager: ContextPager } {
+function sqliteAgent(): { store: SqliteStore; pager: ContextPager; seed: SeedContextApi } {
   const store = SqliteStore.open(join(mkdtempSync(join(tmpdir(), 'aios-bench-')), 'bench.db'));
   const kernel = new Kernel({ store });
   kernel.spawn({ task: 'bench', context: BUDGET });
-  return { store, pager: kernel.pager };
+  return { store, pager: internals(kernel).pager, seed: seedApi(kernel) };
 }
 
 function fiftyMessages(pager: ContextPager): void {
@@ -43,9 +50,9 @@ export const cases: BenchCase[] = [
   {
     name: 'context.create_100',
     run: () => {
-      const journal = journalOn(nullStore());
+      const store = nullStore();
       return measure('context.create_100', () => {
-        const pager = new ContextPager(journal);
+        const pager = pagerOn(store);
         for (let pid = 1; pid <= 100; pid++) pager.create(pid, BUDGET);
       }, { batch: 10 });
     },
@@ -53,22 +60,24 @@ export const cases: BenchCase[] = [
   {
     name: 'context.switch',
     run: () => {
-      const pager = new ContextPager(journalOn(nullStore()));
+      const store = nullStore();
+      const pager = pagerOn(store);
       pager.create(1, BUDGET);
       pager.create(2, BUDGET);
+      const seed = new SeedContextApi(pager, store, systemClock);
       const state = { line: 42 };
-      return measure('context.switch', (i) => { pager.switch(i & 1 ? 1 : 2, i & 1 ? 2 : 1, state); }, { batch: 10_000 });
+      return measure('context.switch', (i) => { seed.switch(i & 1 ? 1 : 2, i & 1 ? 2 : 1, state); }, { batch: 10_000 });
     },
   },
   {
     name: 'context.add_message',
     run: () => {
-      const journal = journalOn(nullStore());
-      let pager = new ContextPager(journal);
+      const store = nullStore();
+      let pager = pagerOn(store);
       let pid = 1;
       pager.create(pid, BUDGET);
       return measure('context.add_message', (i) => {
-        if (i % 10_000 === 0) { pager = new ContextPager(journal); pager.create(++pid, BUDGET); } // a fresh context every 10K pages: more than any real window holds
+        if (i % 10_000 === 0) { pager = pagerOn(store); pager.create(++pid, BUDGET); } // a fresh context every 10K pages: more than any real window holds
         pager.addMessage(pid, 'user', 'Fix the bug in scheduler.py');
       }, { batch: 10_000 });
     },
@@ -76,9 +85,9 @@ export const cases: BenchCase[] = [
   {
     name: 'context.snapshot_50',
     run: () => {
-      const { store, pager } = sqliteAgent();
+      const { store, pager, seed } = sqliteAgent();
       fiftyMessages(pager);
-      const r = measure('context.snapshot_50', () => pager.snapshot(1), { batch: 100 });
+      const r = measure('context.snapshot_50', () => seed.snapshot(1), { batch: 100 });
       store.close();
       return r;
     },
@@ -86,10 +95,10 @@ export const cases: BenchCase[] = [
   {
     name: 'context.load_snapshot',
     run: () => {
-      const { store, pager } = sqliteAgent();
+      const { store, pager, seed } = sqliteAgent();
       fiftyMessages(pager);
-      pager.snapshot(1);
-      const r = measure('context.load_snapshot', () => { pager.loadSnapshot(1); }, { batch: 100 });
+      seed.snapshot(1);
+      const r = measure('context.load_snapshot', () => { seed.loadSnapshot(1); }, { batch: 100 });
       store.close();
       return r;
     },
@@ -108,7 +117,7 @@ export const cases: BenchCase[] = [
   {
     name: 'memory.allocate',
     run: () => {
-      const mm = new MemoryManager(Number.MAX_SAFE_INTEGER);
+      const mm = new ByteQuotas(Number.MAX_SAFE_INTEGER);
       mm.register(1, Number.MAX_SAFE_INTEGER);
       return measure('memory.allocate', () => { mm.allocate(1, 64); }, { batch: 100_000 });
     },
@@ -116,7 +125,7 @@ export const cases: BenchCase[] = [
   {
     name: 'memory.release',
     run: () => {
-      const mm = new MemoryManager(Number.MAX_SAFE_INTEGER);
+      const mm = new ByteQuotas(Number.MAX_SAFE_INTEGER);
       mm.register(1, Number.MAX_SAFE_INTEGER);
       mm.allocate(1, 1e15);
       return measure('memory.release', () => { mm.release(1, 64); }, { batch: 100_000 });
@@ -125,7 +134,7 @@ export const cases: BenchCase[] = [
   {
     name: 'memory.evict_lru_80',
     run: () => measure('memory.evict_lru_80', () => {
-      const mm = new MemoryManager(80 * 1024 * 1024);
+      const mm = new ByteQuotas(80 * 1024 * 1024);
       for (let pid = 1; pid <= 80; pid++) {
         mm.register(pid, 2 * 1024 * 1024);
         mm.allocate(pid, 1024 * 1024);
@@ -199,10 +208,10 @@ export const cases: BenchCase[] = [
       const samples: number[] = [];
       for (let i = 0; i < 50_000; i++) {
         const t0 = performance.now();
-        const d = kernel.scheduler.next();
+        const d = kernel.steps.next();
         samples.push(performance.now() - t0);
         if (d.kind !== 'run') throw new Error(`pick: ${d.kind}`);
-        kernel.endStep(d.pid, 0, 0);
+        kernel.steps.end(kernel.steps.begin(d.pid, 0), { kind: 'continue' });
       }
       return summarize('scheduler.pick_10000', samples.slice(5000), 1, { store: 'null' });
     },

@@ -13,8 +13,8 @@ import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { KernelSession } from '../src/session/kernelSession';
-import type { ApprovalClient } from '../src/kernel/ports';
-import { ToolCaller } from '../src/kernel/toolCalls';
+import type { ApprovalClient } from '../src/kernel/ports/approvals';
+import { ToolCaller } from '../src/kernel/step/toolCalls';
 import { everythingServer } from '../test/support/mcpFixtures';
 import { round, type BenchCase, type BenchResult } from './harness';
 
@@ -61,7 +61,7 @@ async function callOverhead(): Promise<BenchResult> {
       const b = performance.now() - t;
       if (i >= 20) { ours.push(a); theirs.push(b); }
     }
-    session.kernel.journal.flush();
+    session.kernel.events.flush();
     ours.sort((x, y) => x - y);
     theirs.sort((x, y) => x - y);
     const oursP50 = p(ours, 0.5);

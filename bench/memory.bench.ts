@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { NewMemory } from '../src/kernel/memoryPort';
-import { SqliteMemoryStore } from '../src/storage/memoryStore';
+import type { NewMemory } from '../src/memories/memoryPort';
+import { SqliteMemoryStore } from '../src/storage/agentMemoryStore';
 import { SqliteStore } from '../src/storage/sqliteStore';
 import { measure, type BenchCase } from './harness';
 

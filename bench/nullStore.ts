@@ -2,7 +2,7 @@
  * A KernelStore that stores nothing: used to measure the kernel's own in-memory cost apart from
  * SQLite (whose cost the storage.* cases measure). Never used outside benchmarks.
  */
-import type { KernelStore } from '../src/kernel/ports';
+import type { KernelStore } from '../src/kernel/ports/store';
 
 export function nullStore(): KernelStore {
   let seq = 0;
@@ -15,7 +15,7 @@ export function nullStore(): KernelStore {
     putCheckpoint: () => {}, latestCheckpoint: () => undefined,
     putTask: () => {}, getTask: () => undefined, listTasks: () => [],
     putRule: () => {}, deleteRule: () => {}, listRules: () => [],
-    appendAudit: () => {}, queryAudit: () => [],
+    appendAudit: () => {}, queryAudit: () => [], auditState: () => ({ ok: true, entries: 0, brokenAt: null, problem: null }),
     close: () => {},
   };
 }

@@ -6,11 +6,12 @@
  * `Planner.run` on a real kernel (null store): 1,000 child agents spawned, waited for and
  * collected, so the kernel's spawn cost is included.
  */
+import { internals } from '../test/support/kernelInternals';
 import { performance } from 'node:perf_hooks';
 import { Kernel } from '../src/kernel/kernel';
-import { Planner } from '../src/kernel/planner';
-import { checkPlan, PlanSchedule, type PlanInput } from '../src/kernel/plannerDag';
-import { BUILTIN_ROLES } from '../src/kernel/routerRoles';
+import { Planner } from '../src/planner/planner';
+import { checkPlan, PlanSchedule, type PlanInput } from '../src/planner/plannerDag';
+import { BUILTIN_ROLES } from '../src/router/routerRoles';
 import { summarize, type BenchCase } from './harness';
 import { nullStore } from './nullStore';
 
@@ -57,9 +58,10 @@ export const cases: BenchCase[] = [
         spawn: (options) => {
           const child = kernel.spawn(options);
           queueMicrotask(() => {
-            kernel.scheduler.remove(child.pid);
-            kernel.table.transition(child.pid, 'running');
-            kernel.table.transition(child.pid, 'done', { result: `did ${options.name}` });
+            const { scheduler, table } = internals(kernel);
+            scheduler.remove(child.pid);
+            table.transition(child.pid, 'running');
+            table.transition(child.pid, 'done', { result: `did ${options.name}` });
           });
           return child;
         },

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import type { LlmProvider, LlmRequest } from '../src/kernel/ports';
+import type { LlmProvider, LlmRequest } from '../src/kernel/ports/llm';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { AnthropicProvider } from '../src/llm/anthropic';

@@ -3,8 +3,8 @@
  * phrases, keywords, typos for the fuzzy tier, and tasks nothing matches) through the three
  * tiers. Target ≥ 100K tasks/s. Recording a decision (SQLite) is not part of the route.
  */
-import { TaskRouter } from '../src/kernel/router';
-import { BUILTIN_ROLES } from '../src/kernel/routerRoles';
+import { TaskRouter } from '../src/router/router';
+import { BUILTIN_ROLES } from '../src/router/routerRoles';
 import { measure, type BenchCase } from './harness';
 
 const TASKS = [

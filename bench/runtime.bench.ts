@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KernelSession } from '../src/session/kernelSession';
-import type { ApprovalClient, LlmObserver, LlmProvider, LlmRequest, LlmResponse } from '../src/kernel/ports';
+import type { ApprovalClient } from '../src/kernel/ports/approvals';
+import type { LlmObserver, LlmProvider, LlmRequest, LlmResponse } from '../src/kernel/ports/llm';
 import { AnthropicProvider } from '../src/llm/anthropic';
 import { ScriptedProvider } from '../src/llm/scripted';
 import type { Script } from '../src/llm/scriptFile';
@@ -87,7 +88,7 @@ async function rateLimited(): Promise<BenchResult> {
   try {
     return await rateLimitedOn(session, provider, rpm, windowMs);
   } finally {
-    for (const a of session.kernel.table.list()) if (!['done', 'failed', 'killed'].includes(a.state)) session.kernel.kill(a.pid, 'bench over');
+    for (const a of session.kernel.agents.list()) if (!['done', 'failed', 'killed'].includes(a.state)) session.kernel.kill(a.pid, 'bench over');
     await session.close();
   }
 }
@@ -99,7 +100,7 @@ async function rateLimitedOn(session: KernelSession, provider: TimedProvider, rp
   await new Promise((r) => setTimeout(r, windowMs));
   const tEnd = performance.now();
   const counts = new Map<number, number>();
-  for (const a of session.kernel.table.list()) counts.set(a.pid, a.usage.steps);
+  for (const a of session.kernel.agents.list()) counts.set(a.pid, a.usage.steps);
   const waits = session.store.queryEvents({ type: 'scheduler.dispatch', pid: urgent, limit: 10_000 }).map((e) => (e.event.type === 'scheduler.dispatch' ? e.event.waitedMs : 0));
   const elapsed = tEnd - t0;
   const completed = provider.calls.filter((c) => c.end <= tEnd).length;
@@ -156,11 +157,11 @@ async function prefixReuseOn(url: string, file: string, steps: number): Promise<
     const agent = session.spawn({ task: 'read big.ts again and again', model: 'bench', budgets: { steps }, context: { tokens: budget, high: 0.99, low: 0.83 } });
     let evicted = false;
     session.kernel.subscribe('pager.evicted', () => { evicted = true; });
-    session.kernel.subscribe('agent.step', () => { if (evicted) utilisation.push(session.kernel.pager.metrics(agent.pid).utilisation); });
+    session.kernel.subscribe('agent.step', () => { if (evicted) utilisation.push(session.kernel.contexts.metrics(agent.pid).utilisation); });
     await session.runtime.idle();
-    await session.kernel.bus.idle();
-    const usage = session.kernel.table.get(agent.pid).usage;
-    const faults = session.kernel.pager.metrics(agent.pid);
+    await session.kernel.idle();
+    const usage = session.kernel.agents.get(agent.pid).usage;
+    const faults = session.kernel.contexts.metrics(agent.pid);
     const cacheRead = usage.cacheReadTokens / usage.inputTokens;
     const steady = utilisation.reduce((a, b) => a + b, 0) / Math.max(1, utilisation.length);
     return {

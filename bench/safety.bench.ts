@@ -19,9 +19,9 @@ import type { KernelEvent } from '../src/kernel/events';
 import { emptyUsage, unlimitedBudgets, type AgentRecord } from '../src/kernel/types';
 import type { DashboardData } from '../src/protocol/dashboard';
 import { Collector } from '../src/safety/collector';
-import { dashboardData } from '../src/safety/dashboardData';
+import { dashboardData } from '../src/host/dashboardData';
 import { evaluate } from '../src/safety/evaluation';
-import { SafetyStore } from '../src/storage/safetyStore';
+import { SafetyStore } from '../src/safety/store/safetyStore';
 import { SqliteStore } from '../src/storage/sqliteStore';
 import { round, summarize, type BenchCase } from './harness';
 

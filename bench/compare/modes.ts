@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelSession } from '../../src/session/kernelSession';
-import type { LlmMessage, LlmRequest, LlmToolSpec } from '../../src/kernel/ports';
+import type { LlmMessage, LlmRequest, LlmToolSpec } from '../../src/kernel/ports/llm';
 import { AnthropicProvider } from '../../src/llm/anthropic';
 import { taskText } from './endpoint';
 
@@ -87,7 +87,7 @@ export async function runKernel(spec: RunSpec, priorities: boolean): Promise<voi
       session.spawn({ task: taskText(a, spec.calls), model: MODEL, priority: priorities && isUrgent(a) ? 0 : 50, budgets: { steps: spec.calls + 2 } });
     }
     await session.runtime.idle();
-    const failed = session.kernel.table.list().filter((agent) => agent.state !== 'done');
+    const failed = session.kernel.agents.list().filter((agent) => agent.state !== 'done');
     if (failed.length) throw new Error(`kernel: ${failed.length} agents did not finish, e.g. ${failed[0]!.state}: ${failed[0]!.reason ?? ''}`);
   } finally {
     await session.close();

@@ -3,7 +3,7 @@
  * a command) and reads the developer's answer. One prompt at a time; other agents keep running.
  */
 import { createInterface } from 'node:readline/promises';
-import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../kernel/ports';
+import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../kernel/ports/approvals';
 import { escapeControl, escapeControlKeepLines } from '../text/displayText';
 
 /** How approvals are answered when nobody is asked. */

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { KernelStore } from '../kernel/ports';
+import type { KernelStore } from '../kernel/ports/store';
 import type { TranscriptEntry, TranscriptOp, TranscriptStrip } from '../protocol/transcript';
 import { SqliteStore } from '../storage/sqliteStore';
 import type { TranscriptBuilder } from '../transcript/builder';

@@ -7,15 +7,15 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Kernel } from '../kernel/kernel';
-import type { ApprovalClient } from '../kernel/ports';
+import type { ApprovalClient } from '../kernel/ports/approvals';
 import type { Budgets } from '../kernel/types';
 import { liveKernel } from '../session/liveKernel';
 import { KernelSession } from '../session/kernelSession';
 import { SqliteStore } from '../storage/sqliteStore';
-import { TaskRouter } from '../kernel/router';
-import { mergeRoles } from '../kernel/routerRoles';
-import { modelRoleChooser } from '../kernel/routerModel';
-import { RoutingService, type RoleChooser } from '../kernel/routerService';
+import { TaskRouter } from '../router/router';
+import { mergeRoles } from '../router/routerRoles';
+import { modelRoleChooser } from '../router/routerModel';
+import { RoutingService, type RoleChooser } from '../router/routerService';
 import { createProvider } from '../llm/factory';
 import { SqliteRoutingLog } from '../storage/routingLog';
 import { loadWorkspaceRoles } from '../storage/routingRoles';
@@ -33,7 +33,7 @@ import { evaluate } from '../safety/evaluation';
 import { evaluationJson, formatEvaluation, reviewOnTerminal, safetyLine, type ReviewAnswer } from '../safety/evalReport';
 import { REPLAY_APPROVALS } from '../safety/regression';
 import { SafetyLayer } from '../safety/safetyLayer';
-import { SafetyStore } from '../storage/safetyStore';
+import { SafetyStore } from '../safety/store/safetyStore';
 import { RulePolicy } from '../tools/policy';
 import { ToolRegistry } from '../tools/registry';
 import { createWorkspaceTools } from '../tools/workspace';
@@ -177,17 +177,17 @@ async function run(argv: string[]): Promise<number> {
     log: (line) => process.stderr.write(`${line}\n`),
     mcp: terminalMcpOptions(stdioTerminal(), values.yes === true, say),
     onToolResult: (pid, _callId, content, isError) => {
-      const a = session.kernel.table.find(pid);
+      const a = session.kernel.agents.find(pid);
       for (const l of toolResultLines(a ? `[${pid} ${a.name}]` : `[${pid}]`, content, isError)) say(l);
     },
   });
   const sub = session.kernel.subscribe('*', (e) => {
-    const line = progressLine(e, (pid) => session.kernel.table.find(pid)) ?? safetyLine(e.event);
+    const line = progressLine(e, (pid) => session.kernel.agents.find(pid)) ?? safetyLine(e.event);
     if (line) say(line);
   });
   const interrupt = () => {
     say('\ninterrupted: killing the agents of this run');
-    for (const a of session.kernel.table.list()) if (!['done', 'failed', 'killed'].includes(a.state)) session.kernel.kill(a.pid, 'interrupted from the terminal');
+    for (const a of session.kernel.agents.list()) if (!['done', 'failed', 'killed'].includes(a.state)) session.kernel.kill(a.pid, 'interrupted from the terminal');
   };
   process.once('SIGINT', interrupt);
   try {
@@ -201,7 +201,7 @@ async function run(argv: string[]): Promise<number> {
     // Ends when no agent can make progress: all done, failed, killed, or suspended (which needs a person).
     await session.runtime.idle();
     await session.safety.settle(); // queued events delivered, reactions (reactor, alerts) printed
-    const mine = session.kernel.table.list().filter((a) => pids.includes(a.pid) || (a.parent !== null && pids.includes(a.parent)));
+    const mine = session.kernel.agents.list().filter((a) => pids.includes(a.pid) || (a.parent !== null && pids.includes(a.parent)));
     say(`\n${summaryTable(mine)}`);
     const bad = mine.filter((a) => a.state !== 'done');
     if (bad.length) {
@@ -355,7 +355,7 @@ async function evalCommand(argv: string[]): Promise<number> {
     const tools = new ToolRegistry();
     for (const t of createWorkspaceTools({ root: workspace ?? dirname(dbPath) })) tools.register(t);
     const safety = new SafetyLayer({
-      kernel, db, policy, tools, session: 'aios-eval', workspace: workspace ?? '', options: { heartbeat: false, loopIntervalMs: 0 },
+      kernel, store, db, policy, tools, session: 'aios-eval', workspace: workspace ?? '', options: { heartbeat: false, loopIntervalMs: 0 },
       openReplay: (o) => KernelSession.open({ dbPath: o.dbPath, workspace: o.workspace, approvals: REPLAY_APPROVALS, sandbox: false, controlPollMs: 0, scheduler: { sliceSteps: o.sliceSteps }, safety: { heartbeat: false, loopIntervalMs: 0 } }),
     });
     const rl = process.stdin.isTTY ? createInterface({ input: process.stdin, output: process.stdout }) : null;
@@ -367,7 +367,7 @@ async function evalCommand(argv: string[]): Promise<number> {
         return a === 'a' || a === 'approve' ? 'approve' : a === 'r' || a === 'reject' ? 'reject' : 'skip';
       };
       await reviewOnTerminal(safety.loop, db, ask, say);
-      kernel.journal.flush();
+      kernel.events.flush();
       return 0;
     } finally {
       rl?.close();

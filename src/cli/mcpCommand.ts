@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { version } from '../../package.json';
 import { KernelSession } from '../session/kernelSession';
-import type { ApprovalClient } from '../kernel/ports';
+import type { ApprovalClient } from '../kernel/ports/approvals';
 import { McpManager, type McpServerInfo } from '../mcp/manager';
 import { escapeControl } from '../text/displayText';
 import { ToolRegistry } from '../tools/registry';

@@ -24,13 +24,13 @@ export function sessionPort(session: KernelSession, model: string | null): AiosK
     throw new Error('this AIOS server was started without a model: the developer must restart it with --model (scripted:PATH or an Anthropic model id), or add .aios/scripts/default.json to the workspace');
   };
   const agent = (pid: number) => {
-    const a = k.table.find(pid);
+    const a = k.agents.find(pid);
     if (!a) throw new Error(`no agent ${pid}: list_agents shows the pids`);
     return a;
   };
   return {
     spawn: (task, role, priority) => summary(session.spawn({ task, model: needModel(), role: role ?? 'coder', priority: priority ?? undefined })),
-    list: () => k.table.list().map(summary),
+    list: () => k.agents.list().map(summary),
     transcript: (pid, limit) => transcript(session, agent(pid), limit),
     sendMessage: (pid, text) => {
       agent(pid);
@@ -66,11 +66,11 @@ export function sessionPort(session: KernelSession, model: string | null): AiosK
     wait: (pid, ms, signal) => new Promise((resolve) => {
       agent(pid);
       const settled = () => {
-        const a = k.table.get(pid);
+        const a = k.agents.get(pid);
         return ENDED.includes(a.state) || a.state === 'suspended' || (a.state === 'waiting' && a.waitReason === 'approval');
       };
-      if (settled()) { resolve(summary(k.table.get(pid))); return; }
-      const finish = () => { clearTimeout(timer); sub.dispose(); signal.removeEventListener('abort', finish); resolve(summary(k.table.get(pid))); };
+      if (settled()) { resolve(summary(k.agents.get(pid))); return; }
+      const finish = () => { clearTimeout(timer); sub.dispose(); signal.removeEventListener('abort', finish); resolve(summary(k.agents.get(pid))); };
       const sub = k.subscribe('agent.state', (e) => { if (e.event.type === 'agent.state' && e.event.pid === pid && settled()) finish(); });
       const timer = setTimeout(finish, ms);
       signal.addEventListener('abort', finish, { once: true });
@@ -104,7 +104,7 @@ function summary(a: AgentRecord): AgentSummary {
 
 /** The agent's transcript as `aios logs` prints it (the same builder as the transcript tab), the last `limit` entries. */
 function transcript(session: KernelSession, a: AgentRecord, limit: number): string {
-  const view = kernelTranscript(session.kernel, a.pid).view();
+  const view = kernelTranscript(session.kernel, session.store, a.pid).view();
   const shown = view.entries.slice(-limit);
   const lines = [...formatStrip(view.strip), ...(shown.length < view.entries.length ? [`(${view.entries.length - shown.length} earlier entries left out; raise limit)`] : [])];
   for (const e of shown) lines.push(...formatEntry(e));

@@ -10,7 +10,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { liveKernel } from '../session/liveKernel';
 import { KernelSession } from '../session/kernelSession';
-import type { ApprovalClient } from '../kernel/ports';
+import type { ApprovalClient } from '../kernel/ports/approvals';
 import { SqliteStore } from '../storage/sqliteStore';
 import { storedTranscript } from '../transcript/load';
 import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
@@ -94,7 +94,7 @@ async function startKernel(db: string, pid: number, text: string, values: Record
   const session = KernelSession.open({ dbPath: db, workspace, approvals, sandbox: values['no-sandbox'] ? false : {}, log: (l) => process.stderr.write(`${l}\n`) });
   const printer = new TranscriptPrinter(out, Boolean(values.json), false);
   try {
-    if (!session.kernel.table.find(pid)) throw new CliUsageError(`no agent ${pid} in this database: see 'aios ps --db FILE'`);
+    if (!session.kernel.agents.find(pid)) throw new CliUsageError(`no agent ${pid} in this database: see 'aios ps --db FILE'`);
     const builder = storedTranscript(session.store, pid);
     const r = session.conversation.send(pid, text);
     if (r.outcome === 'budget') {
@@ -105,12 +105,12 @@ async function startKernel(db: string, pid: number, text: string, values: Record
     const sub = session.kernel.subscribe('*', (e) => printer.ops(builder.apply(e)));
     try {
       await session.runtime.idle();
-      await session.kernel.bus.idle();
+      await session.kernel.idle();
     } finally {
       sub.dispose();
     }
     printer.strip(builder.strip());
-    const state = session.kernel.table.get(pid).state;
+    const state = session.kernel.agents.get(pid).state;
     return state === 'done' ? 0 : 1;
   } finally {
     await session.close();

@@ -4,7 +4,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { CancellationTokenSource, createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../kernel/ports';
+import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../kernel/ports/approvals';
 import type { ApprovalView, JsonValue } from '../protocol/hostTypes';
 import { toEditor } from '../protocol/serveMethods';
 

@@ -2,7 +2,7 @@
  * The kernel's ApprovalClient in the host: each request waits here until the developer answers
  * in the extension (`answerApproval`). Many can wait at once; none blocks another agent.
  */
-import type { ApprovalAnswer, ApprovalClient, ApprovalRequest, ApprovalSubject } from '../kernel/ports';
+import type { ApprovalAnswer, ApprovalClient, ApprovalRequest, ApprovalSubject } from '../kernel/ports/approvals';
 import type { ApprovalCloseReason } from '../protocol/hostMethods';
 import type { ApprovalAnswerView, ApprovalSubjectView, ApprovalView, JsonValue } from '../protocol/hostTypes';
 

@@ -2,8 +2,9 @@
  * Coalesces kernel events into at most one `changed` notification per interval, so a burst of
  * 1,000 agents stepping costs the extension one refresh, not thousands.
  */
+import { systemClock, type Timers } from '../kernel/ports/clock';
 import type { StoredEvent } from '../kernel/events';
-import type { Disposable } from '../kernel/ports';
+import type { Disposable } from '../kernel/types';
 import type { EventView } from '../protocol/hostTypes';
 import { toEventView } from './eventSummary';
 
@@ -22,7 +23,8 @@ export interface ChangeNotifierOptions {
   intervalMs?: number;
   /** events carried per batch at most (the rest are counted); default 200 */
   maxEvents?: number;
-  setTimer?: (fn: () => void, ms: number) => Disposable;
+  /** default: the system clock's timers */
+  timers?: Pick<Timers, 'after'>;
 }
 
 export class ChangeNotifier implements Disposable {
@@ -35,15 +37,12 @@ export class ChangeNotifier implements Disposable {
   private disposed = false;
   private readonly intervalMs: number;
   private readonly maxEvents: number;
-  private readonly setTimer: (fn: () => void, ms: number) => Disposable;
+  private readonly timers: Pick<Timers, 'after'>;
 
   constructor(private readonly options: ChangeNotifierOptions) {
     this.intervalMs = options.intervalMs ?? 100;
     this.maxEvents = options.maxEvents ?? 200;
-    this.setTimer = options.setTimer ?? ((fn, ms) => {
-      const t = setTimeout(fn, ms);
-      return { dispose: () => clearTimeout(t) };
-    });
+    this.timers = options.timers ?? systemClock;
   }
 
   /** Grows with every change; the snapshot carries it. */
@@ -66,7 +65,7 @@ export class ChangeNotifier implements Disposable {
     if (this.timer) return;
     // Leading edge when idle (a click shows at once), then at most one batch per interval.
     const wait = Math.max(0, this.lastSent + this.intervalMs - Date.now());
-    this.timer = this.setTimer(() => this.flush(), wait);
+    this.timer = this.timers.after(wait, () => this.flush());
   }
 
   /** Sends what is pending now. */

@@ -2,9 +2,10 @@
  * The kernel host: serves the protocol (src/protocol/hostMethods.ts) over one JSON-RPC
  * connection with one kernel session behind it. Handlers only translate; the kernel decides.
  */
+import { sessionDashboard } from './dashboardData';
 import { CancellationTokenSource, ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
 import type { KernelSpawnOptions } from '../kernel/kernel';
-import { routeAndAssign, type RoleChooser } from '../kernel/routerService';
+import { routeAndAssign, type RoleChooser } from '../router/routerService';
 import { isTerminal } from '../kernel/processTable';
 import type { SchedulerConfig } from '../kernel/scheduler';
 import type { Budgets } from '../kernel/types';
@@ -80,7 +81,7 @@ export class KernelHost {
     c.onRequest(toHost.configure, (p) => this.configure(p));
     c.onRequest(toHost.buildSandboxImage, ({ force }) => this.buildImage(force));
     c.onRequest(toHost.routeTask, (p, token) => this.route(p, token));
-    c.onRequest(toHost.dashboard, () => this.open().safety.dashboard());
+    c.onRequest(toHost.dashboard, () => sessionDashboard(this.open()));
     c.onRequest(toHost.decideProposal, ({ id, decision }) => {
       const p = this.open().safety.decide(id, decision);
       this.notifier?.touch();
@@ -128,7 +129,7 @@ export class KernelHost {
         closed: (id, reason) => void this.connection.sendNotification(toExtension.approvalClosed, { id, reason }),
       },
       (pid) => {
-        const agent = this.session?.kernel.table.find(pid);
+        const agent = this.session?.kernel.agents.find(pid);
         return !agent || isTerminal(agent.state);
       },
       () => notifier.touch(),
@@ -170,6 +171,7 @@ export class KernelHost {
     session.kernel.subscribe('*', (e) => notifier.event(e));
     this.transcripts = new TranscriptService({
       kernel: session.kernel,
+      store: session.store,
       approval: (id) => bridge.list().find((v) => v.id === id),
       channel: {
         send: (pid, ops) => void this.connection.sendNotification(toExtension.transcript, { pid, ops }),
@@ -178,7 +180,7 @@ export class KernelHost {
     });
     this.probe = new SandboxProbe(session.sandbox, params.workspace, params.sandbox, () => notifier.touch(), this.log);
     void this.probe.check();
-    const restored = session.kernel.table.list().filter((a) => !isTerminal(a.state)).length;
+    const restored = session.kernel.agents.list().filter((a) => !isTerminal(a.state)).length;
     this.log(`session ${session.id} open on ${params.dbPath}: ${plural(restored, 'live agent')} restored; ${describeRuntime()}`);
     return { processId: process.pid, session: session.id, restoredAgents: restored, runtime: describeRuntime() };
   }
@@ -269,8 +271,8 @@ export class KernelHost {
 
   private configure(p: ConfigureParams): SchedulerView {
     const s = this.open();
-    s.kernel.scheduler.configure(toSchedulerConfig(p.scheduler));
-    s.kernel.memory.setGlobalLimit(p.globalMemoryBytes);
+    s.kernel.scheduling.configure(toSchedulerConfig(p.scheduler));
+    s.kernel.quotas.setGlobalLimit(p.globalMemoryBytes);
     s.runtime.wake();
     this.notifier?.touch();
     return this.snapshot().scheduler;

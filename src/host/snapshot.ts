@@ -1,6 +1,7 @@
 /** Reads a kernel session into the wire snapshot the extension's views render. */
 import { isTerminal } from '../kernel/processTable';
-import type { StandingRule, ToolSpec } from '../kernel/ports';
+import type { StandingRule } from '../kernel/ports/policy';
+import type { ToolSpec } from '../kernel/ports/tools';
 import type { Kernel } from '../kernel/kernel';
 import type { AgentRecord } from '../kernel/types';
 import { tableBilling } from '../llm/modelCatalog';
@@ -28,7 +29,7 @@ export function buildSnapshot(source: SnapshotSource): StateSnapshot {
   return {
     version: source.version,
     host: source.host,
-    agents: kernel.table.list().map((a) => toAgentViewWith(a, source.billing ?? tableBilling)),
+    agents: kernel.agents.list().map((a) => toAgentViewWith(a, source.billing ?? tableBilling)),
     memory: memoryView(kernel),
     tools: source.tools.map(toToolView),
     rules: source.rules.map(toRuleView),
@@ -85,12 +86,12 @@ function finite(n: number): number | null {
 
 /** Live agents' accounts, most pressure first, with their paging counters. */
 function memoryView(kernel: Kernel): MemoryView {
-  const stats = kernel.memory.stats();
+  const stats = kernel.quotas.stats();
   const accounts: MemoryView['accounts'] = [];
-  for (const a of kernel.memory.byPressure()) {
-    const agent = kernel.table.find(a.pid);
+  for (const a of kernel.quotas.byPressure()) {
+    const agent = kernel.agents.find(a.pid);
     if (!agent || isTerminal(agent.state)) continue;
-    const m = kernel.pager.has(a.pid) ? kernel.pager.metrics(a.pid) : null;
+    const m = kernel.contexts.has(a.pid) ? kernel.contexts.metrics(a.pid) : null;
     accounts.push({
       pid: a.pid,
       used: a.used,
@@ -105,14 +106,14 @@ function memoryView(kernel: Kernel): MemoryView {
 }
 
 function schedulerView(kernel: Kernel): SchedulerView {
-  const s = kernel.scheduler.settings;
+  const s = kernel.scheduling.settings;
   return {
     policy: s.policy,
     maxConcurrent: s.maxConcurrent,
     requestsPerMinute: finite(s.requestsPerMinute),
     tokensPerMinute: finite(s.tokensPerMinute),
-    running: kernel.scheduler.runningCount,
-    ready: kernel.scheduler.readyCount,
+    running: kernel.scheduling.runningCount,
+    ready: kernel.scheduling.readyCount,
   };
 }
 

@@ -29,13 +29,13 @@ export function registerTranscriptHandlers(c: Pick<MessageConnection, 'onRequest
   c.onRequest(toHost.raiseBudget, ({ pid, budget, to, resume }) => {
     const { session } = open();
     const k = session.kernel;
-    const before = k.table.get(pid).budgets[budget];
+    const before = k.agents.get(pid).budgets[budget];
     if (Number.isFinite(before) && !(to > before)) throw new InvalidArgumentError(`the new ${budget} budget (${to}) must be above the current one (${before})`);
-    k.table.setBudget(pid, budget, to);
-    if (resume && k.table.get(pid).state === 'suspended') k.resume(pid);
+    k.setBudget(pid, budget, to);
+    if (resume && k.agents.get(pid).state === 'suspended') k.resume(pid);
     session.runtime.wake();
     touched();
-    return toAgentView(k.table.get(pid));
+    return toAgentView(k.agents.get(pid));
   });
   c.onRequest(toHost.abortStep, ({ pid }) => {
     const { session, transcripts } = open();

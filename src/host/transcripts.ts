@@ -5,7 +5,8 @@
  */
 import type { StoredEvent } from '../kernel/events';
 import type { Kernel } from '../kernel/kernel';
-import type { Disposable } from '../kernel/ports';
+import type { EventLog, PageStore } from '../kernel/ports/store';
+import type { Disposable } from '../kernel/types';
 import type { Pid } from '../kernel/types';
 import type { ApprovalView } from '../protocol/hostTypes';
 import type { CardApprovalView, QuestionView, TranscriptEntry, TranscriptOp, TranscriptView } from '../protocol/transcript';
@@ -23,6 +24,8 @@ export interface TranscriptChannel {
 /** Options of TranscriptService. */
 export interface TranscriptServiceOptions {
   kernel: Kernel;
+  /** where the transcript reads stored pages and events */
+  store: PageStore & EventLog;
   channel: TranscriptChannel;
   /** a pending approval by id (the host's bridge) */
   approval: (requestId: string) => ApprovalView | undefined;
@@ -51,7 +54,7 @@ export class TranscriptService implements Disposable {
   openTranscript(pid: Pid, newest = Infinity): TranscriptView {
     let o = this.open.get(pid);
     if (!o) {
-      o = { builder: kernelTranscript(this.options.kernel, pid, { approval: (id) => this.card(id) }), ops: [], stripDirty: false };
+      o = { builder: kernelTranscript(this.options.kernel, this.options.store, pid, { approval: (id) => this.card(id) }), ops: [], stripDirty: false };
       this.open.set(pid, o);
     }
     o.ops = [];
@@ -74,7 +77,7 @@ export class TranscriptService implements Disposable {
   stream(pid: Pid, delta: string): void {
     const o = this.open.get(pid);
     if (!o) return;
-    const agent = this.options.kernel.table.get(pid);
+    const agent = this.options.kernel.agents.get(pid);
     this.queue(o, o.builder.stream(agent.usage.steps + 1, delta, agent.model.trim().startsWith('scripted'), Date.now()));
   }
 
@@ -114,7 +117,7 @@ export class TranscriptService implements Disposable {
   private event(e: StoredEvent): void {
     const ev = e.event;
     if (ev.type === 'question.asked') {
-      const agent = this.options.kernel.table.find(ev.pid);
+      const agent = this.options.kernel.agents.find(ev.pid);
       this.options.channel.question({ pid: ev.pid, agentName: agent?.name ?? `agent ${ev.pid}`, questionId: ev.questionId, text: ev.text });
     }
     if (!('pid' in ev) || ev.pid === null) return;

@@ -32,7 +32,7 @@ export type CallGrant =
   | { ok: true; maxTokens: number; reservedTokens: number; reservedDollars: number }
   | { ok: false; pid: Pid; budget: SpendBudget; used: number; limit: number; reason: string };
 
-interface Spend {
+export interface Spend {
   tokens: number;
   dollars: number;
 }

@@ -1,5 +1,5 @@
 import type { StoredEvent } from './events';
-import type { Disposable } from './ports';
+import type { Disposable } from './types';
 
 /** A listener of stored kernel events. */
 export type EventListener = (event: StoredEvent) => void | Promise<void>;

@@ -1,6 +1,7 @@
 import type { EventBus } from './eventBus';
 import type { KernelEvent, StoredEvent } from './events';
-import type { Clock, KernelStore } from './ports';
+import type { Clock } from './ports/clock';
+import type { AuditLog, EventLog, Transactional } from './ports/store';
 import type { AuditEntry } from './types';
 
 /**
@@ -18,7 +19,7 @@ export class Journal {
   private flushScheduled = false;
 
   constructor(
-    readonly store: KernelStore,
+    private readonly store: Transactional & EventLog & AuditLog,
     private readonly bus: EventBus,
     private readonly clock: Clock,
     private readonly schedule: (fn: () => void) => void = (fn) => setImmediate(fn),

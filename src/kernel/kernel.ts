@@ -1,22 +1,25 @@
-import { ContextPager } from './contextPager';
+import { ByteQuotas } from './byteQuotas';
+import { ContextPager } from './context/contextPager';
+import { charEstimator } from './context/page';
 import { InvalidTransitionError } from './errors';
 import { EventBus, type EventListener } from './eventBus';
+import type { StoredEvent } from './events';
 import { Journal } from './journal';
-import { MemoryManager } from './memoryManager';
-import { charEstimator } from './page';
-import type { Clock, Disposable, KernelStore, TokenEstimator } from './ports';
-import { systemClock } from './ports';
+import { systemClock, type Clock } from './ports/clock';
+import type { TokenEstimator } from './ports/llm';
+import type { EventQuery, KernelStore, TaskStore } from './ports/store';
 import { isTerminal, ProcessTable, type SpawnOptions } from './processTable';
 import { Scheduler, type SchedulerConfig } from './scheduler';
-import type { AgentRecord, Pid } from './types';
+import { StepApi } from './stepApi';
+import type { AgentRecord, Budgets, ContextBudget, Disposable, Pid } from './types';
 
 /** Memory limits of kernel-held state. */
-export interface MemoryConfig {
+export interface QuotaConfig {
   globalLimitBytes: number;
   defaultQuotaBytes: number;
 }
 
-export const DEFAULT_MEMORY: MemoryConfig = { globalLimitBytes: 512 * 1024 * 1024, defaultQuotaBytes: 64 * 1024 * 1024 };
+export const DEFAULT_QUOTAS: QuotaConfig = { globalLimitBytes: 512 * 1024 * 1024, defaultQuotaBytes: 64 * 1024 * 1024 };
 
 /** Everything the kernel needs; only the store is required. */
 export interface KernelOptions {
@@ -24,7 +27,7 @@ export interface KernelOptions {
   clock?: Clock;
   estimator?: TokenEstimator;
   scheduler?: Partial<SchedulerConfig>;
-  memory?: Partial<MemoryConfig>;
+  memory?: Partial<QuotaConfig>;
   onListenerError?: (error: unknown) => void;
 }
 
@@ -35,56 +38,95 @@ export interface KernelSpawnOptions extends SpawnOptions {
   memoryQuota?: number;
 }
 
+/** The process table, read only (but for `waitFor`, running ↔ waiting): who exists, in which state, with which parent. */
+export type AgentDirectory = Pick<ProcessTable, 'get' | 'find' | 'list' | 'children' | 'waitForExit' | 'waitFor'>;
+/** The write path for events and audit entries, and transactions spanning several of them. */
+export type EventJournal = Pick<Journal, 'emit' | 'audit' | 'atomically' | 'flush'>;
+/** Agents' contexts as services may touch them: read, append a page, resize. Rendering and swapping stay inside. */
+export type ContextView = Pick<ContextPager, 'has' | 'pages' | 'metrics' | 'add' | 'addMessage' | 'flush' | 'setBudget' | 'search' | 'pageIn'>;
+/** The scheduler's settings and queue, for the developer and the safety layer. Dispatching stays inside. */
+export type SchedulingView = Pick<Scheduler, 'settings' | 'configure' | 'pauseFor' | 'queue' | 'readyCount' | 'runningCount'>;
+/** Byte quotas, read and resized. */
+export type QuotaView = Pick<ByteQuotas, 'limit' | 'setGlobalLimit' | 'usage' | 'stats' | 'byPressure' | 'top'>;
+
 /**
- * The kernel: process table, scheduler, context pager, memory manager and event bus over one
- * store, wired together. Lifecycle calls here keep all of them consistent (a killed agent leaves
- * the run queue, its in-flight model call is aborted, its memory is released).
+ * The kernel: process table, scheduler, context pager, byte quotas and event bus over one store,
+ * behind one facade. Its parts are private; services get narrow views of them, and the step loop
+ * gets the step API (`steps`). Lifecycle calls here keep all parts consistent (a killed agent
+ * leaves the run queue, its in-flight model call is aborted, its memory is released).
  */
 export class Kernel {
-  readonly bus: EventBus;
-  readonly journal: Journal;
-  readonly table: ProcessTable;
-  readonly scheduler: Scheduler;
-  readonly pager: ContextPager;
-  readonly memory: MemoryManager;
   readonly clock: Clock;
-  private readonly memoryConfig: MemoryConfig;
-  private readonly inflight = new Map<Pid, AbortController>();
-  private readonly suspendAtStepEnd = new Map<Pid, string>();
-  /** called at every step boundary, before the agent is queued again (developer messages enter the context here) */
-  private readonly boundaryHooks: Array<(pid: Pid) => void> = [];
+  /** the one way a step touches the kernel (see stepApi.ts) */
+  readonly steps: StepApi;
+  readonly agents: AgentDirectory;
+  readonly events: EventJournal;
+  readonly contexts: ContextView;
+  readonly scheduling: SchedulingView;
+  readonly quotas: QuotaView;
+  /** task records (one per spawned agent, and the planner's subtasks) */
+  readonly tasks: TaskStore;
+  private readonly bus: EventBus;
+  private readonly journal: Journal;
+  private readonly table: ProcessTable;
+  private readonly scheduler: Scheduler;
+  private readonly pager: ContextPager;
+  private readonly memory: ByteQuotas;
+  private readonly store: KernelStore;
+  private readonly memoryConfig: QuotaConfig;
 
   constructor(options: KernelOptions) {
     this.clock = options.clock ?? systemClock;
+    this.store = options.store;
     this.bus = new EventBus((err) => options.onListenerError?.(err));
     this.journal = new Journal(options.store, this.bus, this.clock);
-    this.table = new ProcessTable(this.journal, this.clock);
+    this.table = new ProcessTable(this.journal, this.store, this.clock);
     this.scheduler = new Scheduler(this.table, this.journal, this.clock, options.scheduler);
-    this.pager = new ContextPager(this.journal, options.estimator ?? charEstimator, () => this.clock.now());
-    this.memoryConfig = { ...DEFAULT_MEMORY, ...options.memory };
-    this.memory = new MemoryManager(this.memoryConfig.globalLimitBytes, (pid) => this.evictForMemory(pid));
-  }
-
-  get store(): KernelStore {
-    return this.journal.store;
+    this.pager = new ContextPager(this.journal, this.store, this.clock, options.estimator ?? charEstimator);
+    this.memoryConfig = { ...DEFAULT_QUOTAS, ...options.memory };
+    this.memory = new ByteQuotas(this.memoryConfig.globalLimitBytes);
+    this.steps = new StepApi({
+      table: this.table, scheduler: this.scheduler, pager: this.pager, quotas: this.memory, journal: this.journal,
+      store: this.store, clock: this.clock,
+      defaultQuota: (agent) => Math.min(this.memoryConfig.defaultQuotaBytes, agent.budgets.bytes),
+    });
+    this.agents = this.table;
+    this.events = this.journal;
+    this.contexts = this.pager;
+    this.scheduling = this.scheduler;
+    this.quotas = this.memory;
+    this.tasks = this.store;
   }
 
   subscribe(pattern: string, listener: EventListener): Disposable {
     return this.bus.subscribe(pattern, listener);
   }
 
-  /** Creates an agent with its system and task pages and queues it. */
+  /** Resolves when every published event has reached its listeners. */
+  idle(): Promise<void> {
+    return this.bus.idle();
+  }
+
+  /** Stored events, newest first. */
+  queryEvents(query: EventQuery): StoredEvent[] {
+    return this.store.queryEvents(query);
+  }
+
+  /** Creates an agent with its system and task pages and its task record, and queues it. */
   spawn(options: KernelSpawnOptions): AgentRecord {
     return this.journal.atomically(() => {
-      const agent = this.table.spawn(options);
+      const agent = this.table.add(options);
       this.pager.create(agent.pid, agent.context);
       if (options.system) this.pager.add(agent.pid, { kind: 'system', blocks: [{ type: 'text', text: options.system }] });
       this.pager.add(agent.pid, { kind: 'task', role: 'user', blocks: [{ type: 'text', text: options.task }] });
       this.pager.flush(agent.pid);
-      this.memory.register(agent.pid, options.memoryQuota ?? Math.min(this.memoryConfig.defaultQuotaBytes, agent.budgets.bytes));
-      this.syncMemory(agent.pid);
+      this.steps.openAccount(agent.pid, options.memoryQuota);
       this.table.transition(agent.pid, 'ready');
       this.scheduler.enqueue(agent.pid);
+      const now = this.clock.now();
+      const taskId = `task-${agent.pid}`;
+      this.store.putTask({ id: taskId, pid: agent.pid, description: options.task, status: 'running', createdAt: now, updatedAt: now, result: null });
+      this.journal.emit({ type: 'task.status', taskId, pid: agent.pid, status: 'running' });
       return this.table.get(agent.pid);
     });
   }
@@ -96,7 +138,7 @@ export class Kernel {
   suspend(pid: Pid, reason = 'suspended by the developer'): 'now' | 'step_end' {
     const agent = this.table.get(pid);
     if (agent.state === 'running' || agent.state === 'waiting') {
-      this.suspendAtStepEnd.set(pid, reason);
+      this.steps.suspendAtEnd(pid, reason);
       return 'step_end';
     }
     this.scheduler.remove(pid);
@@ -106,13 +148,13 @@ export class Kernel {
 
   /** The reason a suspension is pending for this agent at its step boundary, if any. */
   pendingSuspension(pid: Pid): string | undefined {
-    return this.suspendAtStepEnd.get(pid);
+    return this.steps.pendingSuspension(pid);
   }
 
   resume(pid: Pid): AgentRecord {
     const agent = this.table.get(pid);
     if (agent.state !== 'suspended') {
-      if (this.suspendAtStepEnd.delete(pid)) return agent;
+      if (this.steps.cancelSuspension(pid)) return agent;
       throw new InvalidTransitionError(pid, agent.state, 'ready');
     }
     return this.journal.atomically(() => {
@@ -125,8 +167,23 @@ export class Kernel {
   /** Kills an agent and its descendants; aborts their in-flight model calls. */
   kill(pid: Pid, reason?: string): Pid[] {
     const killed = this.table.kill(pid, reason);
-    for (const p of killed) this.cleanup(p);
+    for (const p of killed) this.steps.forget(p);
     return killed;
+  }
+
+  /** Gives an agent a message from the kernel's side (another routed task): a user page, written, and its memory accounted. */
+  tell(pid: Pid, text: string): void {
+    this.journal.atomically(() => {
+      this.pager.addMessage(pid, 'user', text);
+      this.pager.flush(pid);
+    });
+    this.steps.syncMemory(pid);
+  }
+
+  /** Ends an agent that is not stepping (a plan child that never ran, a failed restore) as failed, with its task. */
+  fail(pid: Pid, reason: string): void {
+    this.steps.settle(pid, 'failed', reason);
+    if (isTerminal(this.table.get(pid).state) && !this.steps.inStep(pid)) this.steps.forget(pid);
   }
 
   renice(pid: Pid, priority: number): AgentRecord {
@@ -135,41 +192,19 @@ export class Kernel {
     return agent;
   }
 
-  /** Marks a step as started for `pid`; the signal aborts when the agent is killed. */
-  beginStep(pid: Pid): AbortSignal {
-    const controller = new AbortController();
-    this.inflight.set(pid, controller);
-    return controller.signal;
+  /** Raises or lowers one of an agent's budgets (a budget-suspended agent can then be resumed). */
+  setBudget(pid: Pid, budget: keyof Budgets, limit: number): AgentRecord {
+    return this.table.setBudget(pid, budget, limit);
   }
 
-  /**
-   * Ends a step at its boundary: the agent goes back to the queue, or is suspended if that was
-   * asked meanwhile. Call after the step's outcome has been committed.
-   */
-  endStep(pid: Pid, usedTokens: number, estimated: number): void {
-    this.inflight.delete(pid);
-    this.scheduler.stepDone(pid, usedTokens, estimated);
-    const agent = this.table.get(pid);
-    if (isTerminal(agent.state)) {
-      this.cleanup(pid);
-      return;
-    }
-    for (const hook of this.boundaryHooks) hook(pid);
-    const pending = this.suspendAtStepEnd.get(pid);
-    this.suspendAtStepEnd.delete(pid);
-    if (agent.state === 'suspended') return;
-    if (pending) {
-      this.table.transition(pid, 'suspended', { reason: pending });
-      return;
-    }
-    if (agent.state !== 'ready') this.table.transition(pid, 'ready');
-    this.scheduler.enqueue(pid);
+  /** Resizes an agent's context window (the improvement loop's tunable). */
+  setContextBudget(pid: Pid, budget: ContextBudget): void {
+    this.pager.setBudget(pid, budget);
   }
 
   /** Runs `hook(pid)` at each step boundary of a live agent (after the step committed, before it is queued again). */
   onStepBoundary(hook: (pid: Pid) => void): Disposable {
-    this.boundaryHooks.push(hook);
-    return { dispose: () => { const i = this.boundaryHooks.indexOf(hook); if (i >= 0) this.boundaryHooks.splice(i, 1); } };
+    return this.steps.onBoundary(hook);
   }
 
   /**
@@ -183,8 +218,7 @@ export class Kernel {
     return this.journal.atomically(() => {
       before();
       this.table.reopen(pid, reason);
-      this.memory.register(pid, Math.min(this.memoryConfig.defaultQuotaBytes, agent.budgets.bytes));
-      this.syncMemory(pid);
+      this.steps.openAccount(pid);
       this.scheduler.enqueue(pid);
       return this.table.get(pid);
     });
@@ -195,10 +229,7 @@ export class Kernel {
    * Suspend). The step ends as a failed call; returns false when nothing was in flight.
    */
   abortInFlight(pid: Pid, reason: string): boolean {
-    const controller = this.inflight.get(pid);
-    if (!controller) return false;
-    controller.abort(new Error(reason));
-    return true;
+    return this.steps.abort(pid, reason);
   }
 
   /**
@@ -210,53 +241,12 @@ export class Kernel {
     for (const agent of this.table.list()) {
       if (isTerminal(agent.state)) continue;
       if (!this.pager.has(agent.pid)) this.pager.load(agent.pid, agent.context);
-      this.memory.register(agent.pid, Math.min(this.memoryConfig.defaultQuotaBytes, agent.budgets.bytes));
-      this.syncMemory(agent.pid);
+      this.steps.openAccount(agent.pid);
       if (agent.state === 'running' || agent.state === 'waiting') this.table.transition(agent.pid, 'ready', { reason: 'restored after a kernel restart' });
       if (agent.state === 'new') this.table.transition(agent.pid, 'ready');
       if (this.table.get(agent.pid).state === 'ready') this.scheduler.enqueue(agent.pid);
       restored.push(this.table.get(agent.pid));
     }
     return restored;
-  }
-
-  /**
-   * Brings the memory account of an agent in line with what its context holds; under pressure,
-   * swaps the agent's own pages out, then evicts other agents (LRU). Returns false when the
-   * agent still does not fit (the caller suspends it).
-   */
-  syncMemory(pid: Pid): boolean {
-    const held = this.pager.metrics(pid).residentBytes;
-    const account = this.memory.usage(pid);
-    const delta = held - account.used;
-    if (delta <= 0) {
-      this.memory.release(pid, -delta);
-    } else if (!this.memory.allocate(pid, delta).ok) {
-      if (held > account.quota) {
-        this.pager.swapOut(pid, 0);
-        return this.syncMemory(pid) && this.pager.metrics(pid).residentBytes <= account.quota;
-      }
-      this.memory.evictLru(delta);
-      if (!this.memory.allocate(pid, delta).ok) return false;
-    }
-    this.table.addUsage(pid, { bytes: this.memory.usage(pid).used });
-    return true;
-  }
-
-  private evictForMemory(pid: Pid): number {
-    const before = this.pager.has(pid) ? this.pager.metrics(pid).residentBytes : 0;
-    const agent = this.table.find(pid);
-    if (agent && (agent.state === 'ready' || agent.state === 'new')) this.suspend(pid, 'suspended to free memory for other agents (memory pressure)');
-    if (this.pager.has(pid)) this.pager.swapOut(pid, 0);
-    this.journal.emit({ type: 'memory.evicted', pid, freedBytes: before });
-    return before - (this.pager.has(pid) ? this.pager.metrics(pid).residentBytes : 0);
-  }
-
-  private cleanup(pid: Pid): void {
-    this.inflight.get(pid)?.abort(new Error(`agent ${pid} was ${this.table.get(pid).state}`));
-    this.inflight.delete(pid);
-    this.scheduler.forget(pid);
-    this.suspendAtStepEnd.delete(pid);
-    this.memory.releaseAll(pid);
   }
 }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, InvalidTransitionError, NoSuchAgentError } from './errors';
 import type { Journal } from './journal';
-import type { Clock } from './ports';
+import type { Clock } from './ports/clock';
+import type { AgentStore } from './ports/store';
 import {
   emptyUsage, TERMINAL_STATES, unlimitedBudgets,
   type AgentRecord, type AgentState, type Budgets, type Capability, type ContextBudget, type Pid, type Usage, type WaitReason,
@@ -53,9 +54,9 @@ export class ProcessTable {
   private readonly exitWaiters = new Map<Pid, Array<(a: AgentRecord) => void>>();
   private lastPid: number;
 
-  constructor(private readonly journal: Journal, private readonly clock: Clock) {
-    for (const a of journal.store.listAgents()) this.agents.set(a.pid, a);
-    this.lastPid = journal.store.maxPid();
+  constructor(private readonly journal: Journal, private readonly store: AgentStore, private readonly clock: Clock) {
+    for (const a of store.listAgents()) this.agents.set(a.pid, a);
+    this.lastPid = store.maxPid();
   }
 
   get(pid: Pid): AgentRecord {
@@ -77,7 +78,7 @@ export class ProcessTable {
   }
 
   /** Creates an agent in state `new`. */
-  spawn(options: SpawnOptions): AgentRecord {
+  add(options: SpawnOptions): AgentRecord {
     const priority = options.priority ?? 50;
     validatePriority(priority);
     if (options.parent != null) this.get(options.parent);
@@ -112,7 +113,7 @@ export class ProcessTable {
       result: null,
     };
     this.journal.atomically(() => {
-      this.journal.store.putAgent(agent);
+      this.store.putAgent(agent);
       this.journal.emit({ type: 'agent.spawned', pid, name: agent.name, role, priority, parent: agent.parent, model: agent.model });
     });
     this.agents.set(pid, agent);
@@ -145,7 +146,7 @@ export class ProcessTable {
     agent.budgets[budget] = limit;
     try {
       this.journal.atomically(() => {
-        this.journal.store.putAgent(agent);
+        this.store.putAgent(agent);
         this.journal.emit({ type: 'budget.raised', pid, budget, from: Number.isFinite(from) ? from : null, to: limit });
       });
     } catch (err) {
@@ -168,7 +169,7 @@ export class ProcessTable {
     agent.updatedAt = this.clock.now();
     try {
       this.journal.atomically(() => {
-        this.journal.store.putAgent(agent);
+        this.store.putAgent(agent);
         this.journal.emit({ type: 'agent.state', pid, from, to, waitReason: agent.waitReason, reason: agent.reason });
       });
     } catch (err) {
@@ -209,7 +210,7 @@ export class ProcessTable {
     agent.updatedAt = this.clock.now();
     try {
       this.journal.atomically(() => {
-        this.journal.store.putAgent(agent);
+        this.store.putAgent(agent);
         this.journal.emit({ type: 'agent.reniced', pid, from, to: priority });
       });
     } catch (err) {
@@ -235,10 +236,29 @@ export class ProcessTable {
 
   /** Writes the agent's in-memory record (usage) to storage, inside the caller's transaction. */
   persist(pid: Pid): void {
-    this.journal.store.putAgent(this.get(pid));
+    this.store.putAgent(this.get(pid));
   }
 
   /** Resolves when the agent reaches done, failed or killed. */
+  /**
+   * Marks a running agent as waiting (on the developer, or on a long tool such as a command, a
+   * plan or a question) until the returned function is called; nests (a running command that
+   * proposes changes waits on the developer, then on the tool again). A waiting agent holds no
+   * model slot. The one state change services may make.
+   */
+  waitFor(pid: Pid, reason: WaitReason): () => void {
+    const before = this.get(pid);
+    const outer = before.state === 'waiting' ? before.waitReason : null;
+    if (before.state !== 'running' && before.state !== 'waiting') return () => {};
+    if (outer) this.transition(pid, 'running');
+    this.transition(pid, 'waiting', { waitReason: reason });
+    return () => {
+      if (this.get(pid).state !== 'waiting') return;
+      this.transition(pid, 'running');
+      if (outer) this.transition(pid, 'waiting', { waitReason: outer });
+    };
+  }
+
   waitForExit(pid: Pid): Promise<AgentRecord> {
     const agent = this.get(pid);
     if (isTerminal(agent.state)) return Promise.resolve(agent);

@@ -2,7 +2,7 @@ import { InvalidArgumentError, KernelError } from './errors';
 import { IndexedHeap } from './heap';
 import type { Journal } from './journal';
 import { checkLimits, describeViolation } from './limits';
-import type { Clock } from './ports';
+import type { Clock } from './ports/clock';
 import type { ProcessTable } from './processTable';
 import { TokenBucket } from './tokenBucket';
 import type { Pid } from './types';

@@ -119,3 +119,8 @@ export function emptyUsage(): Usage {
 export function unlimitedBudgets(): Budgets {
   return { tokens: Infinity, dollars: Infinity, steps: Infinity, bytes: Infinity };
 }
+
+/** Something that can be released. Same shape as vscode.Disposable. */
+export interface Disposable {
+  dispose(): void;
+}

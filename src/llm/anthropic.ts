@@ -4,8 +4,10 @@
  * breakpoints, and cost from prices.ts.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import type { Clock, LlmObserver, LlmProvider, LlmRequest, LlmResponse } from '../kernel/ports';
-import { RateLimitedError, systemClock } from '../kernel/ports';
+import type { Clock } from '../kernel/ports/clock';
+import type { LlmObserver, LlmProvider, LlmRequest, LlmResponse } from '../kernel/ports/llm';
+import { systemClock } from '../kernel/ports/clock';
+import { RateLimitedError } from '../kernel/ports/llm';
 import { abortError, isAbortError, realSleep, throwIfAborted, type Sleep } from './abort';
 import { classifyFailure, redact, type CallFailure } from './anthropicErrors';
 import { toApiParams } from './anthropicRequest';

@@ -3,7 +3,7 @@
  * message that says what failed and what to do. The API key is scrubbed from every message.
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
-import type { Clock } from '../kernel/ports';
+import type { Clock } from '../kernel/ports/clock';
 import { IncompleteStreamError } from './anthropicStream';
 import { isRetryableStatus, retryAfterFromHeaders } from './retryPolicy';
 

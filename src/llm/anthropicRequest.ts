@@ -10,7 +10,7 @@ import type {
   TextBlockParam,
   Tool,
 } from '@anthropic-ai/sdk/resources/messages';
-import type { LlmBlock, LlmRequest } from '../kernel/ports';
+import type { LlmBlock, LlmRequest } from '../kernel/ports/llm';
 import { MAX_CACHE_BREAKPOINTS, MIN_THINKING_BUDGET } from './messagesRules';
 
 

@@ -4,7 +4,7 @@
  * model got wrong comes back as a MalformedToolUse instead of an exception.
  */
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
-import type { LlmBlock, LlmUsage, MalformedToolUse } from '../kernel/ports';
+import type { LlmBlock, LlmUsage, MalformedToolUse } from '../kernel/ports/llm';
 
 /** What one streamed message amounted to. */
 export interface StreamedMessage {

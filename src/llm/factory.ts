@@ -3,7 +3,7 @@
  * shares the provider between agents (the scripted provider keys its replay on request.session).
  */
 import { resolve } from 'node:path';
-import type { LlmProvider } from '../kernel/ports';
+import type { LlmProvider } from '../kernel/ports/llm';
 import type { Credentials, ModelSettings } from './modelConfig';
 import { AnthropicProvider, type AnthropicProviderOptions } from './anthropic';
 import { anthropicKey, EMPTY_MODEL_SETTINGS, NO_CREDENTIALS, resolveModel, type ResolvedModel } from './modelCatalog';

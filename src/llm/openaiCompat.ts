@@ -5,8 +5,10 @@
  * attempt, abort on kill, and cost from the model table.
  */
 import OpenAI, { APIConnectionTimeoutError } from 'openai';
-import type { Clock, LlmObserver, LlmProvider, LlmRequest, LlmResponse, LlmUsage } from '../kernel/ports';
-import { RateLimitedError, systemClock } from '../kernel/ports';
+import type { Clock } from '../kernel/ports/clock';
+import type { LlmObserver, LlmProvider, LlmRequest, LlmResponse, LlmUsage } from '../kernel/ports/llm';
+import { systemClock } from '../kernel/ports/clock';
+import { RateLimitedError } from '../kernel/ports/llm';
 import { abortError, isAbortError, realSleep, throwIfAborted, type Sleep } from './abort';
 import type { ProviderLog } from './anthropic';
 import { redact, type CallFailure } from './anthropicErrors';

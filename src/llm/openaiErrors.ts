@@ -4,7 +4,7 @@
  * do. The caller scrubs the key from the message; model text in it is escaped.
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import type { Clock } from '../kernel/ports';
+import type { Clock } from '../kernel/ports/clock';
 import { escapeControl } from '../text/displayText';
 import type { CallFailure } from './anthropicErrors';
 import { IncompleteChatError, MalformedChunkError } from './openaiStream';

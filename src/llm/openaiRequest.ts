@@ -10,7 +10,7 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
-import type { LlmMessage, LlmRequest } from '../kernel/ports';
+import type { LlmMessage, LlmRequest } from '../kernel/ports/llm';
 
 /** Which output cap a server understands: OpenAI's own API wants max_completion_tokens, most others max_tokens. */
 export type MaxTokensField = 'max_tokens' | 'max_completion_tokens';

@@ -5,7 +5,7 @@
  * (`stream_options.include_usage`); cached prompt tokens are counted as cache reads.
  */
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import type { LlmBlock, LlmUsage, MalformedToolUse } from '../kernel/ports';
+import type { LlmBlock, LlmUsage, MalformedToolUse } from '../kernel/ports/llm';
 
 /** What one streamed answer amounted to. */
 export interface StreamedChat {

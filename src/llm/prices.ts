@@ -6,7 +6,7 @@
  * only TTL this project asks for. Batch and data-residency prices do not apply here.
  * When Anthropic changes a price, change it here and nowhere else.
  */
-import type { LlmUsage } from '../kernel/ports';
+import type { LlmUsage } from '../kernel/ports/llm';
 
 /** USD per million tokens for one model. */
 export interface ModelPrice {

@@ -2,7 +2,7 @@
  * How long to wait before retrying a model call: the server's `retry-after-ms` / `retry-after`
  * when it sends one, otherwise exponential back-off with full jitter.
  */
-import type { Clock } from '../kernel/ports';
+import type { Clock } from '../kernel/ports/clock';
 
 /** Retry settings of a provider. */
 export interface RetryPolicy {

@@ -2,7 +2,7 @@
  * The offline model: answers from a script, so the kernel, the UI and the benchmarks run without
  * network or key. Its answers are marked `scripted: true`; they are not a model's output.
  */
-import type { LlmBlock, LlmObserver, LlmProvider, LlmRequest, LlmResponse, LlmUsage, MalformedToolUse } from '../kernel/ports';
+import type { LlmBlock, LlmObserver, LlmProvider, LlmRequest, LlmResponse, LlmUsage, MalformedToolUse } from '../kernel/ports/llm';
 import { realSleep, throwIfAborted, type Sleep } from './abort';
 import { toApiParams } from './anthropicRequest';
 import { MessagesRules } from './messagesRules';

@@ -4,7 +4,7 @@
  * kernel host implements over the protocol (src/host/lmBridgeClient.ts). They report no dollars:
  * the cost is 0 and marked so at spawn (budgets count tokens, from the model's countTokens, and steps).
  */
-import type { LlmBlock, LlmObserver, LlmProvider, LlmRequest, LlmResponse, MalformedToolUse } from '../kernel/ports';
+import type { LlmBlock, LlmObserver, LlmProvider, LlmRequest, LlmResponse, MalformedToolUse } from '../kernel/ports/llm';
 import type { LmChatParams, LmChatResult, LmMessage, LmPart } from './lmTypes';
 import { abortError, isAbortError, throwIfAborted } from './abort';
 

@@ -3,7 +3,8 @@
  * asking, after the same capability check, and never for critical risk. The rules are shown with
  * the developer's own; they are removed by editing the configuration, not from the Tools view.
  */
-import type { ApprovalPolicy, PolicyDecision, PolicyRequest, RuleScope, StandingRule } from '../kernel/ports';
+import type { RuleScope } from '../kernel/ports/approvals';
+import type { ApprovalPolicy, PolicyDecision, PolicyRequest, StandingRule } from '../kernel/ports/policy';
 
 /** The prefix of the ids of these rules. */
 export const MCP_RULE_PREFIX = 'mcp-config:';

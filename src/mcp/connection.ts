@@ -10,7 +10,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolOutcome } from '../kernel/ports';
+import type { ToolOutcome } from '../kernel/ports/tools';
 import type { McpServerConfig, McpTransportConfig } from './config';
 import { resultText, type McpToolInfo } from './toolAdapter';
 

@@ -6,7 +6,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Disposable, Tool } from '../kernel/ports';
+import type { Tool } from '../kernel/ports/tools';
+import type { Disposable } from '../kernel/types';
 import { commandLine, mergeMcp, parseClineMcp, parseUserMcp, parseVsCodeMcp, where, type McpConfigSet, type McpServerConfig } from './config';
 import { DEFAULT_TIMING, McpConnection, type ConnectionTiming, type McpServerStatus } from './connection';
 import type { LaunchApprover } from './launch';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Capability, Risk } from '../kernel/types';
-import type { Tool, ToolOutcome } from '../kernel/ports';
+import type { Tool, ToolOutcome } from '../kernel/ports/tools';
 import { valueText } from '../text/valueText';
 
 /** The part of an MCP `Tool` we use (the SDK's type, narrowed to plain JSON). */

@@ -2,7 +2,7 @@
  * Wraps the approval client to record what each developer-answered request acted on (a command,
  * one file). Events carry only a summary; the improvement loop needs the target to propose a rule.
  */
-import type { ApprovalAnswer, ApprovalClient, ApprovalRequest, ApprovalSubject } from '../kernel/ports';
+import type { ApprovalAnswer, ApprovalClient, ApprovalRequest, ApprovalSubject } from '../kernel/ports/approvals';
 import type { Pid } from '../kernel/types';
 import type { RuleTarget } from './config';
 

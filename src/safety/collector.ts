@@ -5,7 +5,7 @@
  * published before it subscribed) and replaying is idempotent.
  */
 import type { StoredEvent } from '../kernel/events';
-import type { Disposable } from '../kernel/ports';
+import type { Disposable } from '../kernel/types';
 import type { Pid } from '../kernel/types';
 import type { CollectorSink, TaskOutcome } from './records';
 

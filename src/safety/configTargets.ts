@@ -4,9 +4,11 @@
  * they are audited and persisted like the developer's own).
  */
 import type { Kernel, KernelSpawnOptions } from '../kernel/kernel';
-import type { ApprovalPolicy, ApprovalSubject, PolicyRequest, ToolCatalog, ToolSpec } from '../kernel/ports';
+import type { ApprovalSubject } from '../kernel/ports/approvals';
+import type { ApprovalPolicy, PolicyRequest } from '../kernel/ports/policy';
+import type { ToolCatalog, ToolSpec } from '../kernel/ports/tools';
 import { isTerminal } from '../kernel/processTable';
-import { APPLY_CHANGES } from '../kernel/toolCalls';
+import { APPLY_CHANGES } from '../kernel/step/toolCalls';
 import { ruleKey, type ProposedRule, type TunableConfig } from './config';
 
 /** Where a configuration takes effect. */
@@ -19,15 +21,15 @@ export interface ConfigTargets {
 export function kernelTargets(kernel: Kernel, policy: ApprovalPolicy, tools: ToolCatalog, session: string): ConfigTargets {
   return {
     apply(next, previous) {
-      if (next.sliceSteps !== kernel.scheduler.settings.sliceSteps) kernel.scheduler.configure({ sliceSteps: next.sliceSteps });
+      if (next.sliceSteps !== kernel.scheduling.settings.sliceSteps) kernel.scheduling.configure({ sliceSteps: next.sliceSteps });
       const roles = new Set([...Object.keys(next.roleContextTokens), ...Object.keys(previous.roleContextTokens)]);
       for (const role of roles) {
         const wanted = next.roleContextTokens[role];
         if (previous.roleContextTokens[role] === wanted) continue;
         // Live agents get the larger of their own budget and the role's; without a role budget, their own again.
-        for (const agent of kernel.table.list()) {
-          if (agent.role !== role || isTerminal(agent.state) || !kernel.pager.has(agent.pid)) continue;
-          kernel.pager.setBudget(agent.pid, { ...agent.context, tokens: Math.max(agent.context.tokens, wanted ?? 0) });
+        for (const agent of kernel.agents.list()) {
+          if (agent.role !== role || isTerminal(agent.state) || !kernel.contexts.has(agent.pid)) continue;
+          kernel.contexts.setBudget(agent.pid, { ...agent.context, tokens: Math.max(agent.context.tokens, wanted ?? 0) });
         }
       }
       const keep = new Set(next.approvalRules.map(ruleKey));

@@ -1,11 +1,10 @@
 /**
  * Quality gates. L0: automatic invariants (well-formed, never loosens `critical` approvals,
  * within the global caps). L1 is the regression replay (regression.ts). L2 is the developer:
- * `reviewText` is what the CLI prints and `proposalView` what the extension shows.
+ * `reviewText` is what the CLI prints; the extension shows `proposalView` (host/dashboardData.ts).
  */
-import type { ToolSpec } from '../kernel/ports';
+import type { ToolSpec } from '../kernel/ports/tools';
 import type { Risk } from '../kernel/types';
-import type { ProposalView } from '../protocol/dashboard';
 import { changeKey, describeChange, type GateCheck, type GateResult, type GlobalCaps, type Proposal, type TunableConfig } from './config';
 import { plural } from '../text/plural';
 
@@ -77,21 +76,6 @@ function withinCaps(p: Proposal, caps: GlobalCaps): GateCheck {
     return { name, passed: false, detail: `time slice ${c.to} is outside ${caps.sliceStepsMin}–${caps.sliceStepsMax} steps` };
   }
   return { name, passed: true, detail: 'budgets stay within the caps' };
-}
-
-/** The proposal and its gates as the dashboard and the extension show them. */
-export function proposalView(p: Proposal, gates: readonly GateResult[]): ProposalView {
-  return {
-    id: p.id,
-    at: p.at,
-    kind: p.kind,
-    summary: p.summary,
-    rationale: p.rationale,
-    status: p.status,
-    evidence: p.evidence.map((e) => ({ ...e })),
-    gates: gates.map((g) => ({ level: g.level, passed: g.passed, summary: g.summary, checks: g.checks.map((c) => ({ ...c })) })),
-    canDecide: p.status === 'awaiting_review',
-  };
 }
 
 /** L2 on a terminal: what the developer reads before answering approve or reject. */

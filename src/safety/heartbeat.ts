@@ -3,8 +3,9 @@
  * records, stores the sample, and raises `health.alert` when health is under the threshold
  * (once, then again only after a cool-down while it stays low).
  */
+import type { Clock } from '../kernel/ports/clock';
 import type { KernelEvent } from '../kernel/events';
-import type { Disposable } from '../kernel/ports';
+import type { Disposable } from '../kernel/types';
 import type { HealthSample } from './config';
 import { health, type EvaluationSource } from './evaluation';
 import type { HealthConfig } from './evaluator';
@@ -27,7 +28,7 @@ export const DEFAULT_HEARTBEAT: HeartbeatOptions = { intervalMs: 30_000, thresho
 /** What the heartbeat reads and writes. */
 export interface HeartbeatDeps {
   store: Pick<EvaluationSource, 'windowCounts'> & { probeLatency(now: number): number; addHealthSample(s: HealthSample): void };
-  now(): number;
+  clock: Clock;
   emit(event: KernelEvent): void;
   /** every sample, after it is stored (the improvement loop's rollback watch listens here) */
   onSample?(sample: HealthSample): void;
@@ -61,7 +62,7 @@ export class Heartbeat implements Disposable {
 
   /** One beat: probe, evaluate, store, maybe alert. Returns the sample. */
   beat(): HealthSample {
-    const now = this.deps.now();
+    const now = this.deps.clock.now();
     const storageMs = this.deps.store.probeLatency(now);
     // This beat's probe counts although its sample is stored only below.
     const h = health(

@@ -3,6 +3,7 @@
  * new configuration version → rolled back automatically if health drops by more than the
  * configured points within the watch window. Every step is stored, emitted and audited.
  */
+import type { Clock } from '../kernel/ports/clock';
 import { randomUUID } from 'node:crypto';
 import type { KernelEvent } from '../kernel/events';
 import type { AuditEntry } from '../kernel/types';
@@ -42,7 +43,7 @@ export const DEFAULT_LOOP: Omit<LoopOptions, 'caps'> = { rollbackDrop: 10, rollb
 export interface LoopDeps {
   store: LoopStore;
   targets: ConfigTargets;
-  now(): number;
+  clock: Clock;
   emit(event: KernelEvent): void;
   audit(entry: AuditEntry): void;
   /** the latest health score (for the rollback baseline) */
@@ -80,7 +81,7 @@ export class ImprovementLoop {
   /** New proposals from the data (one open proposal per key). */
   propose(): Proposal[] {
     const { store } = this.deps;
-    const now = this.deps.now();
+    const now = this.deps.clock.now();
     const open = new Set(store.proposals(OPEN, 1000).map((p) => p.key));
     const made: Proposal[] = [];
     for (const d of proposeChanges(store, this.current(), this.options.caps, now, this.options.proposer)) {
@@ -99,14 +100,14 @@ export class ImprovementLoop {
     const p = this.get(id);
     if (p.status !== 'proposed') return p;
     const current = this.current();
-    const l0 = l0Gate(p, current, this.options.caps, this.deps.now(), this.deps.tools);
+    const l0 = l0Gate(p, current, this.options.caps, this.deps.clock.now(), this.deps.tools);
     this.deps.store.putGate(l0);
     if (!l0.passed) return this.setStatus(p, 'rejected_l0', 'L0', l0.summary);
     let l1: GateResult;
     try {
       l1 = await this.deps.regression(p.id, current, withChange(current, p.change));
     } catch (err) {
-      l1 = { proposalId: p.id, level: 'L1', at: this.deps.now(), passed: false, summary: `the replay failed: ${(err as Error).message}`, checks: [] };
+      l1 = { proposalId: p.id, level: 'L1', at: this.deps.clock.now(), passed: false, summary: `the replay failed: ${(err as Error).message}`, checks: [] };
     }
     this.deps.store.putGate(l1);
     if (!l1.passed) return this.setStatus(p, 'rejected_l1', 'L1', l1.summary);
@@ -131,7 +132,7 @@ export class ImprovementLoop {
   decide(id: string, decision: 'approve' | 'reject', actor = 'developer'): Proposal {
     const p = this.get(id);
     if (p.status !== 'awaiting_review') throw new Error(`proposal ${id.slice(0, 8)} is ${p.status}, not waiting for review: only proposals that passed L0 and L1 can be decided`);
-    const now = this.deps.now();
+    const now = this.deps.clock.now();
     this.deps.store.putGate({ proposalId: p.id, level: 'L2', at: now, passed: decision === 'approve', summary: `${decision === 'approve' ? 'approved' : 'rejected'} by ${actor}`, checks: [] });
     if (decision === 'reject') return this.setStatus({ ...p, decidedAt: now, decidedBy: actor }, 'rejected', actor, 'rejected by the developer');
     return this.apply({ ...p, decidedAt: now, decidedBy: actor }, actor);
@@ -155,7 +156,7 @@ export class ImprovementLoop {
     if (!active || active.proposalId === null) return null; // only versions a proposal made are undone
     const parent = active.parent === null ? null : store.configVersion(active.parent);
     const target = parent?.config ?? baseConfig(this.deps.baseSliceSteps);
-    const now = this.deps.now();
+    const now = this.deps.clock.now();
     this.deps.targets.apply(target, active.config);
     const restored = store.addConfigVersion({ at: now, proposalId: null, config: target, healthBefore: null, previousStatus: 'rolled_back', reason });
     this.deps.emit({ type: 'config.rolled_back', version: active.version, to: restored.version, reason });
@@ -169,7 +170,7 @@ export class ImprovementLoop {
 
   private apply(p: Proposal, actor: string): Proposal {
     const { store, targets } = this.deps;
-    const now = this.deps.now();
+    const now = this.deps.clock.now();
     const before = this.current();
     const next = withChange(before, p.change);
     const healthBefore = this.deps.currentHealth();
@@ -195,6 +196,6 @@ export class ImprovementLoop {
 
   private changed(p: Proposal, actor: string, detail: Record<string, unknown>): void {
     this.deps.emit({ type: 'proposal.status', id: p.id, status: p.status, summary: p.summary });
-    this.deps.audit({ at: this.deps.now(), pid: null, action: `proposal.${p.status}`, actor, subject: p.key, detail: { proposal: p.id, summary: p.summary, ...detail } });
+    this.deps.audit({ at: this.deps.clock.now(), pid: null, action: `proposal.${p.status}`, actor, subject: p.key, detail: { proposal: p.id, summary: p.summary, ...detail } });
   }
 }

@@ -2,8 +2,9 @@
  * The reactor: runs playbooks (playbooks.ts) on kernel events. Each firing is stored and emitted
  * as a `reactor.fired` event; matches over a playbook's rate limit are counted and dropped.
  */
+import { systemClock, type Timers } from '../kernel/ports/clock';
 import type { KernelEvent } from '../kernel/events';
-import type { Disposable } from '../kernel/ports';
+import type { Disposable } from '../kernel/types';
 import type { Pid } from '../kernel/types';
 import type { EventSource } from './collector';
 import type { Firing } from './config';
@@ -15,7 +16,6 @@ export type SuspendResult = 'suspended' | 'at_step_end' | 'already_suspended' | 
 
 /** Everything the reactor acts through (kernelEffects in reactorEffects.ts implements it on a kernel). */
 export interface ReactorEffects {
-  now(): number;
   agentName(pid: Pid): string | null;
   suspend(pid: Pid, reason: string): SuspendResult;
   /** the scheduler's concurrent model calls */
@@ -39,19 +39,14 @@ export interface FiringResult {
   detail: Record<string, unknown>;
 }
 
-/** Timers, injectable for tests. */
-export interface ReactorTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const realTimers: ReactorTimers = {
-  setTimeout: (fn, ms) => {
+/** The wall clock, with timers that do not keep the process alive (a pending restore is no reason to stay up). */
+const backgroundTimers: Timers = {
+  now: systemClock.now,
+  after: (ms, fn) => {
     const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
+    t.unref();
+    return { dispose: () => clearTimeout(t) };
   },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
 /** Runs playbooks on events. */
@@ -62,12 +57,12 @@ export class Reactor implements Disposable {
   private readonly subscriptions: Disposable[] = [];
   /** agents whose current tool call was denied (for the `not_denied` guard) */
   private readonly deniedCall = new Set<Pid>();
-  private throttle: { original: number; timer: unknown; playbook: string } | null = null;
+  private throttle: { original: number; timer: Disposable | null; playbook: string } | null = null;
 
   constructor(
     private readonly effects: ReactorEffects,
     readonly playbooks: readonly Playbook[] = DEFAULT_PLAYBOOKS,
-    private readonly timers: ReactorTimers = realTimers,
+    private readonly timers: Timers = backgroundTimers,
   ) {}
 
   /** Listens to the event types the (non-inline) playbooks name. */
@@ -94,7 +89,7 @@ export class Reactor implements Disposable {
     for (const p of this.playbooks) {
       if (p.on !== event.type || !!p.inline !== (mode === 'inline') || !matchesWhere(p, event)) continue;
       const pid = 'pid' in event ? event.pid : null;
-      const now = this.effects.now();
+      const now = this.timers.now();
       if (p.guard === 'not_denied' && pid !== null && this.deniedCall.has(pid)) continue;
       if (p.threshold && !this.reached(p, pid, now)) continue;
       if (p.guard === 'previous_session_crashed' && !this.effects.previousSessionCrashed()) continue;
@@ -112,7 +107,7 @@ export class Reactor implements Disposable {
 
   dispose(): void {
     for (const s of this.subscriptions.splice(0)) s.dispose();
-    if (this.throttle) this.timers.clearTimeout(this.throttle.timer);
+    this.throttle?.timer?.dispose();
     this.throttle = null;
   }
 
@@ -190,8 +185,8 @@ export class Reactor implements Disposable {
 
   private armRestore(p: Playbook): void {
     if (p.action.kind !== 'throttle' || !this.throttle) return;
-    if (this.throttle.timer !== null) this.timers.clearTimeout(this.throttle.timer);
-    this.throttle.timer = this.timers.setTimeout(() => this.restore(), p.action.restoreAfterMs);
+    this.throttle.timer?.dispose();
+    this.throttle.timer = this.timers.after(p.action.restoreAfterMs, () => this.restore());
   }
 
   private restore(): void {
@@ -203,7 +198,7 @@ export class Reactor implements Disposable {
     this.publish(
       { on: 'scheduler.rate_limited', notify: false, id: t.playbook } as Playbook,
       { playbook: t.playbook, pid: null, action: 'restore', outcome: 'restored', message: `no 429 for a while: concurrent model calls ${before} → ${t.original}`, detail: { before, after: t.original } },
-      this.effects.now(),
+      this.timers.now(),
     );
   }
 

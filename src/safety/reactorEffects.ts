@@ -13,37 +13,36 @@ export interface FiringSink {
 export function kernelEffects(kernel: Kernel, sink: FiringSink, session: string): ReactorEffects {
   let crashed: { session: string } | null | undefined;
   // Counted now, before the step loop runs: these are the agents a restart brings back.
-  const live = kernel.table.list().filter((a) => !isTerminal(a.state)).length;
+  const live = kernel.agents.list().filter((a) => !isTerminal(a.state)).length;
   return {
-    now: () => kernel.clock.now(),
-    agentName: (pid) => kernel.table.find(pid)?.name ?? null,
+    agentName: (pid) => kernel.agents.find(pid)?.name ?? null,
     suspend(pid, reason): SuspendResult {
-      const agent = kernel.table.find(pid);
+      const agent = kernel.agents.find(pid);
       if (!agent) return 'unknown';
       if (isTerminal(agent.state)) return 'ended';
       if (agent.state === 'suspended') return 'already_suspended';
       if (kernel.pendingSuspension(pid) !== undefined) return 'at_step_end';
       return kernel.suspend(pid, reason) === 'now' ? 'suspended' : 'at_step_end';
     },
-    concurrency: () => kernel.scheduler.settings.maxConcurrent,
-    setConcurrency: (n) => kernel.scheduler.configure({ maxConcurrent: n }),
+    concurrency: () => kernel.scheduling.settings.maxConcurrent,
+    setConcurrency: (n) => kernel.scheduling.configure({ maxConcurrent: n }),
     previousSessionCrashed() {
       if (crashed === undefined) crashed = findCrash(kernel, session);
       return crashed;
     },
     agentsAtStart: () => live,
-    emit: (event) => kernel.journal.emit(event),
+    emit: (event) => kernel.events.emit(event),
     record: (firing) => { sink.addFiring(firing); },
   };
 }
 
 /** The session before `session`, if it started and never wrote `kernel.stopped`. */
 function findCrash(kernel: Kernel, session: string): { session: string } | null {
-  const starts = kernel.store.queryEvents({ type: 'kernel.started', limit: 20 });
+  const starts = kernel.queryEvents({ type: 'kernel.started', limit: 20 });
   const mine = starts.findIndex((e) => e.event.type === 'kernel.started' && e.event.session === session);
   const previous = mine >= 0 ? starts[mine + 1] : starts[0];
   if (!previous || previous.event.type !== 'kernel.started') return null;
   const prevSession = previous.event.session;
-  const stops = kernel.store.queryEvents({ type: 'kernel.stopped', afterSeq: previous.seq, limit: 100 });
+  const stops = kernel.queryEvents({ type: 'kernel.stopped', afterSeq: previous.seq, limit: 100 });
   return stops.some((e) => e.event.type === 'kernel.stopped' && e.event.session === prevSession) ? null : { session: prevSession };
 }

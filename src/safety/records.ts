@@ -5,7 +5,7 @@
  */
 import type { StoredEvent } from '../kernel/events';
 import type { Pid } from '../kernel/types';
-import type { DecisionActor } from '../kernel/ports';
+import type { DecisionActor } from '../kernel/ports/approvals';
 
 /** How a task ended, or that it has not. */
 export type TaskOutcome = 'running' | 'done' | 'failed' | 'killed' | 'suspended' | 'cancelled';

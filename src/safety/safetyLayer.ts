@@ -4,24 +4,25 @@
  * `start` once the kernel is up, and disposes it on close.
  */
 import type { Kernel, KernelSpawnOptions } from '../kernel/kernel';
-import type { ApprovalClient, ApprovalPolicy, Disposable, ToolCatalog } from '../kernel/ports';
-import type { CommandSandbox } from '../sandbox/runCommandTool';
-import type { DashboardData, ProposalView } from '../protocol/dashboard';
+import type { ApprovalClient } from '../kernel/ports/approvals';
+import type { ApprovalPolicy } from '../kernel/ports/policy';
+import type { KernelStore } from '../kernel/ports/store';
+import type { ToolCatalog } from '../kernel/ports/tools';
+import type { Disposable } from '../kernel/types';
 import { ApprovalWatch, type ApprovalTargetSink } from './approvalWatch';
 import { Collector } from './collector';
-import { DEFAULT_CAPS, type GlobalCaps, type Proposal, type TunableConfig } from './config';
+import { DEFAULT_CAPS, type GateResult, type GlobalCaps, type Proposal, type TunableConfig } from './config';
 import { kernelTargets, withRoleDefaults, type ConfigTargets } from './configTargets';
-import { dashboardData, type DashboardSource } from './dashboardData';
+import type { DashboardSource } from './dashboardSource';
 import { evaluate, health, scoreTasks, type Evaluation, type TaskScore } from './evaluation';
-import { proposalView } from './gates';
 import { Heartbeat, type HeartbeatDeps, type HeartbeatOptions } from './heartbeat';
 import { ImprovementLoop, type LoopOptions, type LoopStore } from './improvementLoop';
 import type { Playbook } from './playbooks';
-import { Reactor } from './reactor';
+import { Reactor, type FiringResult } from './reactor';
+import type { KernelEvent } from '../kernel/events';
 import { kernelEffects, type FiringSink } from './reactorEffects';
 import type { CollectorSink, TaskAggregate } from './records';
 import { DEFAULT_EVAL_SUITE, evalTaskFromRecords, l1Gate, type EvalTask, type OpenReplay } from './regression';
-import { WatchedSandbox, type MemoryControl } from './sandboxWatch';
 
 /** Everything the layer stores (storage/safetyStore.ts SafetyStore implements it). */
 export type SafetyDb = CollectorSink & LoopStore & DashboardSource & HeartbeatDeps['store'] & ApprovalTargetSink & FiringSink & {
@@ -50,6 +51,8 @@ export interface SafetyOptions {
 /** What the layer is built from. */
 export interface SafetyLayerDeps {
   kernel: Kernel;
+  /** the kernel's store: agents, pages and the audit trail as stored */
+  store: KernelStore;
   db: SafetyDb;
   policy: ApprovalPolicy;
   tools: ToolCatalog;
@@ -90,21 +93,21 @@ export class SafetyLayer implements Disposable {
     this.loop = new ImprovementLoop({
       store: db,
       targets: this.targets,
-      now: () => kernel.clock.now(),
-      emit: (e) => kernel.journal.emit(e),
-      audit: (entry) => kernel.store.appendAudit(entry),
+      clock: kernel.clock,
+      emit: (e) => kernel.events.emit(e),
+      audit: (entry) => this.deps.store.appendAudit(entry),
       currentHealth: () => this.health(),
       regression: (id, current, proposed) => {
         if (!deps.openReplay) return Promise.resolve({ proposalId: id, level: 'L1', at: kernel.clock.now(), passed: false, summary: 'this kernel cannot open replay sessions', checks: [] });
         return l1Gate(id, current, proposed, { open: deps.openReplay, suite: this.evalSuite(), workspace: deps.workspace, margin: options.regressionMargin ?? 5 }, () => kernel.clock.now());
       },
       tools: deps.tools,
-      baseSliceSteps: kernel.scheduler.settings.sliceSteps,
+      baseSliceSteps: kernel.scheduling.settings.sliceSteps,
     }, { ...options.loop, caps: this.caps });
     this.heartbeat = options.heartbeat === false ? null : new Heartbeat({
       store: db,
-      now: () => kernel.clock.now(),
-      emit: (e) => kernel.journal.emit(e),
+      clock: kernel.clock,
+      emit: (e) => kernel.events.emit(e),
       onSample: (sample) => {
         this.loop.onHealth(sample);
         this.maybeRunLoop();
@@ -125,15 +128,15 @@ export class SafetyLayer implements Disposable {
 
   /** Writes queued events and brings the records up to date with the event log now. */
   flush(): void {
-    this.deps.kernel.journal.flush();
+    this.deps.kernel.events.flush();
     this.collector.catchUp();
   }
 
   /** Waits until queued events are written and delivered (reactions included), then flushes. */
   async settle(): Promise<void> {
     for (let i = 0; i < 4; i++) {
-      this.deps.kernel.journal.flush();
-      await this.deps.kernel.bus.idle();
+      this.deps.kernel.events.flush();
+      await this.deps.kernel.idle();
       await new Promise((r) => setImmediate(r));
     }
     this.flush();
@@ -144,10 +147,9 @@ export class SafetyLayer implements Disposable {
     return new ApprovalWatch(client, this.deps.db, (err) => this.deps.log?.(`safety: approval target: ${(err as Error).message}`));
   }
 
-  /** The sandbox run_command should use: reports every command and runs the OOM playbook. */
-  watchSandbox(sandbox: CommandSandbox, defaultMemoryBytes: number | null, memory?: MemoryControl): CommandSandbox {
-    const { kernel } = this.deps;
-    return new WatchedSandbox(sandbox, { emit: (e) => kernel.journal.emit(e), react: (e) => this.reactor.handle(e, 'inline'), memory, defaultMemoryBytes });
+  /** Runs the inline playbooks (the sandbox's OOM retry) on an event; says what each did. */
+  reactInline(event: KernelEvent): FiringResult[] {
+    return this.reactor.handle(event, 'inline');
   }
 
   /** Spawn options with the active configuration's context budget for the agent's role. */
@@ -169,7 +171,7 @@ export class SafetyLayer implements Disposable {
   /** Scores of every agent and task, and health, now. */
   evaluate(now = this.deps.kernel.clock.now()): Evaluation {
     this.flush();
-    return evaluate(this.deps.db, this.deps.kernel.store.listAgents(), now);
+    return evaluate(this.deps.db, this.deps.store.listAgents(), now);
   }
 
   /** One task's current score. */
@@ -178,18 +180,15 @@ export class SafetyLayer implements Disposable {
     return a && scoreTasks([a])[0];
   }
 
-  /** Everything the dashboard shows, now. */
-  dashboard(now = this.deps.kernel.clock.now()): DashboardData {
+  /** What the dashboard is built from (host/dashboardData.ts), with every record collected up to now. */
+  dashboardInputs(): { safety: DashboardSource; threshold: number; baseSliceSteps: number } {
     this.flush();
-    return dashboardData({ safety: this.deps.db, kernel: this.deps.kernel.store }, now, {
-      threshold: this.heartbeat?.options.threshold ?? 60,
-      baseSliceSteps: this.deps.kernel.scheduler.settings.sliceSteps,
-    });
+    return { safety: this.deps.db, threshold: this.heartbeat?.options.threshold ?? 60, baseSliceSteps: this.deps.kernel.scheduling.settings.sliceSteps };
   }
 
   /** Proposals waiting for the developer (L2), with their gate results. */
-  pendingReviews(): ProposalView[] {
-    return this.deps.db.proposals(['awaiting_review']).map((p) => proposalView(p, this.deps.db.gates(p.id)));
+  pendingReviews(): Array<{ proposal: Proposal; gates: GateResult[] }> {
+    return this.deps.db.proposals(['awaiting_review']).map((proposal) => ({ proposal, gates: this.deps.db.gates(proposal.id) }));
   }
 
   /** L2: the developer's answer. */
@@ -229,13 +228,13 @@ export class SafetyLayer implements Disposable {
 
   /** A finished task: store its final score; a successful one joins the recorded L1 suite. */
   private taskEnded(taskId: string, at: number): void {
-    const { db, kernel } = this.deps;
+    const { db } = this.deps;
     const score = this.taskScore(taskId);
     if (!score) return;
     db.addEvaluation(at, 'task', taskId, score.score, score.grade, score.components);
     if (score.outcome !== 'done' || score.pid === null) return;
-    const agent = kernel.store.getAgent(score.pid);
-    const task = agent && evalTaskFromRecords(agent, kernel.store.listPages(agent.pid));
+    const agent = this.deps.store.getAgent(score.pid);
+    const task = agent && evalTaskFromRecords(agent, this.deps.store.listPages(agent.pid));
     if (!task) return;
     db.putEvalTask(task.name, at, task);
     db.trimEvalTasks(this.deps.options?.evalTasksKept ?? 20);

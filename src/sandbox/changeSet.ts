@@ -6,7 +6,7 @@
 import { realpath } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import type { ProposedFile } from '../kernel/ports';
+import type { ProposedFile } from '../kernel/ports/approvals';
 import { escapeControl } from '../text/displayText';
 import { captureFast, contentType, formatSize, looksBinary, type Captured } from './fileCapture';
 import { eachSliced } from './limit';

@@ -5,8 +5,8 @@
  */
 import { posix } from 'node:path';
 import { quote } from 'shell-quote';
-import { ToolInputError, type Tool, type ToolOutcome } from '../kernel/ports';
-import { RETRY_COMMAND } from '../kernel/toolCalls';
+import { ToolInputError, type Tool, type ToolOutcome } from '../kernel/ports/tools';
+import { RETRY_COMMAND } from '../kernel/step/toolCalls';
 import { CollectTimeoutError, StagingQuotaError, type StagedChange } from './changeSet';
 import type { ExecResult } from './exec';
 import { resolveCwd, WORKSPACE_MOUNT, type SandboxExecOptions } from './sandbox';

@@ -2,29 +2,33 @@
  * One kernel session: the store, the kernel, the providers, the tools, the policy and the step
  * loop, wired in one place. The kernel host process and the `aios` CLI both open one.
  */
+import { WatchedSandbox } from '../sandbox/watchedSandbox';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Kernel, type MemoryConfig } from '../kernel/kernel';
-import type { ApprovalClient, Disposable, LlmProvider, Tool } from '../kernel/ports';
+import { Kernel, type KernelSpawnOptions, type QuotaConfig } from '../kernel/kernel';
+import type { ApprovalClient } from '../kernel/ports/approvals';
+import type { LlmProvider } from '../kernel/ports/llm';
+import type { Tool } from '../kernel/ports/tools';
+import type { Disposable } from '../kernel/types';
 import { DEFAULT_CONTEXT } from '../kernel/processTable';
-import { recallTool } from '../kernel/recallTool';
-import { AgentMemories } from '../kernel/agentMemory';
-import { FileLeases, withFileLeases } from '../kernel/leases';
-import { Planner } from '../kernel/planner';
-import { Conversation } from '../kernel/conversation';
-import { askDeveloperTool, Questions } from '../kernel/questions';
-import type { PlannerConfig } from '../kernel/planTypes';
-import { withInputChecks } from '../kernel/plannerCatalog';
-import { planTool, reportResultTool } from '../kernel/plannerTool';
-import { TaskRouter } from '../kernel/router';
-import { mergeRoles, type RoleInput } from '../kernel/routerRoles';
-import { modelRoleChooser } from '../kernel/routerModel';
-import { routeAndAssign, RoutingService, type AssignOptions, type Assignment, type RoleChooser } from '../kernel/routerService';
-import { SqliteMemoryStore } from '../storage/memoryStore';
+import { recallTool } from '../memories/recallTool';
+import { AgentMemories } from '../memories/agentMemory';
+import { FileLeases, withFileLeases } from '../leases/leases';
+import { Planner } from '../planner/planner';
+import { Conversation } from '../conversation/conversation';
+import { askDeveloperTool, Questions } from '../conversation/questions';
+import type { PlannerConfig } from '../planner/planTypes';
+import { withInputChecks } from '../planner/plannerCatalog';
+import { planTool, reportResultTool } from '../planner/plannerTool';
+import { TaskRouter } from '../router/router';
+import { mergeRoles, type RoleInput } from '../router/routerRoles';
+import { modelRoleChooser } from '../router/routerModel';
+import { routeAndAssign, RoutingService, type AssignOptions, type Assignment, type RoleChooser } from '../router/routerService';
+import { SqliteMemoryStore } from '../storage/agentMemoryStore';
 import { SqliteRoutingLog } from '../storage/routingLog';
 import { loadWorkspaceRoles } from '../storage/routingRoles';
-import { rememberTool } from '../tools/memoryTools';
-import { AgentRuntime, type RuntimeConfig } from '../kernel/runtime';
+import { rememberTool } from '../memories/memoryTools';
+import { AgentRuntime, type RuntimeConfig } from '../kernel/step/stepLoop';
 import type { SchedulerConfig } from '../kernel/scheduler';
 import type { AgentRecord, Pid } from '../kernel/types';
 import { InvalidArgumentError } from '../kernel/errors';
@@ -42,7 +46,7 @@ import { ToolRegistry } from '../tools/registry';
 import { createWorkspaceTools } from '../tools/workspace';
 import { SafetyLayer, type SafetyOptions } from '../safety/safetyLayer';
 import { REPLAY_APPROVALS } from '../safety/regression';
-import { SafetyStore } from '../storage/safetyStore';
+import { SafetyStore } from '../safety/store/safetyStore';
 import { McpAlwaysAllowPolicy } from '../mcp/alwaysAllowPolicy';
 import { McpManager, type McpManagerOptions } from '../mcp/manager';
 
@@ -55,7 +59,7 @@ export interface SessionOptions {
   approvals: ApprovalClient;
   scheduler?: Partial<SchedulerConfig>;
   runtime?: Partial<RuntimeConfig>;
-  memory?: Partial<MemoryConfig>;
+  memory?: Partial<QuotaConfig>;
   providers?: ProviderFactoryOptions;
   askAtOrAbove?: AskThreshold;
   /** more workspace paths (globs) whose change is critical risk, besides .git, .vscode, .aios (aios.approvals.protectedPaths) */
@@ -129,7 +133,7 @@ export class KernelSession {
       // The database is never something a change set may touch (nor, under .aios, something the sandbox sees).
       this.sandbox = options.sandbox === false ? null : new DockerSandbox({ ...options.sandbox, workspace: options.workspace, session: this.id, untouchable: [resolve(options.dbPath)] }, options.log);
       this.safety = new SafetyLayer({
-        kernel: this.kernel, db: new SafetyStore(this.store), policy: this.policy, tools: this.registry, session: this.id, workspace: options.workspace,
+        kernel: this.kernel, store: this.store, db: new SafetyStore(this.store), policy: this.policy, tools: this.registry, session: this.id, workspace: options.workspace,
         // L1 replays: a throw-away session on a temporary database, scripted model, no sandbox, no heartbeat
         openReplay: (o) => KernelSession.open({
           dbPath: o.dbPath, workspace: o.workspace, approvals: REPLAY_APPROVALS, sandbox: false, controlPollMs: 0,
@@ -140,8 +144,8 @@ export class KernelSession {
       const kernel = this.kernel;
       this.leases = new FileLeases({
         waitMs: options.leaseWaitMs,
-        describe: (pid) => { const a = kernel.table.find(pid); return a ? `agent ${pid} (${a.name})` : `agent ${pid}`; },
-        onConflict: (pid, holder, waitedMs) => kernel.journal.emit({ type: 'lease.conflict', pid, path: holder.path, holder: holder.pid, waitedMs }),
+        describe: (pid) => { const a = kernel.agents.find(pid); return a ? `agent ${pid} (${a.name})` : `agent ${pid}`; },
+        onConflict: (pid, holder, waitedMs) => kernel.events.emit({ type: 'lease.conflict', pid, path: holder.path, holder: holder.pid, waitedMs }),
       });
       this.memories = new AgentMemories({ kernel, store: new SqliteMemoryStore(this.store.connection), scope: options.workspace });
       const roles = mergeRoles(this.workspaceRoles(), options.roles ?? []);
@@ -152,24 +156,25 @@ export class KernelSession {
         askModel: routingModel ? modelRoleChooser(routingModel.provider, routingModel.model) : null,
         askDeveloper: options.routing?.askDeveloper ?? null,
         log: new SqliteRoutingLog(this.store.connection),
-        onDecided: (d) => kernel.journal.emit({ type: 'route.decided', pid: null, decision: d.id, role: d.role, tier: d.tier, confidence: d.confidence }),
+        onDecided: (d) => kernel.events.emit({ type: 'route.decided', pid: null, decision: d.id, role: d.role, tier: d.tier, confidence: d.confidence }),
         onChooserError: (who, err) => options.log?.(`routing: asking the ${who} failed: ${(err as Error).message}`),
       });
       this.planner = new Planner({
         kernel, spawn: (o) => this.spawn(o), roles: () => this.routing.roles, written: (pid) => this.leases.written(pid), config: options.planner,
       });
       this.questions = new Questions(kernel);
-      const leased = (t: Tool) => (t.name === 'write_file' || t.name === 'edit_file' ? withFileLeases(t, this.leases) : t);
+      // Every tool that may write files holds a lease on the files of its edit while it writes.
+      const leased = (t: Tool) => (t.capabilities.includes('fs.write') ? withFileLeases(t, this.leases) : t);
       const tools = [
-        ...createWorkspaceTools({ root: options.workspace, ledger: this.ledger, forbidden: [resolve(options.dbPath)] }).map(leased),
-        recallTool(this.kernel.pager, this.memories),
+        ...createWorkspaceTools({ root: options.workspace, ledger: this.ledger, forbidden: [resolve(options.dbPath)] }),
+        recallTool(this.kernel.contexts, this.memories),
         rememberTool(this.memories),
         planTool(this.planner, kernel),
         reportResultTool(this.planner),
         askDeveloperTool(this.questions),
-        ...(this.sandbox ? [createRunCommandTool(this.safety.watchSandbox(this.sandbox, this.sandbox.config.limits.memoryBytes, this.sandbox))] : []),
+        ...(this.sandbox ? [createRunCommandTool(this.watched(this.sandbox))] : []),
         ...(options.extraTools ?? []),
-      ];
+      ].map(leased);
       for (const t of tools) this.disposables.push(this.registry.register(t));
       const mcp = options.mcp ? new McpManager({ ...options.mcp, workspace: options.workspace, sink: this.registry, log: (line) => options.log?.(line) }) : null;
       this.mcp = mcp;
@@ -201,8 +206,8 @@ export class KernelSession {
   static open(options: SessionOptions): KernelSession {
     const session = new KernelSession(options);
     const k = session.kernel;
-    k.journal.emit({ type: 'kernel.started', session: session.id, processId: process.pid });
-    session.controlSeq = k.store.queryEvents({ type: 'control.', limit: 1 })[0]?.seq ?? 0;
+    k.events.emit({ type: 'kernel.started', session: session.id, processId: process.pid });
+    session.controlSeq = k.queryEvents({ type: 'control.', limit: 1 })[0]?.seq ?? 0;
     k.restore();
     session.conversation.restore();
     session.safety.start();
@@ -241,17 +246,34 @@ export class KernelSession {
    * without tool calling, or a dollar budget on a model without a price, is refused. The context
    * budget is capped at the model's window.
    */
-  spawn(options: Parameters<AgentRuntime['spawn']>[0]): AgentRecord {
+  spawn(options: KernelSpawnOptions): AgentRecord {
+    const agent = this.kernel.spawn(this.spawnOptions(options));
+    this.runtime.wake();
+    return agent;
+  }
+
+  /** The sandbox run_command uses: every command's end is an event, and an out-of-memory one goes through the reactor's retry playbook. */
+  private watched(sandbox: DockerSandbox): WatchedSandbox {
+    return new WatchedSandbox(sandbox, {
+      emit: (e) => this.kernel.events.emit(e),
+      react: (e) => this.safety.reactInline(e),
+      memory: sandbox,
+      defaultMemoryBytes: sandbox.config.limits.memoryBytes,
+    });
+  }
+
+  /** The spawn options with the safety layer's defaults and the model's limits applied. */
+  private spawnOptions(options: KernelSpawnOptions): KernelSpawnOptions {
     const withDefaults = this.safety.spawnOptions(options);
-    if (!options.model) return this.runtime.spawn(withDefaults);
+    if (!options.model) return withDefaults;
     const { resolved } = this.providerFor(options.model);
-    if (!resolved) return this.runtime.spawn(withDefaults);
+    if (!resolved) return withDefaults;
     const refusal = refuseSpawn(resolved, withDefaults.budgets);
     if (refusal) throw new InvalidArgumentError(refusal);
     const window = resolved.contextWindow;
     const tokens = withDefaults.context?.tokens ?? DEFAULT_CONTEXT.tokens;
     if (window !== null && tokens > window) withDefaults.context = { ...withDefaults.context, tokens: window };
-    return this.runtime.spawn(withDefaults);
+    return withDefaults;
   }
 
   /**
@@ -280,7 +302,7 @@ export class KernelSession {
     for (const e of events) {
       this.controlSeq = Math.max(this.controlSeq, e.seq);
       if (e.event.type === 'control.kill') {
-        const agent = this.kernel.table.find(e.event.pid);
+        const agent = this.kernel.agents.find(e.event.pid);
         if (agent && !['done', 'failed', 'killed'].includes(agent.state)) this.kernel.kill(e.event.pid, e.event.reason);
       }
       if (e.event.type === 'control.message') this.controlMessage(e.event);
@@ -291,13 +313,13 @@ export class KernelSession {
   private controlMessage(m: { pid: Pid; messageId: string; text: string }): void {
     let reason: string | null = null;
     try {
-      const r = this.kernel.table.find(m.pid) ? this.conversation.send(m.pid, m.text, m.messageId) : null;
+      const r = this.kernel.agents.find(m.pid) ? this.conversation.send(m.pid, m.text, m.messageId) : null;
       if (!r) reason = `no agent ${m.pid}`;
       else if (r.outcome === 'budget') reason = `its ${r.violation.budget} budget is spent (${r.violation.used} of ${r.violation.limit}): raise it in the transcript tab first`;
     } catch (err) {
       reason = (err as Error).message;
     }
-    if (reason) this.kernel.journal.emit({ type: 'message.refused', pid: m.pid, messageId: m.messageId, reason });
+    if (reason) this.kernel.events.emit({ type: 'message.refused', pid: m.pid, messageId: m.messageId, reason });
   }
 
   /**
@@ -323,9 +345,9 @@ export class KernelSession {
     const sandbox = this.sandbox?.dispose().catch((err: Error) => this.options.log?.(`sandbox: ${err.message}`));
     const sandboxStopped = await settlesWithin(sandbox ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
     try {
-      this.kernel.journal.emit({ type: 'kernel.stopped', session: this.id });
+      this.kernel.events.emit({ type: 'kernel.stopped', session: this.id });
       // emit outside a transaction only queues: write it before the file closes (else the next start looks like a crash)
-      this.kernel.journal.flush();
+      this.kernel.events.flush();
     } finally {
       this.lock?.release();
       this.store.close();

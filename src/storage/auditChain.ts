@@ -51,15 +51,6 @@ export class AuditAppender {
 }
 
 /** The chain's state as the dashboard shows it (the protocol's AuditView has the same shape). */
-export interface AuditState {
-  ok: boolean;
-  /** chained entries that verify (before the first broken one) */
-  entries: number;
-  /** the first broken entry (null when intact, or when the head is what is broken) */
-  brokenAt: number | null;
-  /** what is wrong, in words; null when intact */
-  problem: string | null;
-}
 
 /** What `verifyAudit` found. */
 export type AuditVerdict =

@@ -3,7 +3,7 @@
  * statement per filter shape, so each gets the plan that suits it.
  */
 import type Database from 'better-sqlite3';
-import type { EventQuery } from '../kernel/ports';
+import type { EventQuery } from '../kernel/ports/store';
 
 /** A raw events row: [seq, at, payload JSON]. */
 export type EventDbRow = [seq: number, at: number, payload: string];

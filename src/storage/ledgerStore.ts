@@ -1,7 +1,7 @@
 /** The read ledger's table (schema step 4). */
 import type Database from 'better-sqlite3';
 import type { Pid } from '../kernel/types';
-import type { LedgerStore } from '../kernel/ledgerPort';
+import type { LedgerStore } from '../kernel/ports/ledger';
 
 /** `LedgerStore` on the kernel's database. */
 export class SqliteLedgerStore implements LedgerStore {

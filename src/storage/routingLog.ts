@@ -4,7 +4,7 @@
  * loop reads it to find keywords that mislead and thresholds that ask too often.
  */
 import type Database from 'better-sqlite3';
-import type { RoutingLog, RoutingRecord, StoredRouting } from '../kernel/routerService';
+import type { RoutingLog, RoutingRecord, StoredRouting } from '../router/routerService';
 import type { Pid } from '../kernel/types';
 
 interface RoutingDbRow {

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseRoles, type RoleInput } from '../kernel/routerRoles';
+import { parseRoles, type RoleInput } from '../router/routerRoles';
 
 /** Where a workspace keeps its extra roles. */
 export function rolesFilePath(workspace: string): string {

@@ -2,7 +2,7 @@
  * How records map to table rows where the two differ. Other tables are selected with
  * aliases named like the record's fields, so their rows need no mapping at all.
  */
-import type { PageRow } from '../kernel/ports';
+import type { PageRow } from '../kernel/ports/store';
 import type { AgentRecord, AgentState, AuditEntry, Capability, WaitReason } from '../kernel/types';
 
 /**

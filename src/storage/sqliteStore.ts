@@ -4,9 +4,10 @@
  */
 import type Database from 'better-sqlite3';
 import { eventPid, type KernelEvent, type StoredEvent } from '../kernel/events';
-import type { EventQuery, KernelStore, PageHit, PageRow, SnapshotRow, StandingRule } from '../kernel/ports';
+import type { StandingRule } from '../kernel/ports/policy';
+import type { AuditState, EventQuery, KernelStore, PageHit, PageRow, SnapshotRow } from '../kernel/ports/store';
 import type { AgentRecord, AuditEntry, Pid, TaskRecord, TaskStatus } from '../kernel/types';
-import { AuditAppender } from './auditChain';
+import { AuditAppender, verifyAudit } from './auditChain';
 import { StorageError, toStorageError } from './errors';
 import { allWords, anyWord, ftsWords } from './ftsQuery';
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from './openDatabase';
@@ -179,6 +180,12 @@ export class SqliteStore implements KernelStore {
   queryAudit(limit: number): AuditEntry[] {
     if (limit <= 0) return []; // SQLite reads a negative LIMIT as "no limit"
     return this.guard(() => this.sql.queryAudit.all(limit)).map(auditFromRow);
+  }
+
+  /** The audit hash chain, verified now (walks every entry). */
+  auditState(): AuditState {
+    const v = this.guard(() => verifyAudit(this.db));
+    return v.ok ? { ok: true, entries: v.entries, brokenAt: null, problem: null } : { ok: false, entries: v.entries, brokenAt: v.seq, problem: v.problem };
   }
 
   /** Closes the file; later calls do nothing. */

@@ -3,7 +3,8 @@
  * the record's field names; agents come back as raw arrays (see rows.ts).
  */
 import type Database from 'better-sqlite3';
-import type { PageHit, SnapshotRow, StandingRule } from '../kernel/ports';
+import type { StandingRule } from '../kernel/ports/policy';
+import type { PageHit, SnapshotRow } from '../kernel/ports/store';
 import type { TaskRecord } from '../kernel/types';
 import { EventQueries } from './eventQueries';
 import { AGENT_COLUMNS, PAGE_COLUMNS, type AgentDbRow, type AuditDbRow, type PageDbRow, type PageParams } from './rows';

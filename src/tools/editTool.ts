@@ -1,6 +1,6 @@
 /** edit_file: replace an exact piece of text in a file the agent has read. */
-import type { Tool } from '../kernel/ports';
-import { ToolInputError } from '../kernel/ports';
+import type { Tool } from '../kernel/ports/tools';
+import { ToolInputError } from '../kernel/ports/tools';
 import { currentHash, hashBytes, notFound, writeVerified } from './fileContent';
 import { diffStats, loadForChange, proposeFile, staleMessage } from './proposal';
 import { failed, ok, type WorkspaceEnv } from './workspaceEnv';

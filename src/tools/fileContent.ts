@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { ToolInputError } from '../kernel/ports';
+import { ToolInputError } from '../kernel/ports/tools';
 import type { WorkspacePath } from './paths';
 import { openVerified } from './safeOpen';
 

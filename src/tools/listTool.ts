@@ -1,7 +1,7 @@
 /** list_dir: the entries of a workspace directory, optionally a few levels deep. */
 import { stat } from 'node:fs/promises';
-import type { Tool } from '../kernel/ports';
-import { ToolInputError } from '../kernel/ports';
+import type { Tool } from '../kernel/ports/tools';
+import { ToolInputError } from '../kernel/ports/tools';
 import { formatBytes } from './fileContent';
 import { walk, type WalkEntry } from './walk';
 import { ok, type WorkspaceEnv } from './workspaceEnv';

@@ -4,7 +4,7 @@
  */
 import { lstat, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ToolInputError } from '../kernel/ports';
+import { ToolInputError } from '../kernel/ports/tools';
 
 /** A path proven to lie inside the workspace. */
 export interface WorkspacePath {

@@ -3,7 +3,9 @@
  * capabilities, the tool's risk and the developer's standing rules, and keeps those rules.
  */
 import { randomUUID } from 'node:crypto';
-import type { ApprovalPolicy, KernelStore, PolicyDecision, PolicyRequest, RuleScope, StandingRule } from '../kernel/ports';
+import type { RuleScope } from '../kernel/ports/approvals';
+import type { ApprovalPolicy, PolicyDecision, PolicyRequest, StandingRule } from '../kernel/ports/policy';
+import type { KernelStore } from '../kernel/ports/store';
 import type { Risk } from '../kernel/types';
 import { callTarget, derivePattern, describeCoverage, matchesPathGlob, patternMatches } from './rulePatterns';
 

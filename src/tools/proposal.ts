@@ -4,8 +4,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import type { ProposedFile } from '../kernel/ports';
-import { ToolInputError } from '../kernel/ports';
+import type { ProposedFile } from '../kernel/ports/approvals';
+import { ToolInputError } from '../kernel/ports/tools';
 import { formatBytes, hashBytes, isBinary, readFileHead } from './fileContent';
 import type { WorkspacePath } from './paths';
 

@@ -2,7 +2,7 @@
  * Which file versions each agent has read, so an edit based on an outdated read is caught
  * before it overwrites someone else's change.
  */
-import type { LedgerStore } from '../kernel/ledgerPort';
+import type { LedgerStore } from '../kernel/ports/ledger';
 import type { Pid } from '../kernel/types';
 
 /** Content hash per (agent pid, workspace-relative path) as of the agent's last read or write. */
@@ -38,4 +38,4 @@ export class ReadLedger {
   }
 }
 
-export type { LedgerStore } from '../kernel/ledgerPort';
+export type { LedgerStore } from '../kernel/ports/ledger';

@@ -3,7 +3,8 @@
  * call goes through before the tool sees its input.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import type { Disposable, Tool, ToolCatalog, ToolSpec, ToolValidation } from '../kernel/ports';
+import type { Tool, ToolCatalog, ToolSpec, ToolValidation } from '../kernel/ports/tools';
+import type { Disposable } from '../kernel/types';
 
 // Tool names end up in LLM tool declarations; this is the shape the Anthropic API accepts.
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;

@@ -5,7 +5,7 @@
  */
 import { minimatch } from 'minimatch';
 import { parse, quote } from 'shell-quote';
-import type { ApprovalSubject } from '../kernel/ports';
+import type { ApprovalSubject } from '../kernel/ports/approvals';
 
 /** What a call's input says a rule pattern is matched against. */
 export type CallTarget =

@@ -6,7 +6,7 @@
  */
 import { constants } from 'node:fs';
 import { open, readlink, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { ToolInputError } from '../kernel/ports';
+import { ToolInputError } from '../kernel/ports/tools';
 import type { WorkspacePath } from './paths';
 
 /** How a file is opened: read it, rewrite an existing one, or create a new one (fails if it exists). */

@@ -1,8 +1,8 @@
 /** search_text: lines of workspace text files that contain a string or match a regex. */
 import { stat } from 'node:fs/promises';
 import { RE2JS } from 're2js';
-import type { Tool } from '../kernel/ports';
-import { ToolInputError } from '../kernel/ports';
+import type { Tool } from '../kernel/ports/tools';
+import { ToolInputError } from '../kernel/ports/tools';
 import { decodeText, formatBytes, isBinary, readFileHead, splitLines } from './fileContent';
 import type { WorkspacePath } from './paths';
 import { walk } from './walk';

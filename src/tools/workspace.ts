@@ -1,5 +1,5 @@
 /** The built-in workspace tools: read, list, search, write and edit files under one root. */
-import type { Tool } from '../kernel/ports';
+import type { Tool } from '../kernel/ports/tools';
 import { editFileTool } from './editTool';
 import { DEFAULT_MAX_FILE_BYTES } from './fileContent';
 import { listDirTool } from './listTool';

@@ -1,5 +1,5 @@
 /** What the built-in workspace tools share, and small helpers for what they return. */
-import type { ToolOutcome } from '../kernel/ports';
+import type { ToolOutcome } from '../kernel/ports/tools';
 import type { WorkspacePaths } from './paths';
 import type { ReadLedger } from './readLedger';
 

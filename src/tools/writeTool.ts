@@ -1,8 +1,8 @@
 /** write_file: create a file or replace its whole content. */
 import { mkdir } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
-import type { Tool } from '../kernel/ports';
-import { ToolInputError } from '../kernel/ports';
+import type { Tool } from '../kernel/ports/tools';
+import { ToolInputError } from '../kernel/ports/tools';
 import { currentHash, formatBytes, hashBytes, splitLines, writeVerified } from './fileContent';
 import { diffStats, loadForChange, proposeFile, staleMessage } from './proposal';
 import { countOf, failed, ok, type WorkspaceEnv } from './workspaceEnv';

@@ -2,7 +2,7 @@
  * What "Always allow…" on a pending card would allow, in words: the same pattern the policy
  * derives when it remembers the answer (tools/rulePatterns.ts), for this agent only.
  */
-import type { ApprovalSubject } from '../kernel/ports';
+import type { ApprovalSubject } from '../kernel/ports/approvals';
 import type { ApprovalView } from '../protocol/hostTypes';
 import { callTarget, derivePattern, needsExactRule } from '../tools/rulePatterns';
 

@@ -1,6 +1,7 @@
 /** Transcripts read from a database (`aios logs`, a host opening an agent it did not run). */
 import type { Kernel } from '../kernel/kernel';
-import type { KernelStore, LlmBlock } from '../kernel/ports';
+import type { LlmBlock } from '../kernel/ports/llm';
+import type { EventLog, KernelStore, PageStore } from '../kernel/ports/store';
 import type { Pid } from '../kernel/types';
 import { TranscriptBuilder, type TranscriptDeps } from './builder';
 import { rowPages, type PageSource } from './pages';
@@ -25,27 +26,27 @@ export function storedTranscript(store: KernelStore, pid: Pid): TranscriptBuilde
  * The pages of an agent of a running kernel: the pager's own list while it holds the agent
  * (pages not yet written included), the stored rows otherwise; swapped content from storage.
  */
-export function kernelPages(kernel: Kernel, pid: Pid): PageSource {
-  const rows = rowPages(() => kernel.store.listPages(pid));
+export function kernelPages(kernel: Kernel, store: PageStore, pid: Pid): PageSource {
+  const rows = rowPages(() => store.listPages(pid));
   return {
-    list: () => (kernel.pager.has(pid) ? kernel.pager.pages(pid) : rows.list()),
+    list: () => (kernel.contexts.has(pid) ? kernel.contexts.pages(pid) : rows.list()),
     blocks(page) {
       if (page.blocks) return page.blocks;
-      const row = kernel.store.getPage(page.id);
+      const row = store.getPage(page.id);
       return row ? (JSON.parse(row.content) as { blocks: LlmBlock[] }).blocks : null;
     },
   };
 }
 
 /** A live builder over a running kernel. */
-export function kernelTranscript(kernel: Kernel, pid: Pid, extras: Pick<TranscriptDeps, 'approval'> = {}): TranscriptBuilder {
-  kernel.table.get(pid);
+export function kernelTranscript(kernel: Kernel, store: PageStore & EventLog, pid: Pid, extras: Pick<TranscriptDeps, 'approval'> = {}): TranscriptBuilder {
+  kernel.agents.get(pid);
   const builder = new TranscriptBuilder({
     pid,
-    agent: () => kernel.table.get(pid),
-    pages: kernelPages(kernel, pid),
+    agent: () => kernel.agents.get(pid),
+    pages: kernelPages(kernel, store, pid),
     suspending: () => kernel.pendingSuspension(pid) !== undefined,
     approval: extras.approval,
   });
-  return replay(builder, kernel.store, pid);
+  return replay(builder, store, pid);
 }

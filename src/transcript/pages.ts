@@ -3,7 +3,8 @@
  * each tool call and each call's result. Pages only grow at the end, so the index reads each page
  * once, however long the agent runs.
  */
-import type { LlmBlock, PageRow } from '../kernel/ports';
+import type { LlmBlock } from '../kernel/ports/llm';
+import type { PageRow } from '../kernel/ports/store';
 import type { PageKind } from '../kernel/types';
 
 /** A page as the transcript needs it; `blocks` null when its content is not at hand (swapped). */

@@ -5,6 +5,7 @@
  * figures, and dist/webview.js renders them in Chromium on 127.0.0.1, in light and dark themes.
  * Screenshots go to .test-output/e2e/. The rendered figures must equal the kernel's.
  */
+import { sessionDashboard } from '../../src/host/dashboardData';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { buildWebview, CHROMIUM, harnessOutputDir, launchChromium, renderDashboard, startHarness } from '../../bench/safety.bench';
 import { KernelSession } from '../../src/session/kernelSession';
-import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
+import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports/approvals';
 import type { Script } from '../../src/llm/scriptFile';
 import type { DashboardData } from '../../src/protocol/dashboard';
 
@@ -76,14 +77,14 @@ describe('evaluator dashboard in Chromium (standalone harness)', function () {
     session.spawn({ task: 'mark the TODO done', name: 'denied-1', model: model.denied, budgets: { steps: 10 } });
     session.spawn({ task: 'watch the notes', name: 'looper-1', model: model.looping });
     await new Promise((r) => setTimeout(r, 60));
-    session.kernel.scheduler.pauseFor(400); // the API said 429: the scheduler pauses, the reactor throttles
+    session.kernel.scheduling.pauseFor(400); // the API said 429: the scheduler pauses, the reactor throttles
     await session.runtime.idle();
     await session.safety.settle();
     session.safety.heartbeat!.beat();
     await session.safety.loop.run();
     session.safety.heartbeat!.beat();
     await session.safety.settle();
-    data = session.safety.dashboard();
+    data = sessionDashboard(session);
     await buildWebview();
     browser = await launchChromium();
   });
@@ -112,7 +113,7 @@ describe('evaluator dashboard in Chromium (standalone harness)', function () {
       assert.equal(await page.textContent('[data-testid=health-score]'), String(ev.health.score));
 
       // Every agent's row against the kernel's process table.
-      for (const agent of session.kernel.table.list()) {
+      for (const agent of session.kernel.agents.list()) {
         const row = page.locator(`#agents tr[data-pid="${agent.pid}"]`);
         const score = ev.agents.find((a) => a.pid === agent.pid)!;
         assert.equal(await row.locator('[data-field=tokens]').textContent(), int(agent.usage.inputTokens + agent.usage.outputTokens), `tokens of ${agent.name}`);
@@ -121,7 +122,7 @@ describe('evaluator dashboard in Chromium (standalone harness)', function () {
         assert.equal(await row.locator('[data-field=score]').textContent(), score.score.toFixed(1));
         assert.equal(await row.locator('[data-field=grade]').textContent(), score.grade);
       }
-      const looper = session.kernel.table.list().find((a) => a.name === 'looper-1')!;
+      const looper = session.kernel.agents.list().find((a) => a.name === 'looper-1')!;
       assert.equal(looper.state, 'suspended');
 
       // Approvals against the event log; cache reads against the agents' usage.
@@ -130,7 +131,7 @@ describe('evaluator dashboard in Chromium (standalone harness)', function () {
       assert.equal(await page.textContent('[data-testid=approvals-dev-allow]'), count('developer', 'allow'));
       assert.equal(await page.textContent('[data-testid=approvals-dev-deny]'), count('developer', 'deny'));
       assert.equal(await page.textContent('[data-testid=approvals-policy-allow]'), count('policy', 'allow'));
-      const agents = session.kernel.table.list();
+      const agents = session.kernel.agents.list();
       const cacheRead = agents.reduce((s, a) => s + a.usage.cacheReadTokens, 0);
       const input = agents.reduce((s, a) => s + a.usage.inputTokens, 0);
       assert.equal(await page.textContent('[data-testid=cache-ratio]'), `${Math.round((cacheRead / input) * 1000) / 10}%`);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import type { LlmRequest } from '../../src/kernel/ports';
+import type { LlmRequest } from '../../src/kernel/ports/llm';
 import { createProvider } from '../../src/llm/factory';
 import { EMPTY_MODEL_SETTINGS } from '../../src/llm/modelCatalog';
 import { startMessagesServer, type MessagesServer } from '../support/messagesServer';

@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AnthropicProvider, MissingApiKeyError, type AnthropicProviderOptions } from '../../src/llm/anthropic';
-import type { LlmMessage, LlmRequest } from '../../src/kernel/ports';
-import { RateLimitedError } from '../../src/kernel/ports';
+import type { LlmMessage, LlmRequest } from '../../src/kernel/ports/llm';
+import { RateLimitedError } from '../../src/kernel/ports/llm';
 import { startMessagesServer, type MessagesServer } from '../support/messagesServer';
 import { until, within } from '../support/waits';
 
@@ -270,7 +270,7 @@ describe('AnthropicProvider against the local Messages API server', () => {
         const task = 'Summarise the notes for the team. ' + 'Keep every heading and every list. '.repeat(200);
         const { pid } = session.spawn({ task, model: MODEL });
         await session.runtime.idle();
-        assert.equal(session.kernel.table.get(pid).state, 'done', session.kernel.table.get(pid).reason ?? '');
+        assert.equal(session.kernel.agents.get(pid).state, 'done', session.kernel.agents.get(pid).reason ?? '');
       } finally {
         await session.close();
       }

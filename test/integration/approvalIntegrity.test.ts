@@ -9,7 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, closeSync, constants, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import type { ToolContext } from '../../src/kernel/ports';
+import type { ToolContext } from '../../src/kernel/ports/tools';
 import { applyApproved, takeBaseline } from '../../src/sandbox/changeApply';
 import { buildChangeSet } from '../../src/sandbox/changeSet';
 import type { StagedEntry } from '../../src/sandbox/staging';

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { SafetyStore } from '../../src/storage/safetyStore';
+import { SafetyStore } from '../../src/safety/store/safetyStore';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { tempDir } from '../support/storageFixtures';
 

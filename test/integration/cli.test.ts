@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { TerminalApprovals } from '../../src/cli/approvalPrompt';
-import type { ApprovalRequest } from '../../src/kernel/ports';
+import type { ApprovalRequest } from '../../src/kernel/ports/approvals';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { ensureSandboxImage, makeWorkspace, requireDocker } from '../support/docker';
 import { defaultDatabasePath } from '../../src/cli/databasePath';

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelSession } from '../../src/session/kernelSession';
-import type { ApprovalClient } from '../../src/kernel/ports';
+import type { ApprovalClient } from '../../src/kernel/ports/approvals';
 import type { AgentRecord } from '../../src/kernel/types';
 import { startMessagesServer, type MessagesServer, type RecordedRequest, type ServerTurn } from '../support/messagesServer';
 
@@ -56,7 +56,7 @@ describe('budgets never overshoot (real SDK, loopback Messages API, real SQLite)
     // the prompt with the tool definitions is about 1,800 tokens: 3,000 leaves room for one short answer
     const pid = session!.spawn({ task: 'write a long essay', model: MODEL, budgets: { tokens: 3_000 } }).pid;
     await session!.runtime.idle();
-    const agent = session!.kernel.table.get(pid);
+    const agent = session!.kernel.agents.get(pid);
     assert.ok(spent(agent) <= 3_000, `spent ${spent(agent)} tokens against a budget of 3000`);
     assert.ok(spent(agent) > 2_000, `the first call was made, capped (spent ${spent(agent)})`);
     const asked = server.requests.map((r) => r.body?.['max_tokens'] as number);
@@ -71,7 +71,7 @@ describe('budgets never overshoot (real SDK, loopback Messages API, real SQLite)
     await open(() => ({ text: 'x'.repeat(34_000), outputTokens: 8_500 }));
     const pid = session!.spawn({ task: 'write a long essay', model: MODEL, budgets: { tokens: 1_000 } }).pid;
     await session!.runtime.idle();
-    const agent = session!.kernel.table.get(pid);
+    const agent = session!.kernel.agents.get(pid);
     assert.equal(server.requests.length, 0, 'no call was made');
     assert.equal(spent(agent), 0);
     assert.equal(agent.state, 'suspended');
@@ -82,7 +82,7 @@ describe('budgets never overshoot (real SDK, loopback Messages API, real SQLite)
     await open(() => ({ text: 'y'.repeat(40_000), outputTokens: 10_000 })); // $0.15 of output uncapped
     const pid = session!.spawn({ task: 'write a long essay', model: MODEL, budgets: { dollars: 0.05 } }).pid;
     await session!.runtime.idle();
-    const agent = session!.kernel.table.get(pid);
+    const agent = session!.kernel.agents.get(pid);
     assert.ok(agent.usage.dollars <= 0.05, `spent $${agent.usage.dollars} against $0.05`);
     assert.ok(agent.usage.dollars > 0.03, `the budget was used, not refused outright ($${agent.usage.dollars})`);
     assert.equal(agent.state, 'suspended');
@@ -114,10 +114,10 @@ describe('budgets never overshoot (real SDK, loopback Messages API, real SQLite)
     });
     const parent = session!.spawn({ task: 'write three parts', model: MODEL, budgets: { tokens: 10_000 } }).pid;
     await session!.runtime.idle();
-    const tree = session!.kernel.table.list();
+    const tree = session!.kernel.agents.list();
     const total = tree.reduce((n, a) => n + spent(a), 0);
     assert.ok(tree.length >= 4, `the plan ran children (${tree.length} agents)`);
     assert.ok(total <= 10_000, `the tree spent ${total} tokens under a parent budget of 10000: ${tree.map((a) => `${a.pid}:${spent(a)}`).join(' ')}`);
-    assert.equal(session!.runtime.budgets.spentBy(parent).tokens, total, 'the parent is charged with its children');
+    assert.equal(session!.kernel.steps.spentBy(parent).tokens, total, 'the parent is charged with its children');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
+import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports/approvals';
 import type { Script } from '../../src/llm/scriptFile';
 import { KernelSession, type SessionOptions } from '../../src/session/kernelSession';
 import { LaunchMemoryFile, RememberingLaunchApprover, type LaunchRequest } from '../../src/mcp/launch';
@@ -77,7 +77,7 @@ describe('MCP client: the reference servers from npm as kernel tools (scripted m
       ] });
       const pid = session.spawn({ task: 'use the everything server', model }).pid;
       await session.runtime.idle();
-      const agent = session.kernel.table.get(pid);
+      const agent = session.kernel.agents.get(pid);
       assert.equal(agent.state, 'done', agent.reason ?? '');
       const pages = f.pages(session, pid);
       assert.match(pages, /Echo: hello from an agent/);
@@ -174,7 +174,7 @@ describe('MCP client: the reference servers from npm as kernel tools (scripted m
       assert.match(pages, /Echo: after the restart|is restarting after it stopped/);
       await until(() => session.mcp!.list()[0]!.state.status === 'ready', 'the restart');
       assert.notEqual(session.mcp!.list()[0]!.pid, victim);
-      assert.equal(session.kernel.table.get(pid).state, 'done');
+      assert.equal(session.kernel.agents.get(pid).state, 'done');
     } finally {
       await session.close();
     }
@@ -190,7 +190,7 @@ describe('MCP client: the reference servers from npm as kernel tools (scripted m
       const model = f.script({ turns: [{ tool_calls: [{ name: 'hang__wait', input: {} }] }, { text: 'gave up on it' }] });
       const pid = session.spawn({ task: 'call a stuck server', model }).pid;
       await session.runtime.idle();
-      assert.equal(session.kernel.table.get(pid).state, 'done');
+      assert.equal(session.kernel.agents.get(pid).state, 'done');
       assert.match(f.pages(session, pid), /MCP server 'hang' did not answer wait within 1 s; the call was cancelled/);
       await until(() => session.mcp!.list().find((s) => s.name === 'silent')!.state.status === 'failed', 'the silent server to be given up');
       const silent = session.mcp!.list().find((s) => s.name === 'silent')!.state;

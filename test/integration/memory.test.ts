@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentMemories } from '../../src/kernel/agentMemory';
-import { MemoryQuotaError } from '../../src/kernel/memoryPort';
+import { AgentMemories } from '../../src/memories/agentMemory';
+import { MemoryQuotaError } from '../../src/memories/memoryPort';
 import { Kernel } from '../../src/kernel/kernel';
-import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports';
+import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports/approvals';
 import type { ScriptTurn } from '../../src/llm/scriptFile';
 import { KernelSession } from '../../src/session/kernelSession';
-import { SqliteMemoryStore } from '../../src/storage/memoryStore';
+import { SqliteMemoryStore } from '../../src/storage/agentMemoryStore';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 
 const denyAll: ApprovalClient = { ask: async (): Promise<ApprovalAnswer> => ({ decision: 'deny', reason: null }) };
@@ -54,7 +54,7 @@ describe('agent memory (real SQLite, FTS5 with BM25)', function () {
       ]),
     });
     await first.runtime.idle();
-    assert.equal(first.kernel.table.get(a.pid).state, 'done');
+    assert.equal(first.kernel.agents.get(a.pid).state, 'done');
     const pages = first.store.listPages(a.pid).map((p) => p.text).join('\n');
     assert.match(pages, /remembered as memory #\d+ \(shared: every agent in this workspace can recall it\)/);
     assert.match(pages, /remembered as memory #\d+ \(yours: only you can recall it\)/);

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import type { LlmMessage, LlmRequest } from '../../src/kernel/ports';
-import { RateLimitedError } from '../../src/kernel/ports';
+import type { LlmMessage, LlmRequest } from '../../src/kernel/ports/llm';
+import { RateLimitedError } from '../../src/kernel/ports/llm';
 import { createProvider } from '../../src/llm/factory';
 import { OpenAiCompatProvider, type OpenAiCompatOptions } from '../../src/llm/openaiCompat';
 import { startOpenAiServer, type OpenAiServer } from '../support/openaiServer';

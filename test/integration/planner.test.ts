@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredEvent } from '../../src/kernel/events';
-import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports';
-import { planViewsFromEvents } from '../../src/kernel/plannerView';
-import type { RoleInput } from '../../src/kernel/routerRoles';
+import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports/approvals';
+import { planViewsFromEvents } from '../../src/planner/plannerView';
+import type { RoleInput } from '../../src/router/routerRoles';
 import type { Script, ScriptTurn } from '../../src/llm/scriptFile';
 import { KernelSession, type SessionOptions } from '../../src/session/kernelSession';
 import { until, within } from '../support/waits';
@@ -107,15 +107,15 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
       if (e.event.type === 'agent.state' && e.event.pid === parent.pid && e.event.to === 'waiting' && e.event.waitReason === 'tool') sawWaiting = true;
     });
     await session.runtime.idle();
-    await session.kernel.bus.idle();
+    await session.kernel.idle();
     sub.dispose();
 
-    const p = session.kernel.table.get(parent.pid);
+    const p = session.kernel.agents.get(parent.pid);
     assert.equal(p.state, 'done', p.reason ?? '');
     assert.equal(p.result, 'All subtasks are finished.');
     assert.ok(sawWaiting, 'the parent waited (tool) while its children ran');
 
-    const children = session.kernel.table.children(parent.pid);
+    const children = session.kernel.agents.children(parent.pid);
     assert.deepEqual(children.map((c) => c.role).sort(), ['coder', 'reviewer', 'writer']);
     assert.ok(children.every((c) => c.state === 'done'), children.map((c) => `${c.name}:${c.state}:${c.reason}`).join(', '));
     assert.equal(readFileSync(join(f.ws, 'src/feature.ts'), 'utf8'), 'export const feature = 1;\n');
@@ -169,7 +169,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
       model: f.script(planTurns({ subtasks: [{ id: 'a', role: 'tester', task: 'a' }, { id: 'b', role: 'tester', task: 'b' }] })),
     });
     await session.runtime.idle();
-    const children = session.kernel.table.children(parent.pid);
+    const children = session.kernel.agents.children(parent.pid);
     assert.equal(children.length, 2);
     for (const c of children) {
       assert.deepEqual([c.budgets.steps, c.budgets.dollars, c.budgets.tokens], [4, 0.5, Infinity], 'the 8 steps and $1 left after the planning step, halved');
@@ -205,8 +205,8 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
     assert.equal(byId.summary.status, 'skipped');
     assert.equal(byId.summary.agent, null, 'a skipped subtask never gets an agent');
     assert.equal(byId.test.status, 'done');
-    assert.equal(session.kernel.table.children(parent.pid).length, 2);
-    assert.equal(session.kernel.table.get(parent.pid).state, 'done', 'the parent goes on and decides');
+    assert.equal(session.kernel.agents.children(parent.pid).length, 2);
+    assert.equal(session.kernel.agents.get(parent.pid).state, 'done', 'the parent goes on and decides');
     await session.close();
   });
 
@@ -224,7 +224,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
       })),
     });
     // kill the first coder mid-call: that attempt fails, the retry succeeds
-    const running = () => session.kernel.table.children(parent.pid).find((c) => c.role === 'coder' && c.state === 'running')?.pid;
+    const running = () => session.kernel.agents.children(parent.pid).find((c) => c.role === 'coder' && c.state === 'running')?.pid;
     await until(() => running() !== undefined, 'the first coder running');
     const first = running()!;
     session.kernel.kill(first, 'killed by the test');
@@ -234,7 +234,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
     const impl = result.results.find((r) => r.id === 'impl')!;
     assert.equal(impl.attempts, 2);
     assert.notEqual(impl.agent, first);
-    const coders = session.kernel.table.children(parent.pid).filter((c) => c.role === 'coder');
+    const coders = session.kernel.agents.children(parent.pid).filter((c) => c.role === 'coder');
     assert.deepEqual(coders.map((c) => c.state), ['killed', 'done']);
     assert.match(coders[1].task, /A previous attempt \(agent \d+\) failed: killed: killed by the test/);
     const list = subtaskEvents(session);
@@ -258,7 +258,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
     assert.equal(byId.impl.status, 'failed');
     assert.equal(byId.impl.attempts, 2);
     assert.equal(byId.test.status, 'skipped');
-    assert.equal(session.kernel.table.children(parent.pid).length, 2, 'two coder attempts, no tester');
+    assert.equal(session.kernel.agents.children(parent.pid).length, 2, 'two coder attempts, no tester');
     await session.close();
   });
 
@@ -282,11 +282,11 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
     });
     // The slow sibling's answer takes 20 s: only stopping it ends the plan within 10.
     await within(session.runtime.idle(), 10_000, 'the plan ending without waiting for the slow sibling');
-    const p = session.kernel.table.get(parent.pid);
+    const p = session.kernel.agents.get(parent.pid);
     assert.equal(p.state, 'failed');
     assert.match(p.reason ?? '', /subtask 'profile' of plan-\d+-1 failed and the plan's policy is fail_parent: the profile is unreadable/);
     assert.equal(session.store.getTask(`task-${parent.pid}`)?.status, 'failed');
-    const coder = session.kernel.table.children(parent.pid).find((c) => c.role === 'coder')!;
+    const coder = session.kernel.agents.children(parent.pid).find((c) => c.role === 'coder')!;
     assert.equal(coder.state, 'killed');
     const statuses = Object.fromEntries(planViewsFromEvents(session.store.queryEvents({ type: 'plan.', limit: 100 }))[0].subtasks.map((s) => [s.id, s.status]));
     assert.deepEqual(statuses, { profile: 'failed', optimise: 'cancelled', writeup: 'cancelled' });
@@ -306,10 +306,10 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
       ]),
     });
     await session.runtime.idle();
-    assert.equal(session.kernel.table.get(parent.pid).state, 'done');
+    assert.equal(session.kernel.agents.get(parent.pid).state, 'done');
     const pages = session.store.listPages(parent.pid).map((p) => p.text).join('\n');
     assert.match(pages, /the dependencies form a cycle: 'a' depends on 'c', 'c' depends on 'b', 'b' depends on 'a'/);
-    assert.equal(session.kernel.table.children(parent.pid).length, 1, 'the cyclic plan spawned nothing');
+    assert.equal(session.kernel.agents.children(parent.pid).length, 1, 'the cyclic plan spawned nothing');
     assert.equal(events(session, 'agent.malformed').length, 1, 'the bad plan counted as malformed output');
     await session.close();
   });
@@ -321,13 +321,13 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
     const unknownRole = { tool_calls: [{ name: 'plan', input: { subtasks: [{ id: 'x', role: 'wizard', task: 'magic' }] } }] };
     const parent = session.spawn({ task: 'plan', model: f.script([bad(1), unknownRole, bad(3), { text: 'never reached' }]) });
     await session.runtime.idle();
-    const p = session.kernel.table.get(parent.pid);
+    const p = session.kernel.agents.get(parent.pid);
     assert.equal(p.state, 'failed');
     assert.match(p.reason ?? '', /3 steps in a row with malformed tool calls/);
     const pages = session.store.listPages(parent.pid).map((x) => x.text).join('\n');
     assert.match(pages, /subtask 's1' depends on 'nope', which is not a subtask of this plan/);
     assert.match(pages, /subtask 'x' has role 'wizard', which is not a role; use one of coder, reviewer, tester, analyst, writer/);
-    assert.equal(session.kernel.table.children(parent.pid).length, 0);
+    assert.equal(session.kernel.agents.children(parent.pid).length, 0);
     await session.close();
   });
 
@@ -338,12 +338,12 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
       task: 'two slow subtasks',
       model: f.script(planTurns({ subtasks: [{ id: 'a', role: 'coder', task: 'a' }, { id: 'b', role: 'coder', task: 'b' }] })),
     });
-    await until(() => session.kernel.table.children(parent.pid).filter((c) => c.state === 'running').length >= 2, 'both children running');
+    await until(() => session.kernel.agents.children(parent.pid).filter((c) => c.state === 'running').length >= 2, 'both children running');
     const killed = session.kernel.kill(parent.pid, 'changed my mind');
     assert.equal(killed.length, 3);
     await session.runtime.idle();
-    await session.kernel.bus.idle();
-    assert.ok(session.kernel.table.children(parent.pid).every((c) => c.state === 'killed'));
+    await session.kernel.idle();
+    assert.ok(session.kernel.agents.children(parent.pid).every((c) => c.state === 'killed'));
     const finished = events(session, 'plan.finished');
     assert.equal(finished.length, 1);
     assert.equal(finished[0].event.type === 'plan.finished' && finished[0].event.status, 'cancelled');
@@ -356,14 +356,14 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
     const holder = session.spawn({ task: 'hold', model: f.script([{ text: 'holding', latency_ms: 10_000 }]) });
     const lease = await session.leases.acquire(holder.pid, 'notes.md', { purpose: 'edit_file' });
     const writer = session.spawn({ task: 'write notes', model: f.script([{ tool_calls: [{ name: 'write_file', input: { path: 'notes.md', content: 'mine\n' } }] }, { text: 'gave up' }]) });
-    await session.kernel.table.waitForExit(writer.pid);
+    await session.kernel.agents.waitForExit(writer.pid);
     const pages = session.store.listPages(writer.pid).map((p) => p.text).join('\n');
     assert.match(pages, new RegExp(`notes\\.md is being written by agent ${holder.pid} \\(coder-${holder.pid}\\) \\(edit_file, holding it for [\\d.]+ s\\); waited 0\\.\\d s for it`));
     assert.equal(session.store.queryEvents({ type: 'lease.conflict' }).length, 1);
     // once the holder lets go, the same write goes through and is remembered as the writer's
     lease.release();
     const second = session.spawn({ task: 'write notes', model: f.script([{ tool_calls: [{ name: 'write_file', input: { path: 'notes.md', content: 'mine\n' } }] }, { text: 'written' }]) });
-    await session.kernel.table.waitForExit(second.pid);
+    await session.kernel.agents.waitForExit(second.pid);
     assert.equal(readFileSync(join(f.ws, 'notes.md'), 'utf8'), 'mine\n');
     session.kernel.kill(holder.pid);
     await session.runtime.idle();
@@ -375,7 +375,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
     const f = fixture();
     const session = await open(f, [{ name: 'coder', model: f.script(reportingChild('slow', true, 30_000)) }]);
     const parent = session.spawn({ task: 'slow', model: f.script(planTurns({ subtasks: [{ id: 'a', role: 'coder', task: 'a' }] })) });
-    await until(() => session.kernel.table.children(parent.pid).length >= 1, 'the child spawned');
+    await until(() => session.kernel.agents.children(parent.pid).length >= 1, 'the child spawned');
     // The child's answer takes 30 s: only interrupting it lets close() end within 5.
     await within(session.close(), 5000, 'closing the session with a running plan');
   });

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelSession } from '../../src/session/kernelSession';
-import type { ApprovalClient } from '../../src/kernel/ports';
+import type { ApprovalClient } from '../../src/kernel/ports/approvals';
 import type { Budgets, ContextBudget } from '../../src/kernel/types';
 import { EMPTY_MODEL_SETTINGS } from '../../src/llm/modelCatalog';
 import type { LmBridge } from '../../src/llm/vscodeLm';
@@ -102,7 +102,7 @@ async function run(provider: Provider, dir: string, budgets: Partial<Budgets>, c
   try {
     const agent = session.spawn({ task: 'Summarize the notes', model: started.spec, role: 'reviewer', capabilities: ['fs.read'], budgets, context });
     await session.runtime.idle();
-    const a = session.kernel.table.find(agent.pid)!;
+    const a = session.kernel.agents.find(agent.pid)!;
     const events = session.store.queryEvents({ pid: agent.pid, limit: 10_000 }).reverse();
     const exceeded = events.find((e) => e.event.type === 'budget.exceeded');
     return {

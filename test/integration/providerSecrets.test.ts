@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelSession, type SessionOptions } from '../../src/session/kernelSession';
-import type { ApprovalClient } from '../../src/kernel/ports';
+import type { ApprovalClient } from '../../src/kernel/ports/approvals';
 import { EMPTY_MODEL_SETTINGS } from '../../src/llm/modelCatalog';
 import type { Credentials, ModelSettings } from '../../src/protocol/modelMethods';
 import { startMessagesServer, type MessagesServer } from '../support/messagesServer';
@@ -105,7 +105,7 @@ describe('no secret in logs, events, audit, errors or the database, for every pr
         const a = session.spawn({ task: 'first', model: c.spec, role: 'reviewer', capabilities: ['fs.read'] });
         const b = session.spawn({ task: 'second', model: c.spec, role: 'reviewer', capabilities: ['fs.read'] });
         await session.runtime.idle();
-        const agents = [a.pid, b.pid].map((pid) => session.kernel.table.find(pid)!);
+        const agents = [a.pid, b.pid].map((pid) => session.kernel.agents.find(pid)!);
         assert.deepEqual(agents.map((x) => x.state), ['failed', 'failed'], 'both calls failed on the echoing endpoint');
         assert.ok(env.received().some((r) => c.secrets.every((s) => r.includes(s))), 'the endpoint did get the credentials');
         const texts = [

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelSession } from '../../src/session/kernelSession';
 import { Kernel } from '../../src/kernel/kernel';
-import type { ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
-import { SafetyStore } from '../../src/storage/safetyStore';
+import type { ApprovalClient, ApprovalRequest } from '../../src/kernel/ports/approvals';
+import { SafetyStore } from '../../src/safety/store/safetyStore';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { chownTree, ensureSandboxImage, requireDocker } from '../support/docker';
+import { internals } from '../support/kernelInternals';
 
 function fixture(turns: unknown[]) {
   const dir = mkdtempSync(join(tmpdir(), 'aios-reactor-'));
@@ -30,7 +31,7 @@ describe('reactor playbooks on a real kernel', function () {
       const pid = session.spawn({ task: 'read files that do not exist', model: f.model }).pid;
       await session.runtime.idle();
       await session.safety.settle();
-      const agent = session.kernel.table.get(pid);
+      const agent = session.kernel.agents.get(pid);
       assert.equal(agent.state, 'suspended');
       assert.match(agent.reason ?? '', /suspended by the reactor \(tool_failures\.suspend\): repeated tool failures/);
       // the reactor hears the third failure after that step; the agent stops at the end of the next one at the latest
@@ -48,16 +49,16 @@ describe('reactor playbooks on a real kernel', function () {
     // A kernel that died mid-run: started, an agent running, never stopped.
     const store = SqliteStore.open(f.db);
     const dead = new Kernel({ store });
-    dead.journal.emit({ type: 'kernel.started', session: 'dead-session-0001', processId: 2 ** 22 + 12345 });
+    internals(dead).journal.emit({ type: 'kernel.started', session: 'dead-session-0001', processId: 2 ** 22 + 12345 });
     const pid = dead.spawn({ task: 'work interrupted by a crash', model: f.model }).pid;
-    dead.journal.flush();
+    internals(dead).journal.flush();
     store.close();
 
     const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: approveAll, sandbox: false, controlPollMs: 0, safety: { heartbeat: false } });
     try {
       await session.runtime.idle();
       await session.safety.settle();
-      assert.equal(session.kernel.table.get(pid).state, 'done', 'the restored agent ran to the end');
+      assert.equal(session.kernel.agents.get(pid).state, 'done', 'the restored agent ran to the end');
       const fired = session.store.queryEvents({ type: 'reactor.fired', limit: 5 }).map((e) => e.event);
       assert.equal(fired.length, 1);
       assert.ok(fired[0].type === 'reactor.fired' && fired[0].playbook === 'host_crash.restore' && fired[0].notify);
@@ -82,7 +83,7 @@ describe('reactor playbooks on a real kernel', function () {
       const pid = session.spawn({ task: 'list things', model: f.model, budgets: { steps: 2 } }).pid;
       await session.runtime.idle();
       await session.safety.settle();
-      assert.equal(session.kernel.table.get(pid).state, 'suspended');
+      assert.equal(session.kernel.agents.get(pid).state, 'suspended');
       const [firing] = new SafetyStore(session.store).firings(5);
       assert.equal(firing.playbook, 'budget.suspend');
       assert.equal(firing.outcome, 'already_suspended');
@@ -108,7 +109,7 @@ describe('reactor playbooks on a real kernel', function () {
       const pid = session.spawn({ task: 'build something big', model: f.model }).pid;
       await session.runtime.idle();
       await session.safety.settle();
-      assert.equal(session.kernel.table.get(pid).state, 'done');
+      assert.equal(session.kernel.agents.get(pid).state, 'done');
       const execs = session.store.queryEvents({ type: 'sandbox.exec', pid, limit: 10 }).map((e) => e.event).reverse();
       assert.deepEqual(execs.map((e) => e.type === 'sandbox.exec' && [e.killed, e.memoryBytes]), [['oom', 256 * 1024 * 1024], [null, 512 * 1024 * 1024]]);
       const result = session.store.listPages(pid).map((p) => p.text).join('\n');

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports';
+import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports/approvals';
 import { KernelSession } from '../../src/session/kernelSession';
 import { SqliteRoutingLog } from '../../src/storage/routingLog';
 import { SqliteStore } from '../../src/storage/sqliteStore';
@@ -96,21 +96,21 @@ describe('aios route and routeTask (real SQLite)', function () {
       roles: [{ name: 'tester', model: `scripted:${script}` }],
     });
     // hold the queue so the first agent is still idle (ready) when the second task comes
-    session.kernel.scheduler.pauseFor(60_000);
+    session.kernel.scheduling.pauseFor(60_000);
     const first = await session.routeTask('write unit tests for the parser');
     assert.equal(first.reused, false);
     assert.deepEqual([first.agent.role, first.agent.model, first.decision.tier], ['tester', `scripted:${script}`, 'exact']);
-    assert.match(session.kernel.pager.pages(first.agent.pid).map((p) => p.kind).join(','), /system/);
+    assert.match(session.kernel.contexts.pages(first.agent.pid).map((p) => p.kind).join(','), /system/);
     const second = await session.routeTask('写单元测试覆盖调度器');
     assert.equal(second.reused, true);
     assert.equal(second.agent.pid, first.agent.pid);
-    assert.match(JSON.stringify(session.kernel.pager.pages(first.agent.pid).at(-1)?.blocks), /Another task for you \(routed to tester\): 写单元测试覆盖调度器/);
+    assert.match(JSON.stringify(session.kernel.contexts.pages(first.agent.pid).at(-1)?.blocks), /Another task for you \(routed to tester\): 写单元测试覆盖调度器/);
     const third = await session.routeTask('write unit tests for the lexer', { reuse: false });
     assert.notEqual(third.agent.pid, first.agent.pid);
     const writer = await session.routeTask('update the README');
     assert.equal(writer.agent.role, 'writer');
     for (const a of [first.agent, third.agent, writer.agent]) session.kernel.kill(a.pid, 'test over');
-    await session.kernel.bus.idle();
+    await session.kernel.idle();
     const rows = session.routing.log!.recent(10);
     assert.deepEqual(rows.map((r) => [r.role, r.pid, r.outcome]).reverse(), [
       ['tester', first.agent.pid, 'killed'],
@@ -132,8 +132,8 @@ describe('aios route and routeTask (real SQLite)', function () {
     const session = KernelSession.open({ dbPath: join(dir, 'aios.db'), workspace: ws, approvals: denyAll, sandbox: false, roles: [{ name: 'writer', model: `scripted:${script}` }] });
     const a = await session.routeTask('更新文档');
     await session.runtime.idle();
-    await session.kernel.bus.idle();
-    assert.equal(session.kernel.table.get(a.agent.pid).state, 'done');
+    await session.kernel.idle();
+    assert.equal(session.kernel.agents.get(a.agent.pid).state, 'done');
     assert.equal(session.routing.log!.recent(1)[0].outcome, 'done');
     await session.close();
   });

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
+import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports/approvals';
 import type { Script } from '../../src/llm/scriptFile';
 import { KernelSession } from '../../src/session/kernelSession';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { until, within } from '../support/waits';
+import { internals } from '../support/kernelInternals';
 
 /** An approval client that answers from a queue (or waits forever), recording what it was asked. */
 class ScriptedApprovals implements ApprovalClient {
@@ -56,7 +57,7 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
 
   it('reads a file, proposes an edit, asks, and applies it on approval', async () => {
     const { w, session, approvals, pids } = await run({ script: editScript, answers: [{ decision: 'approve', remember: null }] });
-    const agent = session.kernel.table.get(pids[0]);
+    const agent = session.kernel.agents.get(pids[0]);
     assert.equal(agent.state, 'done', agent.reason ?? '');
     assert.equal(agent.result, 'Fixed the greeting typo.');
     assert.equal(readFileSync(join(w.dir, 'greet.ts'), 'utf8'), 'export const greeting = "hello";\n');
@@ -105,7 +106,7 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
     const bad = { tool_calls: [{ name: 'read_file', raw_input: '{"path": "greet.ts"' }] };
     const script: Script = { turns: [{ tool_calls: [{ name: 'no_such_tool', input: {} }] }, { tool_calls: [{ name: 'read_file', input: { paht: 'x' } }] }, bad, bad] };
     const { session, pids } = await run({ script, answers: [] });
-    const agent = session.kernel.table.get(pids[0]);
+    const agent = session.kernel.agents.get(pids[0]);
     assert.equal(agent.state, 'failed');
     assert.match(agent.reason ?? '', /3 steps in a row with malformed tool calls/);
     const pages = session.store.listPages(pids[0]).map((p) => p.text).join('\n');
@@ -118,7 +119,7 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
   it('suspends an agent that repeats the same call, with the reason', async () => {
     const same = { tool_calls: [{ name: 'list_dir', input: { path: '.' } }] };
     const { session, pids } = await run({ script: { turns: [same, same, same, same, same] }, answers: [] });
-    const agent = session.kernel.table.get(pids[0]);
+    const agent = session.kernel.agents.get(pids[0]);
     assert.equal(agent.state, 'suspended');
     assert.match(agent.reason ?? '', /loop detected: list_dir called 3 times in a row/);
     assert.equal(session.store.queryEvents({ type: 'agent.loop' }).length, 1);
@@ -183,16 +184,16 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
     const approvals = new ScriptedApprovals(['never']);
     const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals, scheduler: { maxConcurrent: 1 } });
     const waiter = session.spawn({ task: 'edit', model: w.script(editScript) });
-    await until(() => session.kernel.table.get(waiter.pid).state === 'waiting', 'the first agent waiting for approval');
+    await until(() => session.kernel.agents.get(waiter.pid).state === 'waiting', 'the first agent waiting for approval');
     const reader: Script = { turns: [{ tool_calls: [{ name: 'list_dir', input: {} }] }, { tool_calls: [{ name: 'read_file', input: { path: 'greet.ts' } }] }, { text: 'read it' }] };
     const other = session.spawn({ task: 'read', model: w.script(reader) });
-    const done = await session.kernel.table.waitForExit(other.pid);
+    const done = await session.kernel.agents.waitForExit(other.pid);
     assert.equal(done.state, 'done');
-    assert.equal(session.kernel.table.get(waiter.pid).state, 'waiting');
-    assert.equal(session.kernel.table.get(waiter.pid).waitReason, 'approval');
+    assert.equal(session.kernel.agents.get(waiter.pid).state, 'waiting');
+    assert.equal(session.kernel.agents.get(waiter.pid).waitReason, 'approval');
     session.kernel.kill(waiter.pid);
     await session.runtime.idle();
-    assert.equal(session.kernel.table.get(waiter.pid).state, 'killed');
+    assert.equal(session.kernel.agents.get(waiter.pid).state, 'killed');
     assert.equal(readFileSync(join(w.dir, 'greet.ts'), 'utf8'), 'export const greeting = "helo";\n');
     await session.close();
   });
@@ -201,11 +202,11 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
     const w = workspace();
     const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals: new ScriptedApprovals([]) });
     const a = session.spawn({ task: 'slow', model: w.script({ turns: [{ text: 'late', latency_ms: 30_000 }] }) });
-    await until(() => session.kernel.table.get(a.pid).state === 'running', 'the agent running');
+    await until(() => session.kernel.agents.get(a.pid).state === 'running', 'the agent running');
     session.kernel.kill(a.pid);
     // The answer takes 30 s: only aborting the call ends the runtime within 2.
     await within(session.runtime.idle(), 2000, 'the killed agent\'s call ending');
-    assert.equal(session.kernel.table.get(a.pid).state, 'killed');
+    assert.equal(session.kernel.agents.get(a.pid).state, 'killed');
     await session.close();
   });
 
@@ -215,7 +216,7 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
     for (let i = 0; i < 6; i++) turns.push({ text: `note ${i}: ${big}`, tool_calls: [{ name: 'list_dir', input: { depth: i + 1 } }] });
     const { session, pids } = await run({ script: { turns: [...turns, { text: 'done' }] }, answers: [], context: { tokens: 2000, high: 0.9, low: 0.5 } });
     const pid = pids[0];
-    assert.equal(session.kernel.table.get(pid).state, 'done', session.kernel.table.get(pid).reason ?? '');
+    assert.equal(session.kernel.agents.get(pid).state, 'done', session.kernel.agents.get(pid).reason ?? '');
     const rows = session.store.listPages(pid);
     const swapped = rows.filter((p) => !p.resident);
     assert.ok(swapped.length > 0, 'some pages were swapped out');
@@ -248,16 +249,16 @@ describe('agent runtime after a restart', function () {
     const { Kernel } = await import('../../src/kernel/kernel');
     const dead = new Kernel({ store });
     const pid = dead.spawn({ task: 'list the files', model }).pid;
-    dead.scheduler.next();
-    dead.pager.add(pid, { kind: 'message', role: 'assistant', blocks: [{ type: 'text', text: 'first turn' }, { type: 'tool_use', id: 't1', name: 'list_dir', input: {} }] });
-    dead.pager.add(pid, { kind: 'tool_result', role: 'user', blocks: [{ type: 'tool_result', toolUseId: 't1', content: 'greet.ts', isError: false }] });
-    dead.table.addUsage(pid, { steps: 1 });
-    dead.journal.atomically(() => { dead.pager.flush(pid); dead.table.persist(pid); });
+    internals(dead).scheduler.next();
+    internals(dead).pager.add(pid, { kind: 'message', role: 'assistant', blocks: [{ type: 'text', text: 'first turn' }, { type: 'tool_use', id: 't1', name: 'list_dir', input: {} }] });
+    internals(dead).pager.add(pid, { kind: 'tool_result', role: 'user', blocks: [{ type: 'tool_result', toolUseId: 't1', content: 'greet.ts', isError: false }] });
+    internals(dead).table.addUsage(pid, { steps: 1 });
+    internals(dead).journal.atomically(() => { internals(dead).pager.flush(pid); internals(dead).table.persist(pid); });
     store.close();
 
     const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals: new ScriptedApprovals([]), sandbox: false, controlPollMs: 0 });
     await session.runtime.idle();
-    const agent = session.kernel.table.get(pid);
+    const agent = session.kernel.agents.get(pid);
     assert.equal(agent.state, 'done');
     assert.equal(agent.result, 'second turn, after the restart');
     assert.equal(agent.usage.steps, 2);

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelSession } from '../../src/session/kernelSession';
-import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports';
+import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports/approvals';
 import type { Script } from '../../src/llm/scriptFile';
-import { dashboardData } from '../../src/safety/dashboardData';
-import { SafetyStore } from '../../src/storage/safetyStore';
+import { dashboardData, sessionDashboard } from '../../src/host/dashboardData';
+import { SafetyStore } from '../../src/safety/store/safetyStore';
 
 /** Answers every approval the same way. */
 function answering(answer: ApprovalAnswer): ApprovalClient {
@@ -48,7 +48,7 @@ describe('safety collector and evaluator on a real session (scripted model, real
       await session.runtime.idle();
       await session.safety.settle();
       const ev = session.safety.evaluate();
-      const agent = session.kernel.table.get(good);
+      const agent = session.kernel.agents.get(good);
       const row = ev.agents.find((a) => a.pid === good)!;
       assert.equal(row.steps, agent.usage.steps);
       assert.equal(row.tokens, agent.usage.inputTokens + agent.usage.outputTokens);
@@ -80,7 +80,7 @@ describe('safety collector and evaluator on a real session (scripted model, real
       const pid = session.spawn({ task: 'read forever', model: f.model(LOOP) }).pid;
       await session.runtime.idle();
       await session.safety.settle();
-      assert.equal(session.kernel.table.get(pid).state, 'suspended');
+      assert.equal(session.kernel.agents.get(pid).state, 'suspended');
       const fired = session.store.queryEvents({ type: 'reactor.fired', limit: 10 }).map((e) => e.event);
       assert.equal(fired.length, 1, JSON.stringify(fired));
       assert.ok(fired[0].type === 'reactor.fired' && fired[0].playbook === 'loop.suspend' && fired[0].notify && fired[0].pid === pid);
@@ -91,7 +91,7 @@ describe('safety collector and evaluator on a real session (scripted model, real
       // suspended (20) + one loop (15) = 65 → C
       assert.equal(task.score, 65);
       assert.equal(task.grade, 'C');
-      const data = session.safety.dashboard();
+      const data = sessionDashboard(session);
       assert.equal(data.reactor[0].playbook, 'loop.suspend');
     } finally {
       await session.close();

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { dashboardData } from '../../src/safety/dashboardData';
-import { SafetyStore } from '../../src/storage/safetyStore';
+import { dashboardData } from '../../src/host/dashboardData';
+import { SafetyStore } from '../../src/safety/store/safetyStore';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { defaultDatabasePath } from '../../src/cli/databasePath';
 

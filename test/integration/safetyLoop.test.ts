@@ -1,11 +1,12 @@
+import { proposalView, sessionDashboard } from '../../src/host/dashboardData';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelSession } from '../../src/session/kernelSession';
-import type { ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
+import type { ApprovalClient, ApprovalRequest } from '../../src/kernel/ports/approvals';
 import type { Script } from '../../src/llm/scriptFile';
-import { SafetyStore } from '../../src/storage/safetyStore';
+import { SafetyStore } from '../../src/safety/store/safetyStore';
 
 /** Approves everything and remembers what it was asked. */
 class CountingApprovals implements ApprovalClient {
@@ -45,7 +46,7 @@ describe('improvement loop: propose → L0 → L1 (scripted replays) → L2 → 
       const first = session.spawn({ task: 'bump the version five times', model: `scripted:${script}` }).pid;
       await session.runtime.idle();
       await session.safety.settle();
-      assert.equal(session.kernel.table.get(first).state, 'done', session.kernel.table.get(first).reason ?? '');
+      assert.equal(session.kernel.agents.get(first).state, 'done', session.kernel.agents.get(first).reason ?? '');
       assert.equal(approvals.asked.length, 5, 'each edit asked the developer');
       const db = new SafetyStore(session.store);
       assert.equal(db.evalTasks().length, 1, 'the finished task joined the recorded L1 suite');
@@ -54,7 +55,7 @@ describe('improvement loop: propose → L0 → L1 (scripted replays) → L2 → 
       const before = session.safety.heartbeat!.beat();
 
       await session.safety.loop.run();
-      const [review] = session.safety.pendingReviews();
+      const [review] = session.safety.pendingReviews().map((r) => proposalView(r.proposal, r.gates));
       assert.ok(review, `no proposal awaits review: ${JSON.stringify(db.proposals())}`);
       assert.equal(review.kind, 'approval_rule');
       assert.match(review.summary, /always allow edit_file \(medium risk\) on the file config\.txt without asking/);
@@ -77,7 +78,7 @@ describe('improvement loop: propose → L0 → L1 (scripted replays) → L2 → 
       assert.equal(approvals.asked.length, asked, 'allowed by the new rule without asking');
 
       // Health drops: the kernel records errors; the next heartbeat sees it and the loop rolls back.
-      for (let i = 0; i < 12; i++) session.kernel.journal.emit({ type: 'kernel.error', pid: null, where: 'test', message: `induced failure ${i}` });
+      for (let i = 0; i < 12; i++) session.kernel.events.emit({ type: 'kernel.error', pid: null, where: 'test', message: `induced failure ${i}` });
       await session.safety.settle();
       const after = session.safety.heartbeat!.beat();
       assert.ok(before.score - after.score > 10, `health ${before.score} → ${after.score}`);
@@ -92,7 +93,7 @@ describe('improvement loop: propose → L0 → L1 (scripted replays) → L2 → 
       assert.ok(types.includes('config.applied') && types.includes('config.rolled_back') && types.includes('health.alert') === (after.score < 60));
       const audit = session.store.queryAudit(200).map((a) => a.action);
       for (const action of ['proposal.proposed', 'proposal.awaiting_review', 'config.apply', 'proposal.applied', 'config.rollback', 'proposal.rolled_back']) assert.ok(audit.includes(action), `${action} audited`);
-      const dash = session.safety.dashboard();
+      const dash = sessionDashboard(session);
       assert.equal(dash.config.version, 2);
       assert.equal(dash.proposals.find((p) => p.id === review.id)?.status, 'rolled_back');
     } finally {

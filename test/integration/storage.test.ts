@@ -154,7 +154,7 @@ describe('SqliteStore', () => {
         store.appendEvent(state(1 + (i % 2), 'running'), 100 + i);
         store.appendEvent(dispatch(1 + (i % 2)), 100 + i);
       }
-      store.appendEvent({ type: 'scheduler.policy', policy: 'fair' }, 200);
+      store.appendEvent({ type: 'scheduler.policy', policy: 'fair_share' }, 200);
       store.appendEvent({ type: 'kernel.error', pid: null, where: 'host', message: 'boom' }, 201);
     });
 

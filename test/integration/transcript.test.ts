@@ -11,14 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelSession } from '../../src/session/kernelSession';
 import { TranscriptService } from '../../src/host/transcripts';
-import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports';
+import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports/approvals';
 import type { Script } from '../../src/llm/scriptFile';
 import type { QuestionView, TranscriptEntry, TranscriptOp } from '../../src/protocol/transcript';
 import { formatEntry, formatStrip } from '../../src/protocol/transcriptFormat';
 import { storedTranscript } from '../../src/transcript/load';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { Kernel } from '../../src/kernel/kernel';
-import { Conversation } from '../../src/kernel/conversation';
+import { Conversation } from '../../src/conversation/conversation';
 
 /** Answers approvals when told to; records what was asked. */
 class Developer implements ApprovalClient {
@@ -90,7 +90,7 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
       onToolResult: (pid, id, content, isError) => service?.toolResult(pid, id, content, isError),
     });
     sessions.push(session);
-    service = new TranscriptService({ kernel: session.kernel, approval: () => undefined, intervalMs: 5, channel: { send: (_pid, ops) => live.push(...ops), question: () => {} } });
+    service = new TranscriptService({ kernel: session.kernel, store: session.store, approval: () => undefined, intervalMs: 5, channel: { send: (_pid, ops) => live.push(...ops), question: () => {} } });
     const pid = session.spawn({ task: 'fix the greeting', model: w.script(coder), budgets: { steps: 10 } }).pid;
     const opened = service.openTranscript(pid);
     assert.equal(opened.entries[0].kind, 'task');
@@ -100,7 +100,7 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     await until(session, 'the waiting card', () => live.some((o) => o.op === 'upsert' && o.entry.kind === 'tool' && o.entry.state === 'waiting'));
     dev.answer({ decision: 'approve', remember: null });
     await session.runtime.idle();
-    await session.kernel.bus.idle();
+    await session.kernel.idle();
     service.flush();
 
     // Rebuild the live view from the ops the extension received.
@@ -129,7 +129,7 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
 
     // The strip's figures are the process table's.
     const strip = live.filter((o) => o.op === 'strip').at(-1)!;
-    const agent = session.kernel.table.get(pid);
+    const agent = session.kernel.agents.get(pid);
     assert.ok(strip.op === 'strip');
     assert.deepEqual(strip.strip.tokens, { input: agent.usage.inputTokens, output: agent.usage.outputTokens, cacheRead: 300, cacheWrite: 50 });
     assert.equal(strip.strip.steps.used, 4);
@@ -161,24 +161,24 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     await dev.nextRequest(); // mid-step: waiting for the edit's approval
     const sent = session.conversation.send(pid, 'please keep the comma');
     assert.equal(sent.outcome, 'queued');
-    const messagePages = () => session.kernel.pager.pages(pid).filter((p) => p.role === 'user' && p.blocks?.some((b) => b.type === 'text' && b.text.includes('please keep the comma')));
+    const messagePages = () => session.kernel.contexts.pages(pid).filter((p) => p.role === 'user' && p.blocks?.some((b) => b.type === 'text' && b.text.includes('please keep the comma')));
     assert.equal(messagePages().length, 0, 'not inside the step: a tool call and its result stay together');
     dev.answer({ decision: 'approve', remember: null });
     await until(session, 'the message page', () => messagePages().length === 1);
-    const pages = session.kernel.pager.pages(pid);
+    const pages = session.kernel.contexts.pages(pid);
     const at = pages.indexOf(messagePages()[0]);
     assert.equal(pages[at - 1].kind, 'tool_result', 'delivered after the step\'s tool results');
     await session.runtime.idle();
-    assert.equal(session.kernel.table.get(pid).state, 'done');
+    assert.equal(session.kernel.agents.get(pid).state, 'done');
 
     // A finished agent: the message starts a new turn of the same conversation.
     const turn = session.conversation.send(pid, 'now say it again');
     assert.equal(turn.outcome, 'new_turn');
     await session.runtime.idle();
-    const agent = session.kernel.table.get(pid);
+    const agent = session.kernel.agents.get(pid);
     assert.equal(agent.state, 'done');
     assert.equal(agent.result, 'Second turn: I read your message.');
-    await session.kernel.bus.idle();
+    await session.kernel.idle();
     const entries = storedTranscript(session.store, pid).view().entries;
     const messages = entries.filter((e) => e.kind === 'message');
     assert.deepEqual(messages.map((m) => m.kind === 'message' && [m.text, m.delivered, m.newTurn]), [['please keep the comma', true, false], ['now say it again', true, true]]);
@@ -193,15 +193,15 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     const model = w.script({ turns: [{ text: 'One.', usage: { input_tokens: 10, output_tokens: 5 } }, { text: 'Two.', usage: { input_tokens: 10, output_tokens: 5 } }] });
     const pid = session.spawn({ task: 'count', model, budgets: { steps: 1 } }).pid;
     await session.runtime.idle();
-    assert.equal(session.kernel.table.get(pid).state, 'done');
+    assert.equal(session.kernel.agents.get(pid).state, 'done');
     const refused = session.conversation.send(pid, 'again');
     assert.deepEqual(refused, { outcome: 'budget', violation: { budget: 'steps', used: 1, limit: 1 } });
-    assert.equal(session.kernel.table.get(pid).state, 'done', 'nothing was sent');
-    session.kernel.table.setBudget(pid, 'steps', 2);
+    assert.equal(session.kernel.agents.get(pid).state, 'done', 'nothing was sent');
+    session.kernel.setBudget(pid, 'steps', 2);
     assert.equal(session.conversation.send(pid, 'again').outcome, 'new_turn');
     await session.runtime.idle();
-    assert.equal(session.kernel.table.get(pid).result, 'Two.');
-    await session.kernel.bus.idle();
+    assert.equal(session.kernel.agents.get(pid).result, 'Two.');
+    await session.kernel.idle();
     assert.ok(storedTranscript(session.store, pid).view().entries.some((e) => e.kind === 'status' && /steps budget raised from 1 to 2/.test(e.text)));
   });
 
@@ -209,17 +209,17 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     const w = setup();
     const session = KernelSession.open({ dbPath: w.db, workspace: w.ws, approvals: new Developer(), sandbox: false, controlPollMs: 0 });
     sessions.push(session);
-    const service = new TranscriptService({ kernel: session.kernel, approval: () => undefined, channel: { send: () => {}, question: () => {} } });
+    const service = new TranscriptService({ kernel: session.kernel, store: session.store, approval: () => undefined, channel: { send: () => {}, question: () => {} } });
     const pid = session.spawn({ task: 'think', model: w.script({ turns: [{ text: 'Thinking for a minute.', latency_ms: 60_000 }] }) }).pid;
-    await until(session, 'the call in flight', () => session.kernel.table.get(pid).state === 'running');
+    await until(session, 'the call in flight', () => session.kernel.agents.get(pid).state === 'running');
     service.openTranscript(pid);
     assert.equal(session.kernel.suspend(pid), 'step_end');
     const strip = service.openTranscript(pid).strip;
     assert.equal(strip.suspending, true, 'the strip says so before the step ends');
     assert.equal(strip.state, 'running');
     assert.equal(session.kernel.abortInFlight(pid, 'the developer aborted the call in flight'), true);
-    await until(session, 'the suspension', () => session.kernel.table.get(pid).state === 'suspended', 2000);
-    assert.equal(session.kernel.table.get(pid).usage.steps, 0, 'nothing of the aborted call was kept');
+    await until(session, 'the suspension', () => session.kernel.agents.get(pid).state === 'suspended', 2000);
+    assert.equal(session.kernel.agents.get(pid).usage.steps, 0, 'nothing of the aborted call was kept');
     assert.equal(service.openTranscript(pid).strip.suspending, false);
     service.dispose();
   });
@@ -238,8 +238,8 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
       const conversation = new Conversation(kernel, () => {});
       assert.equal(conversation.restore(), 1);
       assert.equal(conversation.restore(), 0, 'delivered once');
-      kernel.journal.flush();
-      const texts = kernel.pager.pages(pid).flatMap((p) => p.blocks ?? []).filter((b) => b.type === 'text').map((b) => (b.type === 'text' ? b.text : ''));
+      kernel.events.flush();
+      const texts = kernel.contexts.pages(pid).flatMap((p) => p.blocks ?? []).filter((b) => b.type === 'text').map((b) => (b.type === 'text' ? b.text : ''));
       assert.equal(texts.filter((t) => t.includes('use the helper')).length, 1);
       const entries = storedTranscript(store, pid).view().entries;
       assert.ok(entries.some((e) => e.kind === 'message' && e.text === 'use the helper' && e.delivered));
@@ -254,7 +254,7 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     const questions: QuestionView[] = [];
     const session = KernelSession.open({ dbPath: w.db, workspace: w.ws, approvals: new Developer(), sandbox: false, controlPollMs: 0, scheduler: { maxConcurrent: 1 } });
     sessions.push(session);
-    const service = new TranscriptService({ kernel: session.kernel, approval: () => undefined, channel: { send: () => {}, question: (q) => questions.push(q) } });
+    const service = new TranscriptService({ kernel: session.kernel, store: session.store, approval: () => undefined, channel: { send: () => {}, question: (q) => questions.push(q) } });
     const asker = session.spawn({ task: 'ask', model: w.script({ turns: [
       { text: 'Which name?', tool_calls: [{ name: 'ask_developer', input: { question: 'Greet Ada or Bob?' } }] },
       { text: 'Greeting as told.' },
@@ -263,14 +263,14 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     await until(session, 'the question', () => questions.length === 1);
     assert.equal(questions[0].text, 'Greet Ada or Bob?');
     // With one model slot, the other agent finishes while the asker waits.
-    await until(session, 'the other agent', () => session.kernel.table.get(other).state === 'done');
-    assert.equal(session.kernel.table.get(asker).state, 'waiting');
+    await until(session, 'the other agent', () => session.kernel.agents.get(other).state === 'done');
+    assert.equal(session.kernel.agents.get(asker).state, 'waiting');
     assert.equal(session.questions.answer(questions[0].questionId, 'Ada'), true);
     await session.runtime.idle();
-    assert.equal(session.kernel.table.get(asker).result, 'Greeting as told.');
-    const page = session.kernel.pager.pages(asker).find((p) => p.kind === 'tool_result');
+    assert.equal(session.kernel.agents.get(asker).result, 'Greeting as told.');
+    const page = session.kernel.contexts.pages(asker).find((p) => p.kind === 'tool_result');
     assert.match(JSON.stringify(page?.blocks), /The developer answered: Ada/);
-    await session.kernel.bus.idle();
+    await session.kernel.idle();
     const q = storedTranscript(session.store, asker).view().entries.find((e) => e.kind === 'question');
     assert.ok(q?.kind === 'question' && q.answer === 'Ada');
     service.dispose();

@@ -83,7 +83,7 @@ describe('aios logs / aios send (real CLI, real SQLite, scripted model)', functi
     try {
       const pid = session.spawn({ task: 'read', model: f.model }).pid;
       await session.runtime.idle();
-      assert.equal(session.kernel.table.get(pid).state, 'done');
+      assert.equal(session.kernel.agents.get(pid).state, 'done');
       const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'send', String(pid), 'one more thing', '--db', f.db], { env: { ...process.env, ANTHROPIC_API_KEY: '' } });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -92,7 +92,7 @@ describe('aios logs / aios send (real CLI, real SQLite, scripted model)', functi
       assert.equal(code, 0, out);
       assert.match(out, /takes a new turn with your message \(kernel process \d+\)/);
       await session.runtime.idle();
-      assert.equal(session.kernel.table.get(pid).usage.steps, 2, 'the running kernel ran the new turn');
+      assert.equal(session.kernel.agents.get(pid).usage.steps, 2, 'the running kernel ran the new turn');
     } finally {
       await session.close();
     }

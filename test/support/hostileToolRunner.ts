@@ -8,7 +8,7 @@
 import { writeSync } from 'node:fs';
 import { ToolRegistry } from '../../src/tools/registry';
 import { createWorkspaceTools } from '../../src/tools/workspace';
-import type { ToolContext } from '../../src/kernel/ports';
+import type { ToolContext } from '../../src/kernel/ports/tools';
 
 const [root] = process.argv.slice(2);
 const registry = new ToolRegistry();

@@ -10,7 +10,7 @@
  */
 import { writeSync } from 'node:fs';
 import { KernelSession } from '../../src/session/kernelSession';
-import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports';
+import type { ApprovalAnswer, ApprovalClient } from '../../src/kernel/ports/approvals';
 
 const [dbPath, workspace, script, agentsText, mode] = process.argv.slice(2);
 const say = (line: string) => writeSync(1, `${line}\n`);
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   session.kernel.subscribe('agent.step', (e) => { if (e.event.type === 'agent.step') say(`COMMIT ${e.event.pid} ${e.event.step}`); });
   session.kernel.subscribe('agent.spawned', (e) => { if (e.event.type === 'agent.spawned') say(`SPAWN ${e.event.pid}`); });
   say('READY');
-  if (session.kernel.table.list().length === 0) {
+  if (session.kernel.agents.list().length === 0) {
     for (let i = 0; i < Number(agentsText); i++) session.spawn({ task: `fix the greeting (${i})`, model: `scripted:${script}` });
   }
   await session.runtime.idle();

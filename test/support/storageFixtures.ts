@@ -4,7 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PageRow, StandingRule } from '../../src/kernel/ports';
+import type { StandingRule } from '../../src/kernel/ports/policy';
+import type { PageRow } from '../../src/kernel/ports/store';
 import { emptyUsage, unlimitedBudgets, type AgentRecord, type AuditEntry, type TaskRecord } from '../../src/kernel/types';
 
 /** A temp folder for database files; `remove` deletes it with everything in it. */

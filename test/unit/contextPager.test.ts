@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { Kernel } from '../../src/kernel/kernel';
-import type { LlmMessage } from '../../src/kernel/ports';
-import { FakeClock, MemoryStore } from '../support/memoryStore';
+import type { LlmMessage } from '../../src/kernel/ports/llm';
+import { FakeClock, InMemoryStore } from '../support/inMemoryStore';
+import { internals, seedApi } from '../support/kernelInternals';
 
 /** A kernel with one agent whose context budget is `tokens` (estimator: 1 token per 4 chars). */
 function setup(tokens = 1000, high = 0.9, low = 0.5) {
-  const store = new MemoryStore();
+  const store = new InMemoryStore();
   const kernel = new Kernel({ store, clock: new FakeClock() });
   const a = kernel.spawn({ task: 'TASK: refactor the parser', system: 'SYSTEM PROMPT', context: { tokens, high, low } });
-  return { store, kernel, pager: kernel.pager, pid: a.pid };
+  return { store, kernel, pager: internals(kernel).pager, seed: seedApi(kernel), pid: a.pid };
 }
 
 const words = (n: number, tag: string) => `${tag} ` + 'x'.repeat(n * 4 - tag.length - 1); // ≈ n tokens
@@ -122,42 +123,42 @@ describe('context pager', () => {
   });
 
   it('saves, restores and switches execution state, and snapshots a context to storage', () => {
-    const { pager, pid, kernel } = setup();
+    const { pager, seed, pid, kernel } = setup();
     const other = kernel.spawn({ task: 'other' }).pid;
-    pager.save(pid, { line: 42 });
-    pager.save(other, { line: 7 });
-    assert.deepEqual(pager.switch(pid, other, { line: 43 }), { line: 7 });
-    assert.deepEqual(pager.restore(pid), { line: 43 });
+    seed.save(pid, { line: 42 });
+    seed.save(other, { line: 7 });
+    assert.deepEqual(seed.switch(pid, other, { line: 43 }), { line: 7 });
+    assert.deepEqual(seed.restore(pid), { line: 43 });
     for (let i = 0; i < 50; i++) pager.addMessage(pid, i % 2 ? 'assistant' : 'user', `message ${i}`);
-    pager.snapshot(pid, 'before-refactor');
+    seed.snapshot(pid, 'before-refactor');
     pager.addMessage(pid, 'user', 'after the snapshot');
-    assert.equal(pager.loadSnapshot(pid, 'before-refactor'), true);
+    assert.equal(seed.loadSnapshot(pid, 'before-refactor'), true);
     assert.equal(pager.pages(pid).length, 52);
-    assert.deepEqual(pager.restore(pid), { line: 43 });
+    assert.deepEqual(seed.restore(pid), { line: 43 });
     assert.doesNotMatch(JSON.stringify(pager.render(pid).messages), /after the snapshot/);
-    assert.equal(pager.loadSnapshot(pid, 'nope'), false);
+    assert.equal(seed.loadSnapshot(pid, 'nope'), false);
   });
 
   it('loads the same snapshot again unchanged after the loaded context was used, and a new snapshot when it was replaced', () => {
-    const { pager, pid } = setup(100_000);
+    const { pager, seed, pid } = setup(100_000);
     for (let i = 0; i < 10; i++) pager.addMessage(pid, 'user', `message ${i}`);
-    pager.save(pid, { step: 1, files: ['a.ts'] });
-    pager.snapshot(pid);
-    assert.equal(pager.loadSnapshot(pid), true);
+    seed.save(pid, { step: 1, files: ['a.ts'] });
+    seed.snapshot(pid);
+    assert.equal(seed.loadSnapshot(pid), true);
     // use the loaded context: new pages, a swap-out, a changed saved state (the parsed snapshot must not change with it)
     pager.addMessage(pid, 'user', 'after the first load');
     pager.swapOut(pid, 0);
-    (pager.restore(pid) as { files: string[] }).files.push('b.ts');
-    assert.equal(pager.loadSnapshot(pid), true);
+    (seed.restore(pid) as { files: string[] }).files.push('b.ts');
+    assert.equal(seed.loadSnapshot(pid), true);
     assert.equal(pager.pages(pid).length, 12);
     assert.ok(pager.pages(pid).every((p) => p.resident && p.blocks), 'every page is resident again, with its content');
-    assert.deepEqual(pager.restore(pid), { step: 1, files: ['a.ts'] });
+    assert.deepEqual(seed.restore(pid), { step: 1, files: ['a.ts'] });
     assert.doesNotMatch(JSON.stringify(pager.render(pid).messages), /after the first load/);
     // a new snapshot under the same name replaces what the next load sees
     pager.addMessage(pid, 'user', 'in the second snapshot');
-    pager.snapshot(pid);
+    seed.snapshot(pid);
     pager.addMessage(pid, 'user', 'after the second snapshot');
-    assert.equal(pager.loadSnapshot(pid), true);
+    assert.equal(seed.loadSnapshot(pid), true);
     assert.match(JSON.stringify(pager.render(pid).messages), /in the second snapshot/);
     assert.doesNotMatch(JSON.stringify(pager.render(pid).messages), /after the second snapshot/);
   });
@@ -165,10 +166,10 @@ describe('context pager', () => {
   it('writes only new pages at each flush', () => {
     const { pager, pid, kernel, store } = setup();
     pager.addMessage(pid, 'assistant', 'one');
-    assert.equal(kernel.journal.atomically(() => pager.flush(pid)), 1);
-    assert.equal(kernel.journal.atomically(() => pager.flush(pid)), 0);
+    assert.equal(kernel.events.atomically(() => pager.flush(pid)), 1);
+    assert.equal(kernel.events.atomically(() => pager.flush(pid)), 0);
     pager.addMessage(pid, 'user', 'two');
-    assert.equal(kernel.journal.atomically(() => pager.flush(pid)), 1);
+    assert.equal(kernel.events.atomically(() => pager.flush(pid)), 1);
     assert.equal(store.listPages(pid).length, 4);
   });
 });

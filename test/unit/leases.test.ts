@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { FileLeases, LeaseConflictError, withFileLeases, type LeaseHolder } from '../../src/kernel/leases';
-import type { Tool, ToolContext, ToolOutcome } from '../../src/kernel/ports';
+import { FileLeases, LeaseConflictError, withFileLeases, type LeaseHolder } from '../../src/leases/leases';
+import type { Tool, ToolContext, ToolOutcome } from '../../src/kernel/ports/tools';
 import { settle } from '../support/waits';
 
 function context(pid: number): ToolContext {

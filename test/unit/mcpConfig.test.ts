@@ -9,7 +9,7 @@ import { adaptTool, kernelToolName, resultText, riskOf } from '../../src/mcp/too
 import { resolveTransport } from '../../src/mcp/variables';
 import { RulePolicy } from '../../src/tools/policy';
 import { ToolRegistry } from '../../src/tools/registry';
-import type { PolicyRequest, StandingRule } from '../../src/kernel/ports';
+import type { PolicyRequest, StandingRule } from '../../src/kernel/ports/policy';
 
 describe('MCP configuration', () => {
   it('reads VS Code\'s .vscode/mcp.json with comments, trailing commas, inputs, stdio and http servers', () => {

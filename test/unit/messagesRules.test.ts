@@ -4,7 +4,7 @@
  * Anthropic provider would build from an LlmRequest.
  */
 import assert from 'node:assert/strict';
-import type { LlmRequest } from '../../src/kernel/ports';
+import type { LlmRequest } from '../../src/kernel/ports/llm';
 import { parseThinkingModel, toApiParams } from '../../src/llm/anthropicRequest';
 import { checkThinkingBlocks, MessagesRules, minCacheableTokens } from '../../src/llm/messagesRules';
 import { ScriptedProvider, ScriptedRequestRejectedError } from '../../src/llm/scripted';

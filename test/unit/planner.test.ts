@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { checkPlan, PlanSchedule, type CheckedPlan, type PlanInput } from '../../src/kernel/plannerDag';
-import { withInputChecks } from '../../src/kernel/plannerCatalog';
-import type { Tool, ToolCatalog } from '../../src/kernel/ports';
+import { checkPlan, PlanSchedule, type CheckedPlan, type PlanInput } from '../../src/planner/plannerDag';
+import { withInputChecks } from '../../src/planner/plannerCatalog';
+import type { Tool, ToolCatalog } from '../../src/kernel/ports/tools';
 
 const ROLES = ['coder', 'tester', 'writer'];
 

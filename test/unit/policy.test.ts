@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import type { ApprovalSubject, KernelStore, PolicyRequest, StandingRule, ToolSpec } from '../../src/kernel/ports';
+import type { ApprovalSubject } from '../../src/kernel/ports/approvals';
+import type { PolicyRequest, StandingRule } from '../../src/kernel/ports/policy';
+import type { KernelStore } from '../../src/kernel/ports/store';
+import type { ToolSpec } from '../../src/kernel/ports/tools';
 import type { Capability, Risk } from '../../src/kernel/types';
 import { RulePolicy, type RulePolicyOptions } from '../../src/tools/policy';
 import { commandWords } from '../../src/tools/rulePatterns';

@@ -1,7 +1,8 @@
 // The host's pieces behind the protocol: coalescing, the approval bridge, wire conversions, logs.
 import assert from 'node:assert/strict';
 import type { StoredEvent } from '../../src/kernel/events';
-import type { ApprovalRequest, Disposable } from '../../src/kernel/ports';
+import type { ApprovalRequest } from '../../src/kernel/ports/approvals';
+import type { Disposable } from '../../src/kernel/types';
 import { emptyUsage, unlimitedBudgets, type AgentRecord } from '../../src/kernel/types';
 import { ApprovalBridge, toApprovalView } from '../../src/host/approvalBridge';
 import { ChangeNotifier, type ChangeBatch } from '../../src/host/changeNotifier';
@@ -14,7 +15,7 @@ import type { ApprovalCloseReason } from '../../src/protocol/hostMethods';
 /** Timers run by hand. */
 class ManualTimers {
   private queue: { fn: () => void; live: boolean }[] = [];
-  set = (fn: () => void): Disposable => {
+  after = (_ms: number, fn: () => void): Disposable => {
     const t = { fn, live: true };
     this.queue.push(t);
     return { dispose: () => void (t.live = false) };
@@ -42,7 +43,7 @@ describe('protocol parts: ChangeNotifier', () => {
   it('sends one batch per interval however many events arrive, counting what it leaves out', () => {
     const timers = new ManualTimers();
     const sent: ChangeBatch[] = [];
-    const n = new ChangeNotifier({ send: (b) => sent.push(b), maxEvents: 3, setTimer: timers.set });
+    const n = new ChangeNotifier({ send: (b) => sent.push(b), maxEvents: 3, timers });
     for (let i = 1; i <= 1000; i++) n.event(stored(i));
     assert.equal(timers.pending, 1);
     timers.runAll();

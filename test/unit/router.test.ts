@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import type { LlmProvider, LlmRequest, LlmResponse } from '../../src/kernel/ports';
-import { TaskRouter, type RouteMatch } from '../../src/kernel/router';
-import { modelRoleChooser } from '../../src/kernel/routerModel';
-import { BUILTIN_ROLES, mergeRoles, parseRoles } from '../../src/kernel/routerRoles';
-import { RoutingService, type RoleChooser, type RoutingLog, type RoutingRecord, type StoredRouting } from '../../src/kernel/routerService';
-import { charGrams, jaccard, stem, tokenize } from '../../src/kernel/routerText';
+import type { LlmProvider, LlmRequest, LlmResponse } from '../../src/kernel/ports/llm';
+import { TaskRouter, type RouteMatch } from '../../src/router/router';
+import { modelRoleChooser } from '../../src/router/routerModel';
+import { BUILTIN_ROLES, mergeRoles, parseRoles } from '../../src/router/routerRoles';
+import { RoutingService, type RoleChooser, type RoutingLog, type RoutingRecord, type StoredRouting } from '../../src/router/routerService';
+import { charGrams, jaccard, stem, tokenize } from '../../src/text/terms';
 
 const router = new TaskRouter(BUILTIN_ROLES);
 

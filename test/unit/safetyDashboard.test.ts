@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { emptyUsage, unlimitedBudgets, type AgentRecord } from '../../src/kernel/types';
-import { approvals, timeline, usageSeries } from '../../src/safety/dashboardData';
+import { approvals, timeline, usageSeries } from '../../src/host/dashboardData';
 import { scoreAgents, withStepsInFlight } from '../../src/safety/evaluation';
 import type { StateRecordRow } from '../../src/safety/records';
 

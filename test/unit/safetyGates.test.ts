@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import type { ToolSpec } from '../../src/kernel/ports';
+import type { ToolSpec } from '../../src/kernel/ports/tools';
 import { baseConfig, changeKey, DEFAULT_CAPS, withChange, type Proposal, type ProposalChange } from '../../src/safety/config';
-import { l0Gate, proposalView, reviewText } from '../../src/safety/gates';
+import { proposalView } from '../../src/host/dashboardData';
+import { l0Gate, reviewText } from '../../src/safety/gates';
 import { proposeChanges, type ProposerSource } from '../../src/safety/proposer';
 
 function proposal(change: ProposalChange, overrides: Partial<Proposal> = {}): Proposal {

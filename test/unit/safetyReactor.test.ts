@@ -4,8 +4,9 @@ import type { Pid } from '../../src/kernel/types';
 import type { ExecResult } from '../../src/sandbox/exec';
 import type { CommandSandbox } from '../../src/sandbox/runCommandTool';
 import type { Firing } from '../../src/safety/config';
-import { Reactor, type ReactorEffects, type ReactorTimers, type SuspendResult } from '../../src/safety/reactor';
-import { WatchedSandbox } from '../../src/safety/sandboxWatch';
+import { Reactor, type ReactorEffects, type SuspendResult } from '../../src/safety/reactor';
+import type { Timers } from '../../src/kernel/ports/clock';
+import { WatchedSandbox } from '../../src/sandbox/watchedSandbox';
 
 /** Reactor effects recorded in memory, with a hand-moved clock and timers. */
 class FakeEffects implements ReactorEffects {
@@ -16,7 +17,6 @@ class FakeEffects implements ReactorEffects {
   crashed: { session: string } | null = null;
   emitted: KernelEvent[] = [];
   firings: Array<Omit<Firing, 'id'>> = [];
-  now() { return this.clock; }
   agentName(pid: Pid) { return `agent-${pid}`; }
   suspend(pid: Pid, reason: string): SuspendResult {
     this.suspended.push([pid, reason]);
@@ -30,11 +30,14 @@ class FakeEffects implements ReactorEffects {
   record(f: Omit<Firing, 'id'>) { this.firings.push(f); }
 }
 
-class FakeTimers implements ReactorTimers {
+class FakeTimers implements Timers {
   pending: Array<{ fn: () => void; at: number } | null> = [];
   constructor(private readonly fx: FakeEffects) {}
-  setTimeout(fn: () => void, ms: number) { this.pending.push({ fn, at: this.fx.clock + ms }); return this.pending.length - 1; }
-  clearTimeout(h: unknown) { this.pending[h as number] = null; }
+  now() { return this.fx.clock; }
+  after(ms: number, fn: () => void) {
+    const i = this.pending.push({ fn, at: this.fx.clock + ms }) - 1;
+    return { dispose: () => { this.pending[i] = null; } };
+  }
   advance(ms: number) {
     this.fx.clock += ms;
     for (const [i, t] of this.pending.entries()) if (t && t.at <= this.fx.clock) { this.pending[i] = null; t.fn(); }

@@ -2,10 +2,18 @@ import assert from 'node:assert/strict';
 import { Kernel } from '../../src/kernel/kernel';
 import type { SchedulerConfig } from '../../src/kernel/scheduler';
 import type { Pid } from '../../src/kernel/types';
-import { FakeClock, MemoryStore } from '../support/memoryStore';
+import { FakeClock, InMemoryStore } from '../support/inMemoryStore';
+import { internals } from '../support/kernelInternals';
+
+/** Ends a step of `pid` as the step loop does: the model call used `used` tokens of `estimate`. */
+function endStep(kernel: Kernel, pid: Pid, used: number, estimate: number): void {
+  const step = kernel.steps.begin(pid, estimate);
+  kernel.steps.modelReturned(step, used);
+  kernel.steps.end(step, { kind: 'continue' });
+}
 
 function setup(config: Partial<SchedulerConfig> = {}) {
-  const store = new MemoryStore();
+  const store = new InMemoryStore();
   const clock = new FakeClock();
   const kernel = new Kernel({ store, clock, scheduler: { maxConcurrent: 1, ...config } });
   return { store, clock, kernel };
@@ -13,10 +21,10 @@ function setup(config: Partial<SchedulerConfig> = {}) {
 
 /** Runs one step of whatever the scheduler picks; returns the pid or null. */
 function step(kernel: Kernel, tokens = 100): Pid | null {
-  const d = kernel.scheduler.next(() => tokens);
+  const d = internals(kernel).scheduler.next(() => tokens);
   if (d.kind !== 'run') return null;
-  kernel.table.addUsage(d.pid, { inputTokens: tokens, steps: 1 });
-  kernel.endStep(d.pid, tokens, tokens);
+  internals(kernel).table.addUsage(d.pid, { inputTokens: tokens, steps: 1 });
+  endStep(kernel, d.pid, tokens, tokens);
   return d.pid;
 }
 
@@ -26,7 +34,7 @@ describe('scheduler', () => {
     const low = kernel.spawn({ task: 'low', priority: 80 });
     const high = kernel.spawn({ task: 'high', priority: 5 });
     const mid = kernel.spawn({ task: 'mid', priority: 40 });
-    assert.deepEqual(kernel.scheduler.queue(), [high.pid, mid.pid, low.pid]);
+    assert.deepEqual(kernel.scheduling.queue(), [high.pid, mid.pid, low.pid]);
   });
 
   it('ages waiting agents so a low-priority agent is not starved', () => {
@@ -35,7 +43,7 @@ describe('scheduler', () => {
     clock.advance(55_000);
     const fresh = kernel.spawn({ task: 'urgent', priority: 10 });
     assert.equal(step(kernel), old.pid, 'after 55 s of waiting, 60 has aged to an effective 5: ahead of a fresh 10');
-    assert.equal(kernel.table.get(fresh.pid).state, 'ready');
+    assert.equal(kernel.agents.get(fresh.pid).state, 'ready');
   });
 
   it('keeps the running agent while nothing more urgent is ready', () => {
@@ -43,18 +51,18 @@ describe('scheduler', () => {
     const a = kernel.spawn({ task: 'a', priority: 30 });
     kernel.spawn({ task: 'b', priority: 60 });
     assert.deepEqual([step(kernel), step(kernel), step(kernel)], [a.pid, a.pid, a.pid]);
-    kernel.journal.flush(); // events outside a transaction are written with the next write
+    kernel.events.flush(); // events outside a transaction are written with the next write
     assert.equal(store.events.filter((e) => e.event.type === 'scheduler.preempt').length, 0);
   });
 
   it('preempts a running agent when a more urgent one waits, emitting scheduler.preempt', () => {
     const { kernel, store } = setup({ agingPerSecond: 0 });
     const a = kernel.spawn({ task: 'a', priority: 30 });
-    const d = kernel.scheduler.next(() => 1);
+    const d = internals(kernel).scheduler.next(() => 1);
     assert.equal(d.kind === 'run' && d.pid, a.pid);
     const b = kernel.spawn({ task: 'b', priority: 10 });
-    kernel.endStep(a.pid, 1, 1); // a's step ends while b (more urgent) is ready
-    kernel.journal.flush(); // events outside a transaction are written with the next write
+    endStep(kernel, a.pid, 1, 1); // a's step ends while b (more urgent) is ready
+    kernel.events.flush(); // events outside a transaction are written with the next write
     const pre = store.events.map((e) => e.event).filter((e) => e.type === 'scheduler.preempt');
     assert.deepEqual(pre, [{ type: 'scheduler.preempt', pid: a.pid, by: b.pid, reason: 'priority' }]);
     assert.equal(step(kernel), b.pid);
@@ -81,7 +89,7 @@ describe('scheduler', () => {
     const { kernel } = setup({ policy: 'fair_share' });
     const a = kernel.spawn({ task: 'a' });
     const b = kernel.spawn({ task: 'b' });
-    kernel.table.addUsage(a.pid, { inputTokens: 5000 });
+    internals(kernel).table.addUsage(a.pid, { inputTokens: 5000 });
     // a's usage grew while queued: re-queue to refresh its key
     kernel.suspend(a.pid); kernel.resume(a.pid);
     const order = Array.from({ length: 5 }, () => step(kernel, 1000));
@@ -93,42 +101,42 @@ describe('scheduler', () => {
     const { kernel, store } = setup();
     const a = kernel.spawn({ task: 'a', priority: 90 });
     const b = kernel.spawn({ task: 'b', priority: 10 });
-    assert.deepEqual(kernel.scheduler.queue(), [b.pid, a.pid]);
-    kernel.scheduler.configure({ policy: 'round_robin' });
-    assert.deepEqual(kernel.scheduler.queue(), [a.pid, b.pid]);
-    kernel.journal.flush(); // events outside a transaction are written with the next write
+    assert.deepEqual(kernel.scheduling.queue(), [b.pid, a.pid]);
+    kernel.scheduling.configure({ policy: 'round_robin' });
+    assert.deepEqual(kernel.scheduling.queue(), [a.pid, b.pid]);
+    kernel.events.flush(); // events outside a transaction are written with the next write
     assert.ok(store.events.some((e) => e.event.type === 'scheduler.policy'));
-    assert.throws(() => kernel.scheduler.configure({ policy: 'lottery' as never }), /unknown scheduling policy 'lottery'/);
+    assert.throws(() => kernel.scheduling.configure({ policy: 'lottery' as never }), /unknown scheduling policy 'lottery'/);
   });
 
   it('never runs more model calls than the global limit', () => {
     const { kernel } = setup({ maxConcurrent: 2 });
     for (let i = 0; i < 5; i++) kernel.spawn({ task: `t${i}` });
-    assert.equal(kernel.scheduler.next().kind, 'run');
-    assert.equal(kernel.scheduler.next().kind, 'run');
-    assert.equal(kernel.scheduler.next().kind, 'full');
-    assert.equal(kernel.scheduler.runningCount, 2);
+    assert.equal(internals(kernel).scheduler.next().kind, 'run');
+    assert.equal(internals(kernel).scheduler.next().kind, 'run');
+    assert.equal(internals(kernel).scheduler.next().kind, 'full');
+    assert.equal(kernel.scheduling.runningCount, 2);
   });
 
   it('waits for the requests-per-minute bucket, deterministically', () => {
     const { kernel, clock } = setup({ requestsPerMinute: 2, maxConcurrent: 10 });
     for (let i = 0; i < 3; i++) kernel.spawn({ task: `t${i}` });
-    assert.equal(kernel.scheduler.next().kind, 'run');
-    assert.equal(kernel.scheduler.next().kind, 'run');
-    const d = kernel.scheduler.next();
+    assert.equal(internals(kernel).scheduler.next().kind, 'run');
+    assert.equal(internals(kernel).scheduler.next().kind, 'run');
+    const d = internals(kernel).scheduler.next();
     assert.deepEqual(d, { kind: 'wait', untilMs: clock.now() + 30_000, reason: 'rate_limit' });
     clock.advance(30_000);
-    assert.equal(kernel.scheduler.next().kind, 'run');
+    assert.equal(internals(kernel).scheduler.next().kind, 'run');
   });
 
   it('waits for the tokens-per-minute bucket and settles it with real usage', () => {
     const { kernel, clock } = setup({ tokensPerMinute: 1000, maxConcurrent: 10 });
     const a = kernel.spawn({ task: 'a' });
     kernel.spawn({ task: 'b' });
-    const d = kernel.scheduler.next(() => 600);
+    const d = internals(kernel).scheduler.next(() => 600);
     assert.equal(d.kind, 'run');
-    kernel.endStep(a.pid, 900, 600); // used more than estimated: the debt counts
-    const w = kernel.scheduler.next(() => 600);
+    endStep(kernel, a.pid, 900, 600); // used more than estimated: the debt counts
+    const w = internals(kernel).scheduler.next(() => 600);
     assert.equal(w.kind, 'wait');
     assert.equal(w.kind === 'wait' && w.untilMs - clock.now(), 30_000); // 100 left, need 600: 500 tokens at 1000/min
   });
@@ -136,25 +144,25 @@ describe('scheduler', () => {
   it('pauses dispatch for the retry-after of a 429', () => {
     const { kernel, clock, store } = setup();
     kernel.spawn({ task: 'a' });
-    kernel.scheduler.pauseFor(2000);
-    assert.deepEqual(kernel.scheduler.next(), { kind: 'wait', untilMs: clock.now() + 2000, reason: 'paused' });
-    kernel.journal.flush(); // events outside a transaction are written with the next write
+    kernel.scheduling.pauseFor(2000);
+    assert.deepEqual(internals(kernel).scheduler.next(), { kind: 'wait', untilMs: clock.now() + 2000, reason: 'paused' });
+    kernel.events.flush(); // events outside a transaction are written with the next write
     assert.ok(store.events.some((e) => e.event.type === 'scheduler.rate_limited'));
     clock.advance(2000);
-    assert.equal(kernel.scheduler.next().kind, 'run');
+    assert.equal(internals(kernel).scheduler.next().kind, 'run');
   });
 
   it('suspends an agent that would exceed its budget instead of calling the model', () => {
     const { kernel, store } = setup();
     const a = kernel.spawn({ task: 'a', budgets: { tokens: 1000 } });
     const b = kernel.spawn({ task: 'b' });
-    kernel.table.addUsage(a.pid, { inputTokens: 900 });
-    const d = kernel.scheduler.next(() => 200);
+    internals(kernel).table.addUsage(a.pid, { inputTokens: 900 });
+    const d = internals(kernel).scheduler.next(() => 200);
     assert.equal(d.kind === 'run' && d.pid, b.pid, 'the next agent runs instead');
-    const rec = kernel.table.get(a.pid);
+    const rec = kernel.agents.get(a.pid);
     assert.equal(rec.state, 'suspended');
     assert.match(rec.reason ?? '', /token budget would be exceeded: 900 used \+ ~200 for the next call > 1000/);
-    kernel.journal.flush(); // events outside a transaction are written with the next write
+    kernel.events.flush(); // events outside a transaction are written with the next write
     assert.ok(store.events.some((e) => e.event.type === 'budget.exceeded' && e.event.pid === a.pid));
   });
 
@@ -164,7 +172,7 @@ describe('scheduler', () => {
     assert.equal(step(kernel), a.pid);
     assert.equal(step(kernel), a.pid);
     assert.equal(step(kernel), null);
-    assert.match(kernel.table.get(a.pid).reason ?? '', /step budget reached: 2 of 2/);
+    assert.match(kernel.agents.get(a.pid).reason ?? '', /step budget reached: 2 of 2/);
   });
 
   it('reports how long each agent waited in the queue', () => {
@@ -172,7 +180,7 @@ describe('scheduler', () => {
     kernel.spawn({ task: 'a' });
     clock.advance(1234);
     step(kernel);
-    kernel.journal.flush(); // events outside a transaction are written with the next write
+    kernel.events.flush(); // events outside a transaction are written with the next write
     const dispatch = store.events.map((e) => e.event).find((e) => e.type === 'scheduler.dispatch');
     assert.equal(dispatch?.type === 'scheduler.dispatch' && dispatch.waitedMs, 1234);
   });

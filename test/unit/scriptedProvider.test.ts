@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LlmRequest } from '../../src/kernel/ports';
+import type { LlmRequest } from '../../src/kernel/ports/llm';
 import { AnthropicProvider } from '../../src/llm/anthropic';
 import { createProvider } from '../../src/llm/factory';
 import { parseModelSpec } from '../../src/llm/modelSpec';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Tool } from '../../src/kernel/ports';
+import type { Tool } from '../../src/kernel/ports/tools';
 import { ToolRegistry } from '../../src/tools/registry';
 
 function fakeTool(name: string, inputSchema: Record<string, unknown> = readSchema): Tool {

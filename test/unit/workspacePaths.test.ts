@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ToolInputError } from '../../src/kernel/ports';
+import { ToolInputError } from '../../src/kernel/ports/tools';
 import { WorkspacePaths } from '../../src/tools/paths';
 
 describe('WorkspacePaths', () => {

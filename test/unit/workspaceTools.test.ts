@@ -3,8 +3,9 @@ import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPatch } from 'diff';
-import type { ApprovalSubject, PreparedCall, ProposedFile, Tool, ToolContext, ToolOutcome } from '../../src/kernel/ports';
-import { ToolInputError } from '../../src/kernel/ports';
+import type { ApprovalSubject, ProposedFile } from '../../src/kernel/ports/approvals';
+import type { PreparedCall, Tool, ToolContext, ToolOutcome } from '../../src/kernel/ports/tools';
+import { ToolInputError } from '../../src/kernel/ports/tools';
 import type { Pid } from '../../src/kernel/types';
 import { ToolRegistry } from '../../src/tools/registry';
 import { createWorkspaceTools, type WorkspaceToolOptions } from '../../src/tools/workspace';
