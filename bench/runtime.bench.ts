@@ -68,7 +68,7 @@ async function stepOverhead(): Promise<BenchResult> {
   const provider = new TimedProvider(new ScriptedProvider(script, { strict: false }));
   const session = sessionWith(provider);
   try {
-    session.spawn({ task: 'bench', model: 'bench' });
+    session.kernel.spawn({ task: 'bench', model: 'bench' });
     await session.runtime.idle();
   } finally {
     await session.close();
@@ -95,8 +95,8 @@ async function rateLimited(): Promise<BenchResult> {
 
 async function rateLimitedOn(session: KernelSession, provider: TimedProvider, rpm: number, windowMs: number): Promise<BenchResult> {
   const t0 = performance.now();
-  const urgent = session.spawn({ task: 'urgent', model: 'bench', priority: 0 }).pid;
-  const others = Array.from({ length: 99 }, (_, i) => session.spawn({ task: `t${i}`, model: 'bench', priority: 50 }).pid);
+  const urgent = session.kernel.spawn({ task: 'urgent', model: 'bench', priority: 0 }).pid;
+  const others = Array.from({ length: 99 }, (_, i) => session.kernel.spawn({ task: `t${i}`, model: 'bench', priority: 50 }).pid);
   await new Promise((r) => setTimeout(r, windowMs));
   const tEnd = performance.now();
   const counts = new Map<number, number>();
@@ -154,7 +154,7 @@ async function prefixReuseOn(url: string, file: string, steps: number): Promise<
   const utilisation: number[] = [];
   try {
     const budget = 60_000;
-    const agent = session.spawn({ task: 'read big.ts again and again', model: 'bench', budgets: { steps }, context: { tokens: budget, high: 0.99, low: 0.83 } });
+    const agent = session.kernel.spawn({ task: 'read big.ts again and again', model: 'bench', budgets: { steps }, context: { tokens: budget, high: 0.99, low: 0.83 } });
     let evicted = false;
     session.kernel.subscribe('pager.evicted', () => { evicted = true; });
     session.kernel.subscribe('agent.step', () => { if (evicted) utilisation.push(session.kernel.contexts.metrics(agent.pid).utilisation); });

@@ -103,7 +103,7 @@ export async function longAgent(steps: number): Promise<{ db: string; pid: numbe
   writeFileSync(scriptPath, JSON.stringify(script));
   const db = join(dir, 'aios.db');
   const session = KernelSession.open({ dbPath: db, workspace: ws, approvals: { ask: async () => ({ decision: 'approve', remember: null }) }, sandbox: false, controlPollMs: 0, safety: { heartbeat: false, loopIntervalMs: 0 }, runtime: { loopRepeats: 1_000_000 } });
-  const pid = session.spawn({ task: 'check every item of the notes', model: `scripted:${scriptPath}`, context: { tokens: 20_000 } }).pid;
+  const pid = session.kernel.spawn({ task: 'check every item of the notes', model: `scripted:${scriptPath}`, context: { tokens: 20_000 } }).pid;
   await session.runtime.idle();
   await session.close();
   return { db, pid };

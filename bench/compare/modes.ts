@@ -84,7 +84,7 @@ export async function runKernel(spec: RunSpec, priorities: boolean): Promise<voi
   });
   try {
     for (let a = 0; a < spec.agents; a++) {
-      session.spawn({ task: taskText(a, spec.calls), model: MODEL, priority: priorities && isUrgent(a) ? 0 : 50, budgets: { steps: spec.calls + 2 } });
+      session.kernel.spawn({ task: taskText(a, spec.calls), model: MODEL, priority: priorities && isUrgent(a) ? 0 : 50, budgets: { steps: spec.calls + 2 } });
     }
     await session.runtime.idle();
     const failed = session.kernel.agents.list().filter((agent) => agent.state !== 'done');

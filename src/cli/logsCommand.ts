@@ -3,26 +3,14 @@
  * the same one the transcript tab shows (built from the same events and pages), with `--follow`
  * to keep printing as the agent goes on, and `--json` for one JSON object per line.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from '@commander-js/extra-typings';
 import type { KernelStore } from '../kernel/ports/store';
 import type { TranscriptEntry, TranscriptOp, TranscriptStrip } from '../protocol/transcript';
 import { SqliteStore } from '../storage/sqliteStore';
 import type { TranscriptBuilder } from '../transcript/builder';
 import { formatEntry, formatStrip } from '../protocol/transcriptFormat';
 import { storedTranscript } from '../transcript/load';
-
-export const LOGS_HELP = `aios logs PID --db FILE [--follow] [--json] [--full]
-
-  --follow    keep printing as the agent goes on (ends when it has finished; Ctrl+C to stop)
-  --json      one JSON object per line: {"type":"strip",…}, then {"type":"entry","entry":{…}}
-  --full      command output, file contents and thinking uncut
-
-The transcript is built from the database's events and pages, as the transcript tab builds it.`;
-
-/** A bad command line: printed with the help hint, exit 2. */
-export class CliUsageError extends Error {}
+import { agentPid, existingDatabase } from './usage';
 
 /** Where lines go. */
 export interface Out {
@@ -55,21 +43,31 @@ export class TranscriptPrinter {
   }
 }
 
-export async function logsCommand(argv: string[], out: Out = { line: (t) => process.stdout.write(`${t}\n`) }): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: { db: { type: 'string' }, follow: { type: 'boolean', short: 'f' }, json: { type: 'boolean' }, full: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) { out.line(LOGS_HELP); return 0; }
-  const pid = agentPid(positionals[0], 'logs');
-  const store = SqliteStore.open(existingDb(values.db, 'logs'), { readonly: true });
-  const printer = new TranscriptPrinter(out, Boolean(values.json), Boolean(values.full));
+export function registerLogs(program: Command): void {
+  program.command('logs')
+    .summary("an agent's transcript")
+    .description("Prints an agent's transcript, built from the database's events and pages as the transcript tab builds it.")
+    .usage('PID --db FILE [options]')
+    .argument('<pid>', "the agent's pid (see 'aios ps')", agentPid)
+    .requiredOption('--db <FILE>', 'the database of an aios run (required)', existingDatabase)
+    .option('-f, --follow', 'keep printing as the agent goes on (ends when it has finished; Ctrl+C to stop)')
+    .option('--json', 'one JSON object per line: {"type":"strip",…}, then {"type":"entry","entry":{…}}')
+    .option('--full', 'command output, file contents and thinking uncut')
+    .action(async (pid, o) => {
+      process.exitCode = await logs(pid, o.db, { json: o.json === true, full: o.full === true, follow: o.follow === true });
+    });
+}
+
+/** Prints agent `pid`'s transcript (and, with `follow`, its updates until it has finished); returns the exit code. */
+export async function logs(pid: number, db: string, o: { json: boolean; full: boolean; follow: boolean }, out: Out = { line: (t) => process.stdout.write(`${t}\n`) }): Promise<number> {
+  const store = SqliteStore.open(db, { readonly: true });
+  const printer = new TranscriptPrinter(out, o.json, o.full);
   try {
     const builder = storedTranscript(store, pid);
     const view = builder.view();
     printer.strip(view.strip);
     for (const e of view.entries) printer.entry(e);
-    if (!values.follow) return 0;
+    if (!o.follow) return 0;
     await follow(store, pid, builder, printer);
     printer.strip(builder.strip());
     return 0;
@@ -97,17 +95,3 @@ export async function follow(store: KernelStore, pid: number, builder: Transcrip
     process.removeListener('SIGINT', interrupt);
   }
 }
-
-export function agentPid(text: string | undefined, command: string): number {
-  const pid = Number(text);
-  if (!text || !Number.isInteger(pid) || pid < 1) throw new CliUsageError(`give the agent's pid: aios ${command} PID --db FILE (see 'aios ps --db FILE')`);
-  return pid;
-}
-
-export function existingDb(value: string | undefined, command: string): string {
-  if (!value) throw new CliUsageError(`--db FILE is required; see 'aios ${command} --help'`);
-  const path = resolve(value);
-  if (!existsSync(path)) throw new CliUsageError(`no database at ${path}: give the --db of an 'aios run' (default <workspace>/.aios/aios.db)`);
-  return path;
-}
-

@@ -29,7 +29,7 @@ export function sessionPort(session: KernelSession, model: string | null): AiosK
     return a;
   };
   return {
-    spawn: (task, role, priority) => summary(session.spawn({ task, model: needModel(), role: role ?? 'coder', priority: priority ?? undefined })),
+    spawn: (task, role, priority) => summary(session.kernel.spawn({ task, model: needModel(), role: role ?? 'coder', priority: priority ?? undefined })),
     list: () => k.agents.list().map(summary),
     transcript: (pid, limit) => transcript(session, agent(pid), limit),
     sendMessage: (pid, text) => {

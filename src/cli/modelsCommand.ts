@@ -3,34 +3,26 @@
  * and any spec given), their price and context window, and whether each is reachable with the
  * keys in the environment (ANTHROPIC_API_KEY, OPENAI_API_KEY, OPENROUTER_API_KEY…).
  */
-import { parseArgs } from 'node:util';
+import type { Command } from '@commander-js/extra-typings';
 import { configuredModels, EMPTY_MODEL_SETTINGS, NO_CREDENTIALS, resolveModel, type CatalogContext } from '../llm/modelCatalog';
 import { CLAUDE_PICKER_MODELS } from '../llm/modelTable';
 import { probeModels, type Reachability } from '../llm/probe';
 import { escapeControl } from '../text/displayText';
 
-export const MODELS_HELP = `aios models [SPEC...] [--json] [--offline]
-
-Lists the models AIOS can use from this machine, grouped by provider, with their price
-(USD per million input / output tokens; — when unknown), context window, and whether each is
-reachable with the keys in the environment. SPEC adds a model to check, e.g.
-  aios models openrouter:anthropic/claude-sonnet-4.5 ollama:qwen3:8b
-
-  --json      one JSON object per model
-  --offline   do not call any endpoint
-
+export function registerModels(program: Command): void {
+  program.command('models')
+    .summary('models you can use, prices, reachability')
+    .description(`Lists the models AIOS can use from this machine, grouped by provider, with their price (USD per million input / output tokens; — when unknown), context window, and whether each is reachable with the keys in the environment; exits 1 when a model given as SPEC is not reachable.`)
+    .argument('[spec...]', 'more models to check, e.g. openrouter:anthropic/claude-sonnet-4.5 ollama:qwen3:8b')
+    .option('--json', 'one JSON object per model')
+    .option('--offline', 'do not call any endpoint')
+    .addHelpText('after', `
 Keys: ANTHROPIC_API_KEY, OPENAI_API_KEY, OPENROUTER_API_KEY. Base URLs: ANTHROPIC_BASE_URL,
 OPENAI_BASE_URL (vLLM, LiteLLM…), OLLAMA_BASE_URL (default http://127.0.0.1:11434/v1),
-LMSTUDIO_BASE_URL (default http://127.0.0.1:1234/v1).`;
-
-/** `aios models` from its arguments; bad flags are a usage error (exit 2). */
-export function modelsCli(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, offline: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  if (values.help) {
-    process.stdout.write(`${MODELS_HELP}\n`);
-    return Promise.resolve(0);
-  }
-  return modelsCommand(positionals, { json: values.json === true, offline: values.offline === true }, (line) => process.stdout.write(`${line}\n`));
+LMSTUDIO_BASE_URL (default http://127.0.0.1:1234/v1).`)
+    .action(async (specs, o) => {
+      process.exitCode = await modelsCommand(specs, { json: o.json === true, offline: o.offline === true }, (line) => process.stdout.write(`${line}\n`));
+    });
 }
 
 /** Runs `aios models`; returns the exit code (1 when a model given as SPEC is not reachable). */

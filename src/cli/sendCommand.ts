@@ -7,57 +7,65 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from '@commander-js/extra-typings';
 import { liveKernel } from '../session/liveKernel';
 import { KernelSession } from '../session/kernelSession';
 import type { ApprovalClient } from '../kernel/ports/approvals';
 import { SqliteStore } from '../storage/sqliteStore';
 import { storedTranscript } from '../transcript/load';
 import { AutoApprovals, TerminalApprovals } from './approvalPrompt';
-import { agentPid, CliUsageError, existingDb, TranscriptPrinter, type Out } from './logsCommand';
-
-export const SEND_HELP = `aios send PID "message" --db FILE [options]
-
-  --workspace DIR   the folder the agent works on, when no kernel is running (needed unless
-                    FILE is an older <workspace>/.aios/aios.db)
-  --yes             approve everything the policy would ask about (no kernel running)
-  --deny-risky      deny everything the policy would ask about (no kernel running)
-  --no-sandbox      run without the Docker sandbox (no run_command; no kernel running)
-  --json            print the transcript as one JSON object per line
-
-A live agent reads the message when its current step ends; a finished agent takes a new turn
-with it (same context and budgets). With the editor open on the workspace, its kernel delivers it.`;
+import { TranscriptPrinter, type Out } from './logsCommand';
+import { agentPid, existingDatabase, UsageError } from './usage';
 
 /** How long to wait for a running kernel to take the message. */
 const TAKE_TIMEOUT_MS = 10_000;
 
-export async function sendCommand(argv: string[], out: Out = { line: (t) => process.stdout.write(`${t}\n`) }): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: {
-      db: { type: 'string' }, workspace: { type: 'string' }, yes: { type: 'boolean' }, 'deny-risky': { type: 'boolean' }, 'no-sandbox': { type: 'boolean' },
-      json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) { out.line(SEND_HELP); return 0; }
-  const pid = agentPid(positionals[0], 'send');
-  const text = positionals.slice(1).join(' ').trim();
-  if (!text) throw new CliUsageError('give the message in quotes: aios send PID "use the existing helper instead" --db FILE');
-  if (values.yes && values['deny-risky']) throw new CliUsageError('--yes and --deny-risky contradict each other: give one');
-  const db = existingDb(values.db, 'send');
+/** `aios send`'s options, as commander parsed them. */
+interface SendOptions {
+  db: string;
+  workspace?: string;
+  yes?: true;
+  denyRisky?: true;
+  sandbox: boolean;
+  json?: true;
+}
 
-  const store = SqliteStore.open(db);
+export function registerSend(program: Command): void {
+  program.command('send')
+    .summary('talk to an agent (a finished one takes a new turn)')
+    .usage('PID "<message>" --db FILE [options]')
+    .argument('<pid>', "the agent's pid (see 'aios ps')", agentPid)
+    .argument('[message...]', 'what to tell the agent, in quotes')
+    .requiredOption('--db <FILE>', 'the database of an aios run (required)', existingDatabase)
+    .option('--workspace <DIR>', `the folder the agent works on, when no kernel is running (needed unless FILE is an older <workspace>/.aios/aios.db)`)
+    .option('--yes', 'approve everything the policy would ask about (no kernel running)')
+    .option('--deny-risky', 'deny everything the policy would ask about (no kernel running)')
+    .option('--no-sandbox', 'run without the Docker sandbox (no run_command; no kernel running)')
+    .option('--json', 'print the transcript as one JSON object per line')
+    .addHelpText('after', `
+A live agent reads the message when its current step ends; a finished agent takes a new turn
+with it (same context and budgets). With the editor open on the workspace, its kernel delivers it.`)
+    .action(async (pid, words, o) => {
+      process.exitCode = await send(pid, words.join(' ').trim(), o);
+    });
+}
+
+/** Sends `text` to agent `pid`; returns the exit code. */
+export async function send(pid: number, text: string, o: SendOptions, out: Out = { line: (t) => process.stdout.write(`${t}\n`) }): Promise<number> {
+  if (!text) throw new UsageError('give the message in quotes: aios send PID "use the existing helper instead" --db FILE');
+  if (o.yes && o.denyRisky) throw new UsageError('--yes and --deny-risky contradict each other: give one');
+  const store = SqliteStore.open(o.db);
   const live = liveKernel(store);
   if (live !== null) {
     try {
-      if (!store.getAgent(pid)) throw new CliUsageError(`no agent ${pid} in this database: see 'aios ps --db FILE'`);
+      if (!store.getAgent(pid)) throw new UsageError(`no agent ${pid} in this database: see 'aios ps --db FILE'`);
       return await throughRunningKernel(store, pid, text, live, out);
     } finally {
       store.close();
     }
   }
   store.close();
-  return startKernel(db, pid, text, values, out);
+  return startKernel(pid, text, o, out);
 }
 
 async function throughRunningKernel(store: SqliteStore, pid: number, text: string, kernelProcess: number, out: Out): Promise<number> {
@@ -84,17 +92,18 @@ async function throughRunningKernel(store: SqliteStore, pid: number, text: strin
   return 1;
 }
 
-async function startKernel(db: string, pid: number, text: string, values: Record<string, string | boolean | undefined>, out: Out): Promise<number> {
-  const workspace = resolve((values.workspace as string | undefined) ?? defaultWorkspace(db));
-  if (!existsSync(workspace) || !statSync(workspace).isDirectory()) throw new CliUsageError(`workspace ${workspace} is not a folder: give --workspace DIR`);
+async function startKernel(pid: number, text: string, o: SendOptions, out: Out): Promise<number> {
+  const db = o.db;
+  const workspace = resolve(o.workspace ?? defaultWorkspace(db));
+  if (!existsSync(workspace) || !statSync(workspace).isDirectory()) throw new UsageError(`workspace ${workspace} is not a folder: give --workspace DIR`);
   const say = (line: string) => out.line(line);
-  const approvals: ApprovalClient = values.yes ? new AutoApprovals('approve', say)
-    : values['deny-risky'] || !process.stdin.isTTY ? new AutoApprovals('deny', say)
+  const approvals: ApprovalClient = o.yes ? new AutoApprovals('approve', say)
+    : o.denyRisky || !process.stdin.isTTY ? new AutoApprovals('deny', say)
     : new TerminalApprovals(process.stdin, process.stdout);
-  const session = KernelSession.open({ dbPath: db, workspace, approvals, sandbox: values['no-sandbox'] ? false : {}, log: (l) => process.stderr.write(`${l}\n`) });
-  const printer = new TranscriptPrinter(out, Boolean(values.json), false);
+  const session = KernelSession.open({ dbPath: db, workspace, approvals, sandbox: o.sandbox ? {} : false, log: (l) => process.stderr.write(`${l}\n`) });
+  const printer = new TranscriptPrinter(out, o.json === true, false);
   try {
-    if (!session.kernel.agents.find(pid)) throw new CliUsageError(`no agent ${pid} in this database: see 'aios ps --db FILE'`);
+    if (!session.kernel.agents.find(pid)) throw new UsageError(`no agent ${pid} in this database: see 'aios ps --db FILE'`);
     const builder = storedTranscript(session.store, pid);
     const r = session.conversation.send(pid, text);
     if (r.outcome === 'budget') {
@@ -121,5 +130,5 @@ async function startKernel(db: string, pid: number, text: string, values: Record
 function defaultWorkspace(db: string): string {
   const dir = dirname(db);
   if (basename(dir) === '.aios') return dirname(dir);
-  throw new CliUsageError(`no kernel is running on ${db}, and the workspace cannot be told from its path: give --workspace DIR`);
+  throw new UsageError(`no kernel is running on ${db}, and the workspace cannot be told from its path: give --workspace DIR`);
 }

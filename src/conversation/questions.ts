@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kernel } from '../kernel/kernel';
 import { ToolInputError, type Tool, type ToolContext } from '../kernel/ports/tools';
-import { type Disposable } from '../kernel/types';
+import type { Disposable } from '../kernel/types';
 import type { Pid } from '../kernel/types';
 
 /** A question waiting for the developer. */

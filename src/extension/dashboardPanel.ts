@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { DashboardData, DashboardToWebview, WebviewToDashboard } from '../protocol/dashboard';
+import { Throttle } from '../text/throttle';
 
 /** Where the dashboard's data comes from (the extension implements it over the host protocol). */
 export interface DashboardSource {
@@ -50,7 +51,7 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly panel: vscode.WebviewPanel;
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly updates = new Throttle(() => this.update(), DashboardPanel.updateDelayMs, { edge: 'trailing' });
   private disposed = false;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly source: DashboardSource, private readonly onDisposed: () => void) {
@@ -79,7 +80,7 @@ export class DashboardPanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    clearTimeout(this.timer);
+    this.updates.dispose();
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
     this.panel.dispose();
     this.onDisposed();
@@ -107,11 +108,7 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private schedule(): void {
-    if (!this.ready || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.update();
-    }, DashboardPanel.updateDelayMs);
+    if (this.ready) this.updates.trigger();
   }
 
   private async update(): Promise<void> {

@@ -2,6 +2,7 @@
 import type { AgentStateName, AgentView, ApprovalView, MemoryAccountView } from '../protocol/hostTypes';
 import { escapeControl } from '../text/displayText';
 import { budgetBadge } from './transcript/transcriptText';
+import { formatBytes } from '../text/bytes';
 
 /** 1234 → "1,234"; 45600 → "45.6k"; 500000 → "500k"; 2500000 → "2.5M". */
 export function formatTokens(n: number): string {
@@ -27,19 +28,6 @@ export function costLine(a: AgentView): string {
   if (a.billing === 'unknown') return 'Cost: — (no price known for this model; add it under aios.models)';
   if (a.billing === 'tokens-only') return 'Cost: not reported in dollars (VS Code language model): the budget counts tokens and requests';
   return `Cost: ${formatDollars(a.usage.dollars)} of ${a.budgets.dollars === null ? 'unlimited' : formatDollars(a.budgets.dollars)}`;
-}
-
-/** 0 → "0 B", 12_345 → "12.1 KiB", 536870912 → "512 MiB". */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 || Number.isInteger(v) ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
 /** used / quota as a percentage with one decimal below 10 %: "0.4%", "37%". */
@@ -85,7 +73,7 @@ export function stateLabel(agent: Pick<AgentView, 'state' | 'waitReason'>): stri
 
 /** The Agents view description: "running · p50 · step 3 · scripted". */
 export function agentDescription(a: AgentView): string {
-  return [stateLabel(a), `p${a.priority}`, `step ${a.usage.steps}`, a.scripted ? 'scripted' : null, budgetBadge(a)].filter(Boolean).join(' · ');
+  return [stateLabel(a), a.suspending ? 'suspending after this step' : null, `p${a.priority}`, `step ${a.usage.steps}`, a.scripted ? 'scripted' : null, budgetBadge(a)].filter(Boolean).join(' · ');
 }
 
 /** `agent.<state>`: `when` clauses in package.json pick the actions each state allows. */
@@ -101,6 +89,7 @@ export function agentTooltip(a: AgentView): string {
     `**${escapeMarkdown(a.name)}** · pid ${a.pid} · ${a.role}`,
     '',
     `State: ${stateLabel(a)}${a.reason ? ` (${escapeMarkdown(a.reason)})` : ''}`,
+    ...(a.suspending ? [`Suspending after this step: ${escapeMarkdown(a.suspending)}`] : []),
     `Priority: ${a.priority} · Steps: ${a.usage.steps} of ${limit(a.budgets.steps, String)}`,
     `Tokens: ${formatCount(total)} of ${limit(a.budgets.tokens, formatCount)} (${formatCount(a.usage.inputTokens)} in, ${formatCount(a.usage.outputTokens)} out, ${formatCount(a.usage.cacheReadTokens)} cache read)`,
     costLine(a),

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { StateSnapshot, EventView } from '../protocol/hostTypes';
 import { toHost } from '../protocol/hostMethods';
 import type { HostSupervisor } from './hostSupervisor';
-import { Throttle } from './throttle';
+import { Throttle } from '../text/throttle';
 
 /** Timing of the last fetch, for the log and the benchmarks. */
 export interface RefreshTiming {

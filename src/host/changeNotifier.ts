@@ -6,6 +6,7 @@ import { systemClock, type Timers } from '../kernel/ports/clock';
 import type { StoredEvent } from '../kernel/events';
 import type { Disposable } from '../kernel/types';
 import type { EventView } from '../protocol/hostTypes';
+import { Throttle } from '../text/throttle';
 import { toEventView } from './eventSummary';
 
 /** One coalesced batch. */
@@ -31,18 +32,16 @@ export class ChangeNotifier implements Disposable {
   private events: EventView[] = [];
   private dropped = 0;
   private dirty = false;
-  private timer: Disposable | null = null;
-  private lastSent = -Infinity;
   private counter = 0;
   private disposed = false;
-  private readonly intervalMs: number;
   private readonly maxEvents: number;
-  private readonly timers: Pick<Timers, 'after'>;
+  /** Deferred edge: a synchronous burst (1,000 agents stepping) joins one batch; then one per interval. */
+  private readonly batches: Throttle;
 
   constructor(private readonly options: ChangeNotifierOptions) {
-    this.intervalMs = options.intervalMs ?? 100;
     this.maxEvents = options.maxEvents ?? 200;
-    this.timers = options.timers ?? systemClock;
+    const timers = options.timers ?? systemClock;
+    this.batches = new Throttle(() => this.send(), options.intervalMs ?? 100, { edge: 'deferred', timers: { now: () => Date.now(), after: (ms, fn) => timers.after(ms, fn) } });
   }
 
   /** Grows with every change; the snapshot carries it. */
@@ -62,28 +61,25 @@ export class ChangeNotifier implements Disposable {
     if (this.disposed) return;
     this.counter++;
     this.dirty = true;
-    if (this.timer) return;
-    // Leading edge when idle (a click shows at once), then at most one batch per interval.
-    const wait = Math.max(0, this.lastSent + this.intervalMs - Date.now());
-    this.timer = this.timers.after(wait, () => this.flush());
+    this.batches.trigger();
   }
 
   /** Sends what is pending now. */
   flush(): void {
-    this.timer?.dispose();
-    this.timer = null;
+    this.batches.flush();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.batches.dispose();
+  }
+
+  private send(): void {
     if (!this.dirty || this.disposed) return;
     const batch: ChangeBatch = { version: this.counter, events: this.events, dropped: this.dropped };
     this.events = [];
     this.dropped = 0;
     this.dirty = false;
-    this.lastSent = Date.now();
     this.options.send(batch);
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    this.timer?.dispose();
-    this.timer = null;
   }
 }

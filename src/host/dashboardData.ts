@@ -202,9 +202,12 @@ export function timeline(s: Pick<DashboardSource, 'statesBetween' | 'windowCount
 /**
  * Decisions by who made them, and the latest developer requests. "Waiting" counts only requests
  * whose agent still waits for an answer (as the Approvals view does): a request whose kernel host
- * stopped before an answer stays undecided in the records, and is labelled so.
+ * stopped before an answer stays undecided in the records, and is labelled so, also when the
+ * restored agent asked again (only its newest request waits).
  */
 export function approvals(counts: readonly ApprovalCount[], recent: readonly ApprovalRecordRow[], waiting: ReadonlySet<number>): ApprovalsView {
+  const newestOpen = new Map<number, number>();
+  for (const r of recent) if (r.decision === null && waiting.has(r.pid) && r.seq > (newestOpen.get(r.pid) ?? -Infinity)) newestOpen.set(r.pid, r.seq);
   const count = (actor: string, decision: string) => counts.filter((c) => c.actor === actor && c.decision === decision).reduce((n, c) => n + c.count, 0);
   return {
     // the developer's standing rules and automatic answers (--yes) are the policy's, not "you" in person
@@ -216,7 +219,7 @@ export function approvals(counts: readonly ApprovalCount[], recent: readonly App
     pending: waiting.size,
     recent: recent.map((r) => ({
       at: r.at, pid: r.pid, tool: r.tool ?? '', risk: r.risk ?? '', summary: r.summary ?? '', decision: r.decision ?? 'pending',
-      actor: r.actor ?? (waiting.has(r.pid) ? 'pending' : 'unanswered'),
+      actor: r.actor ?? (newestOpen.get(r.pid) === r.seq ? 'pending' : 'unanswered'),
     })),
   };
 }

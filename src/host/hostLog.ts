@@ -8,6 +8,23 @@ export function redactSecrets(text: string): string {
 }
 
 /** A logger writing `[host] message` lines to `write` (stderr by default). */
-export function createHostLog(write: (text: string) => void = (t) => void process.stderr.write(t)): (line: string) => void {
+export function createHostLog(write: (text: string) => void = pipeWriter(process.stderr)): (line: string) => void {
   return (line) => write(`${redactSecrets(line)}\n`);
+}
+
+/**
+ * Writes to an output pipe until it breaks, then drops the text. The extension host reads the
+ * host's stdout and stderr; when it ends first (code-server does on a browser reload) every write
+ * fails with EPIPE. Unhandled, each failure is an uncaught exception whose log line fails again:
+ * an endless storm that starved the host's timers while it closed, so it was force-exited before
+ * it wrote `kernel.stopped` and the next window reported a crash.
+ */
+export function pipeWriter(stream: NodeJS.WritableStream & { destroyed?: boolean }): (text: string) => void {
+  let broken = false;
+  stream.on('error', () => {
+    broken = true;
+  });
+  return (text) => {
+    if (!broken && !stream.destroyed) stream.write(text);
+  };
 }

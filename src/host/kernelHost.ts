@@ -218,7 +218,7 @@ export class KernelHost {
   }
 
   private spawn(p: SpawnParams): AgentView {
-    const agent = this.open().spawn({
+    const agent = this.open().kernel.spawn({
       task: p.task,
       role: p.role,
       priority: p.priority,
@@ -252,7 +252,7 @@ export class KernelHost {
     try {
       const spawnFor = (o: KernelSpawnOptions) => {
         const role = o.role ?? 'coder';
-        return s.spawn({ ...o, model: p.modelByRole[role] ?? o.model ?? p.defaultModel, capabilities: o.capabilities ?? p.capabilitiesByRole[role] });
+        return s.kernel.spawn({ ...o, model: p.modelByRole[role] ?? o.model ?? p.defaultModel, capabilities: o.capabilities ?? p.capabilitiesByRole[role] });
       };
       const assigned = await routeAndAssign({ kernel: s.kernel, routing: s.routing, spawn: spawnFor, wake: () => s.runtime.wake() }, p.task, {
         source: 'extension',

@@ -4,10 +4,12 @@
  * never outlives its extension host.
  */
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
-import { createHostLog } from './hostLog';
+import { createHostLog, pipeWriter } from './hostLog';
 import { KernelHost } from './kernelHost';
 
 function main(): void {
+  // output nobody reads any more (the extension host ended first) is dropped, not an uncaught exception
+  pipeWriter(process.stdout);
   const log = createHostLog();
   if (!process.send) {
     log('the kernel host must be started by the AIOS extension (child_process.fork with an IPC channel)');

@@ -29,7 +29,7 @@ export function buildSnapshot(source: SnapshotSource): StateSnapshot {
   return {
     version: source.version,
     host: source.host,
-    agents: kernel.agents.list().map((a) => toAgentViewWith(a, source.billing ?? tableBilling)),
+    agents: kernel.agents.list().map((a) => ({ ...toAgentViewWith(a, source.billing ?? tableBilling), suspending: kernel.pendingSuspension(a.pid) ?? null })),
     memory: memoryView(kernel),
     tools: source.tools.map(toToolView),
     rules: source.rules.map(toRuleView),

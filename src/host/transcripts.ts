@@ -14,6 +14,7 @@ import { InvalidArgumentError } from '../kernel/errors';
 import type { TranscriptBuilder } from '../transcript/builder';
 import { alwaysAllowCovers } from '../transcript/approvals';
 import { kernelTranscript } from '../transcript/load';
+import { Throttle } from '../text/throttle';
 
 /** Where deltas go (the JSON-RPC connection in the host, a list in tests). */
 export interface TranscriptChannel {
@@ -42,11 +43,11 @@ interface Open {
 export class TranscriptService implements Disposable {
   private readonly open = new Map<Pid, Open>();
   private readonly subscription: Disposable;
-  private timer: NodeJS.Timeout | null = null;
-  private readonly intervalMs: number;
+  /** one batch of deltas per interval, a full interval after the first change of a burst */
+  private readonly batches: Throttle;
 
   constructor(private readonly options: TranscriptServiceOptions) {
-    this.intervalMs = options.intervalMs ?? 50;
+    this.batches = new Throttle(() => this.send(), options.intervalMs ?? 50, { edge: 'trailing' });
     this.subscription = options.kernel.subscribe('*', (e) => this.event(e));
   }
 
@@ -89,8 +90,10 @@ export class TranscriptService implements Disposable {
 
   /** Sends what is pending now. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.batches.flush();
+  }
+
+  private send(): void {
     for (const [pid, o] of this.open) {
       if (o.stripDirty) o.ops.push({ op: 'strip', strip: o.builder.strip() });
       o.stripDirty = false;
@@ -109,8 +112,7 @@ export class TranscriptService implements Disposable {
 
   dispose(): void {
     this.subscription.dispose();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.batches.dispose();
     this.open.clear();
   }
 
@@ -130,7 +132,7 @@ export class TranscriptService implements Disposable {
     if (ops.length === 0 && !strip) return;
     o.ops.push(...ops);
     o.stripDirty ||= strip;
-    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+    this.batches.trigger();
   }
 
   private card(requestId: string): CardApprovalView | null {

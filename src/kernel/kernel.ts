@@ -29,6 +29,11 @@ export interface KernelOptions {
   scheduler?: Partial<SchedulerConfig>;
   memory?: Partial<QuotaConfig>;
   onListenerError?: (error: unknown) => void;
+  /**
+   * Applied to every spawn before it happens: the session's role defaults and its model's limits
+   * (a context window, a refusal of a model it cannot run). Throws to refuse the spawn.
+   */
+  prepareSpawn?: (options: KernelSpawnOptions) => KernelSpawnOptions;
 }
 
 /** What a spawn needs beyond the process-table options: the system prompt. */
@@ -74,6 +79,7 @@ export class Kernel {
   private readonly memory: ByteQuotas;
   private readonly store: KernelStore;
   private readonly memoryConfig: QuotaConfig;
+  private readonly prepareSpawn: (options: KernelSpawnOptions) => KernelSpawnOptions;
 
   constructor(options: KernelOptions) {
     this.clock = options.clock ?? systemClock;
@@ -84,6 +90,7 @@ export class Kernel {
     this.scheduler = new Scheduler(this.table, this.journal, this.clock, options.scheduler);
     this.pager = new ContextPager(this.journal, this.store, this.clock, options.estimator ?? charEstimator);
     this.memoryConfig = { ...DEFAULT_QUOTAS, ...options.memory };
+    this.prepareSpawn = options.prepareSpawn ?? ((o) => o);
     this.memory = new ByteQuotas(this.memoryConfig.globalLimitBytes);
     this.steps = new StepApi({
       table: this.table, scheduler: this.scheduler, pager: this.pager, quotas: this.memory, journal: this.journal,
@@ -112,8 +119,12 @@ export class Kernel {
     return this.store.queryEvents(query);
   }
 
-  /** Creates an agent with its system and task pages and its task record, and queues it. */
-  spawn(options: KernelSpawnOptions): AgentRecord {
+  /**
+   * Creates an agent with its system and task pages and its task record, and queues it: the one
+   * spawn of the system (the host, the CLI, the planner and the router all come here).
+   */
+  spawn(requested: KernelSpawnOptions): AgentRecord {
+    const options = this.prepareSpawn(requested);
     return this.journal.atomically(() => {
       const agent = this.table.add(options);
       this.pager.create(agent.pid, agent.context);

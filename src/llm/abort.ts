@@ -2,6 +2,7 @@
  * Cancellation helpers shared by the providers: one error shape for "the caller aborted", and a
  * sleep that an abort cuts short (retry back-off, scripted latency).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Waits `ms` milliseconds; rejects with an AbortError as soon as `signal` aborts. Injectable in tests. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -26,20 +27,11 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError();
 }
 
-/** The real sleep: a timer that is cleared on abort, so no timer outlives its caller. */
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortError());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** The real sleep: Node's abortable timer (cleared on abort, so no timer outlives its caller), with our AbortError. */
+export const realSleep: Sleep = async (ms, signal) => {
+  try {
+    await sleep(Math.max(0, ms), undefined, { signal });
+  } catch (error) {
+    throw signal?.aborted ? abortError() : error;
+  }
+};

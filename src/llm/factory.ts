@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { LlmProvider } from '../kernel/ports/llm';
-import type { Credentials, ModelSettings } from './modelConfig';
+import type { Credentials, ModelSettings } from '../settings/models';
 import { AnthropicProvider, type AnthropicProviderOptions } from './anthropic';
 import { anthropicKey, EMPTY_MODEL_SETTINGS, NO_CREDENTIALS, resolveModel, type ResolvedModel } from './modelCatalog';
 import { OpenAiCompatProvider, type OpenAiCompatOptions } from './openaiCompat';

@@ -4,7 +4,7 @@
  * (a model without tools, a dollar budget on a model without a price) and the configured-model list.
  */
 import type { Budgets } from '../kernel/types';
-import type { ConfiguredModel, Credentials, ModelFacts, ModelSettings } from './modelConfig';
+import type { ConfiguredModel, Credentials, ModelFacts, ModelSettings } from '../settings/models';
 import { BUILTIN_ENDPOINTS, parseModelSpec, providerName, type ModelSpec } from './modelSpec';
 import { BUILTIN_ENDPOINT_TABLE, CLAUDE_WINDOW, tableFacts } from './modelTable';
 import { priceFor, type ModelPrice } from './prices';

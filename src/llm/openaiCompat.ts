@@ -156,24 +156,21 @@ export class OpenAiCompatProvider implements LlmProvider {
 
 /**
  * One attempt's abort signal: aborts when the caller's does, or when the endpoint has been silent
- * for `ms` (before the answer, or between chunks). One timer, re-armed per chunk.
+ * for `ms` (before the answer, or between chunks). One timer, re-armed per chunk (which
+ * AbortSignal.timeout cannot be); the two causes are joined by AbortSignal.any.
  */
 class SilenceTimer {
-  private readonly controller = new AbortController();
+  private readonly silence = new AbortController();
   private readonly timer: NodeJS.Timeout;
-  private readonly onAbort = () => this.controller.abort();
+  readonly signal: AbortSignal;
   timedOut = false;
 
-  constructor(ms: number, private readonly outer: AbortSignal | undefined) {
+  constructor(ms: number, outer: AbortSignal | undefined) {
     this.timer = setTimeout(() => {
       this.timedOut = true;
-      this.controller.abort();
+      this.silence.abort();
     }, ms);
-    outer?.addEventListener('abort', this.onAbort, { once: true });
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
+    this.signal = outer ? AbortSignal.any([outer, this.silence.signal]) : this.silence.signal;
   }
 
   /** Passes the chunks through, re-arming the timer on each. */
@@ -186,6 +183,5 @@ class SilenceTimer {
 
   dispose(): void {
     clearTimeout(this.timer);
-    this.outer?.removeEventListener('abort', this.onAbort);
   }
 }

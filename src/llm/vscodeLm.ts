@@ -5,7 +5,7 @@
  * the cost is 0 and marked so at spawn (budgets count tokens, from the model's countTokens, and steps).
  */
 import type { LlmBlock, LlmObserver, LlmProvider, LlmRequest, LlmResponse, MalformedToolUse } from '../kernel/ports/llm';
-import type { LmChatParams, LmChatResult, LmMessage, LmPart } from './lmTypes';
+import type { LmChatParams, LmChatResult, LmMessage, LmPart } from '../settings/lm';
 import { abortError, isAbortError, throwIfAborted } from './abort';
 
 /** How the provider reaches the editor's models. */

@@ -4,6 +4,7 @@
  * dies, and every call bounded by a timeout and the agent's abort signal. Errors come back as
  * tool errors the model can read; nothing here throws into the step loop.
  */
+import type { McpServerStateView } from '../protocol/mcpTypes';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -14,15 +15,8 @@ import type { ToolOutcome } from '../kernel/ports/tools';
 import type { McpServerConfig, McpTransportConfig } from './config';
 import { resultText, type McpToolInfo } from './toolAdapter';
 
-/** Where a server is in its life; what the Tools view and `aios mcp list` show. */
-export type McpServerStatus =
-  | { status: 'idle' }
-  | { status: 'starting' }
-  | { status: 'ready'; tools: number }
-  | { status: 'restarting'; error: string; retryAt: number }
-  | { status: 'failed'; error: string }
-  | { status: 'blocked'; reason: string }
-  | { status: 'disabled' };
+/** Where a server is in its life; what the Tools view and `aios mcp list` show (the wire's shape). */
+export type McpServerStatus = McpServerStateView;
 
 /** Timing of starts and restarts. */
 export interface ConnectionTiming {
@@ -111,12 +105,10 @@ export class McpConnection {
     if (!client) return err(`MCP server '${name}' is not connected`);
     const seconds = Math.round(this.config.timeoutMs / 1000);
     // a signal of our own per call: the step's signal outlives many calls, and listeners the SDK
-    // adds to it would pile up
-    const own = new AbortController();
-    const onAbort = () => own.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    // adds to it would pile up (AbortSignal.any holds its sources weakly: nothing to remove)
+    const own = AbortSignal.any([signal]);
     try {
-      const result = await client.callTool({ name: tool, arguments: args }, undefined, { signal: own.signal, timeout: this.config.timeoutMs, maxTotalTimeout: this.config.timeoutMs });
+      const result = await client.callTool({ name: tool, arguments: args }, undefined, { signal: own, timeout: this.config.timeoutMs, maxTotalTimeout: this.config.timeoutMs });
       return resultText(result as Parameters<typeof resultText>[0]);
     } catch (e) {
       if (signal.aborted) return err(`the call to ${tool} on MCP server '${name}' was cancelled (the agent was stopped)`);
@@ -127,8 +119,6 @@ export class McpConnection {
         return err(`MCP server '${name}' stopped during the call to ${tool} (it may or may not have taken effect)${this.lastStderr()}; it is being restarted`);
       }
       return err(`MCP server '${name}' refused ${tool}: ${(e as Error).message}`);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
     }
   }
 

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Capability, Risk } from '../kernel/types';
 import type { Tool, ToolOutcome } from '../kernel/ports/tools';
+import { formatBytes } from '../text/bytes';
 import { valueText } from '../text/valueText';
 
 /** The part of an MCP `Tool` we use (the SDK's type, narrowed to plain JSON). */
@@ -120,5 +121,5 @@ function describeBlock(b: Block): string {
 function approxBytes(base64: unknown): string {
   if (typeof base64 !== 'string') return 'size unknown';
   const bytes = Math.floor((base64.length * 3) / 4);
-  return bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} bytes`;
+  return formatBytes(bytes);
 }

@@ -16,6 +16,7 @@ import { MemoryQuotaError, memoryBytes, textOf, type Episode, type LongTermMemor
 import { episodeOf } from './agentMemoryEpisodes';
 import { tokenList } from '../text/terms';
 import type { Pid } from '../kernel/types';
+import { formatBytes } from '../text/bytes';
 
 /** A hit of `AgentMemory.search`, from any layer. */
 export interface LayeredHit {
@@ -296,11 +297,4 @@ export class AgentMemory {
 
 function unionTags(a: string[] | undefined, b: string[]): string[] {
   return [...new Set([...(a ?? []), ...b])];
-}
-
-/** 1536 → "1.5 KiB". */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -58,6 +58,8 @@ export interface AgentView {
   waitReason: 'approval' | 'tool' | null;
   /** why it was suspended, failed or killed */
   reason: string | null;
+  /** a running or waiting agent the developer (or a budget, a loop) asked to suspend: why; it stops after this step. Absent: none */
+  suspending?: string | null;
   parent: number | null;
   task: string;
   /** the model setting, e.g. `claude-sonnet-4-5` or `scripted:.aios/scripts/coder.json` */

@@ -10,6 +10,7 @@ import type { EventSource } from './collector';
 import type { Firing } from './config';
 import { DEFAULT_PLAYBOOKS, type Playbook } from './playbooks';
 import { plural } from '../text/plural';
+import { formatBytes } from '../text/bytes';
 
 /** What a suspension did. */
 export type SuspendResult = 'suspended' | 'at_step_end' | 'already_suspended' | 'ended' | 'unknown';
@@ -167,9 +168,9 @@ export class Reactor implements Disposable {
         if (current === null) return { ...base, outcome: 'not_retried', message: `${who}: a sandboxed command ran out of memory; this sandbox cannot change its memory limit, so it was not retried`, detail: {} };
         const next = Math.min(p.action.capBytes, Math.floor(current * p.action.factor));
         if (next <= current) {
-          return { ...base, outcome: 'at_cap', message: `${who}: a sandboxed command ran out of memory at ${mib(current)}, the most allowed (${mib(p.action.capBytes)}); not retried`, detail: { memoryBytes: current } };
+          return { ...base, outcome: 'at_cap', message: `${who}: a sandboxed command ran out of memory at ${formatBytes(current)}, the most allowed (${formatBytes(p.action.capBytes)}); not retried`, detail: { memoryBytes: current } };
         }
-        return { ...base, outcome: 'retry', message: `${who}: a sandboxed command ran out of memory at ${mib(current)}; retrying once with ${mib(next)}`, detail: { from: current, memoryBytes: next } };
+        return { ...base, outcome: 'retry', message: `${who}: a sandboxed command ran out of memory at ${formatBytes(current)}; retrying once with ${formatBytes(next)}`, detail: { from: current, memoryBytes: next } };
       }
       case 'record_restore': {
         const prev = this.effects.previousSessionCrashed();
@@ -222,8 +223,4 @@ function reasonOf(e: KernelEvent): string {
     case 'budget.exceeded': return `${e.budget} budget exceeded (${e.used} of ${e.limit})`;
     default: return e.type;
   }
-}
-
-function mib(bytes: number): string {
-  return `${Math.round(bytes / (1024 * 1024))} MiB`;
 }

@@ -7,6 +7,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KernelSpawnOptions } from '../kernel/kernel';
 import type { ApprovalClient } from '../kernel/ports/approvals';
 import type { LlmBlock } from '../kernel/ports/llm';
@@ -32,9 +33,8 @@ export interface EvalTask {
 
 /** A session opened for one replay (KernelSession satisfies it). */
 export interface ReplaySession {
-  spawn(options: KernelSpawnOptions): AgentRecord;
   readonly runtime: { idle(): Promise<void> };
-  readonly kernel: { kill(pid: number, reason?: string): number[] };
+  readonly kernel: { spawn(options: KernelSpawnOptions): AgentRecord; kill(pid: number, reason?: string): number[] };
   readonly safety: { flush(): void; taskScore(taskId: string): TaskScore | undefined; useConfig(config: TunableConfig): void };
   close(): Promise<unknown>;
 }
@@ -86,17 +86,16 @@ async function replayOne(task: EvalTask, config: TunableConfig, options: Regress
     const session = options.open({ dbPath: join(tmp, 'replay.db'), workspace: ws, sliceSteps: config.sliceSteps });
     try {
       session.safety.useConfig(config);
-      const agent = session.spawn({
+      const agent = session.kernel.spawn({
         task: task.task, role: task.role, name: `l1-${task.name}`, model: `scripted:${script}`, budgets: task.budgets,
         context: task.contextTokens ? { tokens: task.contextTokens } : undefined,
       });
       const timeout = options.timeoutMs ?? 20_000;
-      let timer: NodeJS.Timeout | undefined;
+      const done = new AbortController(); // clears the timer when the replay ends first
       const timedOut = await Promise.race([
         session.runtime.idle().then(() => false),
-        new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), timeout); }),
-      ]);
-      clearTimeout(timer);
+        sleep(timeout, true, { signal: done.signal }).catch(() => false),
+      ]).finally(() => done.abort());
       if (timedOut) {
         session.kernel.kill(agent.pid, `L1 replay took longer than ${timeout} ms`);
         await session.runtime.idle();

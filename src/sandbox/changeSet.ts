@@ -8,9 +8,10 @@ import { dirname, join, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { ProposedFile } from '../kernel/ports/approvals';
 import { escapeControl } from '../text/displayText';
-import { captureFast, contentType, formatSize, looksBinary, type Captured } from './fileCapture';
+import { captureFast, contentType, looksBinary, type Captured } from './fileCapture';
 import { eachSliced } from './limit';
 import type { StagedEntry } from './staging';
+import { formatBytes } from '../text/bytes';
 
 export { MAX_DIFF_BYTES } from './fileCapture';
 
@@ -69,7 +70,7 @@ export async function buildChangeSet(workspace: string, entries: readonly Staged
   const insideCache = new Map<string, Promise<boolean>>();
   let total = 0;
   const tooLarge = (path: string) => (size: number): never => {
-    throw new StagingQuotaError(`${escapeControl(path)} is ${formatSize(size)}, over the staging quota of ${formatSize(quota)}: nothing was proposed. Write large files outside /workspace (e.g. /tmp), or raise aios.sandbox.stagingQuotaMiB`);
+    throw new StagingQuotaError(`${escapeControl(path)} is ${formatBytes(size)}, over the staging quota of ${formatBytes(quota)}: nothing was proposed. Write large files outside /workspace (e.g. /tmp), or raise aios.sandbox.stagingQuotaMiB`);
   };
   const one = async (entry: StagedEntry): Promise<StagedChange | null> => {
     if (options.deadline !== undefined && Date.now() > options.deadline) {
@@ -84,7 +85,7 @@ export async function buildChangeSet(workspace: string, entries: readonly Staged
     const after: Captured = entry.staged === 'deleted' ? { type: 'absent' } : await captureFast(entry.stagedPath!, tooLarge(entry.path), quota);
     if (after.type === 'file') {
       total += after.size;
-      if (total > quota) throw new StagingQuotaError(`the command's changes to /workspace hold more than the staging quota of ${formatSize(quota)}: nothing was proposed. Write large outputs outside /workspace (e.g. /tmp), or raise aios.sandbox.stagingQuotaMiB`);
+      if (total > quota) throw new StagingQuotaError(`the command's changes to /workspace hold more than the staging quota of ${formatBytes(quota)}: nothing was proposed. Write large outputs outside /workspace (e.g. /tmp), or raise aios.sandbox.stagingQuotaMiB`);
     }
     if (after.type === 'directory') return null; // a directory came and went while we looked: nothing to show
     if (entry.staged === 'deleted' && (before.type === 'absent' || before.type === 'directory')) return null;
@@ -171,7 +172,7 @@ function summaryLine(sign: '-' | '+', c: Captured): string {
     case 'special':
       return `${sign}${c.what} (not a regular file)\n`;
     case 'file':
-      return `${sign}${contentType(c.head)}, ${formatSize(c.size)} (${c.size} bytes), mode ${octal(c.mode)}, sha256 ${c.sha256}\n`;
+      return `${sign}${contentType(c.head)}, ${formatBytes(c.size)} (${c.size} bytes), mode ${octal(c.mode)}, sha256 ${c.sha256}\n`;
   }
 }
 

@@ -119,8 +119,3 @@ export function parseUser(user: string): { uid: number; gid: number } {
   const [uid, gid] = user.split(':').map(Number);
   return { uid, gid: Number.isFinite(gid) ? gid : uid };
 }
-
-/** Human size for messages: 268435456 → "256 MiB". */
-export function mib(bytes: number): string {
-  return `${Math.round(bytes / (1024 * 1024))} MiB`;
-}

@@ -62,18 +62,15 @@ export async function connectEngine(configuredHost?: string, timeoutMs = 3000): 
   } catch (err) {
     throw new EngineUnreachableError(host, (err as Error).message);
   }
-  let timer: NodeJS.Timeout | undefined;
+  // A dead socket fails at once; a silent TCP peer would hang, hence the timeout.
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    // A dead socket fails at once; a silent TCP peer would hang, hence the race.
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    });
-    const version = await Promise.race([docker.version(), timeout]);
+    // dockerode's version() passes `abortSignal` to the request (lib/docker.js); its types list no options
+    const versionOf: (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion> = docker.version;
+    const version = await versionOf.call(docker, { abortSignal: timeout });
     return { docker, host, version: version.Version };
   } catch (err) {
-    throw new EngineUnreachableError(host, describe(err));
-  } finally {
-    clearTimeout(timer);
+    throw new EngineUnreachableError(host, timeout.aborted ? `no answer within ${timeoutMs} ms` : describe(err));
   }
 }
 

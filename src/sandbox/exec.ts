@@ -3,9 +3,10 @@
  * stream, demuxed and capped output, a timeout and an abort signal, OOM detection.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stopWhen } from './stopWhen';
 import type Docker from 'dockerode';
-import { CappedBuffer, Demuxer } from './output';
+import { CappedBuffer, followProgress } from './output';
 
 /** Why a command did not finish on its own. */
 export type KillReason = 'timeout' | 'oom' | 'aborted';
@@ -57,9 +58,9 @@ export async function runExec(container: Docker.Container, request: ExecRequest,
   const stderr = new CappedBuffer(request.capBytes);
   const exec = await container.exec({ Cmd: request.argv, User: request.user, WorkingDir: request.workdir, Env: request.env, AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false });
   const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy(): void };
-  const demux = new Demuxer(stdout, stderr);
+  const modem: Docker['modem'] = container.modem;
+  modem.demuxStream(stream, stdout, stderr);
   const ended = new Promise<void>((resolve) => {
-    stream.on('data', (chunk: Buffer) => demux.push(chunk));
     stream.on('end', resolve);
     stream.on('close', resolve);
     stream.on('error', () => resolve());
@@ -73,7 +74,9 @@ export async function runExec(container: Docker.Container, request: ExecRequest,
       stopped = first;
       await stop();
       // The stream ends when the process dies; never wait forever for a stuck connection.
-      await Promise.race([ended, delay(5000)]);
+      const gaveUp = new AbortController();
+      await Promise.race([ended, sleep(5000, undefined, { signal: gaveUp.signal }).catch(() => undefined)]);
+      gaveUp.abort(); // clears the 5 s timer when the stream ended first
       stream.destroy();
     }
   } finally {
@@ -99,19 +102,14 @@ export async function runExec(container: Docker.Container, request: ExecRequest,
  */
 export async function oomSince(docker: Docker, containerId: string, sinceMs: number, settleMs = 0): Promise<boolean> {
   for (let attempt = 0; attempt < (settleMs > 0 ? 2 : 1); attempt++) {
-    if (attempt) await delay(settleMs);
+    if (attempt) await sleep(settleMs);
     const stream = await docker.getEvents({
       since: timestamp(sinceMs - 1000),
       until: timestamp(Date.now()),
       filters: { container: [containerId], event: ['oom'] },
     } as unknown as Docker.GetEventsOptions);
-    const text = await new Promise<string>((resolve) => {
-      let acc = '';
-      stream.on('data', (c: Buffer) => (acc += c.toString()));
-      stream.on('end', () => resolve(acc));
-      stream.on('error', () => resolve(acc));
-    });
-    if (text.includes('"oom"')) return true;
+    const events = await followProgress<{ Action?: string; status?: string }>(docker.modem, stream).catch(() => []);
+    if (events.some((e) => e.Action === 'oom' || e.status === 'oom')) return true;
   }
   return false;
 }
@@ -119,8 +117,4 @@ export async function oomSince(docker: Docker, containerId: string, sinceMs: num
 /** The engine's timestamp format: seconds, a dot, nine digits of nanoseconds. */
 function timestamp(ms: number): string {
   return `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1e6).padStart(9, '0')}`;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

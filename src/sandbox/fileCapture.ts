@@ -178,16 +178,3 @@ export function contentType(head: Buffer): string {
   if (head.subarray(0, 2).toString('latin1') === '#!') return 'script';
   return looksBinary(head) ? 'binary data' : 'text';
 }
-
-/** 3221225472 → "3.0 GiB"; 512 → "512 B". */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { CONTENT_LABEL, DEFAULT_SANDBOX_IMAGE, SANDBOX_IMAGE_VERSION } from './image';
+import { followProgress } from './output';
 
 const BUSYBOX = '/bin/busybox';
 /** Bump to force a rebuild when this recipe changes. */
@@ -115,12 +116,7 @@ async function importRootfs(docker: Docker, root: string, hash: string): Promise
     'CMD ["sh"]',
   ];
   const stream = (await docker.importImage(tar.stdout as unknown as string, { repo: name, tag, changes } as object)) as NodeJS.ReadableStream;
-  const output = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    stream.on('end', () => resolve(text));
-    stream.on('error', reject);
-  });
-  const error = output.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { error?: string }).find((m) => m.error);
+  const messages = await followProgress<{ error?: string }>(docker.modem, stream);
+  const error = messages.find((m) => m.error);
   if (error) throw new Error(`docker import failed: ${error.error}`);
 }

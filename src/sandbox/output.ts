@@ -1,24 +1,34 @@
 /**
- * Exec output: Docker's multiplexed stream (8-byte frame headers: stream type, 3 zero bytes,
- * big-endian length) split into stdout and stderr, each kept up to a cap with a marker.
+ * Exec output, kept up to a cap with a marker. Docker's multiplexed stream (8-byte frame headers)
+ * is split into stdout and stderr by dockerode's own `modem.demuxStream`, writing into these.
  */
+import { Writable } from 'node:stream';
+import type Docker from 'dockerode';
 
-/** Collects bytes up to a cap; counts the rest. */
-export class CappedBuffer {
+/** A writable that collects bytes up to a cap and counts the rest. */
+export class CappedBuffer extends Writable {
   private chunks: Buffer[] = [];
   private kept = 0;
   /** all bytes seen, kept or not */
   total = 0;
 
-  constructor(readonly cap: number) {}
+  constructor(readonly cap: number) {
+    super();
+  }
 
-  push(data: Buffer): void {
+  /** Adds bytes at once (the runner's decoded chunks; demuxStream goes through write()). */
+  add(data: Buffer): void {
     this.total += data.length;
     const room = this.cap - this.kept;
     if (room <= 0) return;
     const part = data.length > room ? data.subarray(0, room) : data;
-    this.chunks.push(Buffer.from(part)); // copy: the frame buffer is reused by the parser
+    this.chunks.push(Buffer.from(part)); // copy: never hold on to a larger buffer the part is a view of
     this.kept += part.length;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.add(chunk);
+    done();
   }
 
   get truncated(): boolean {
@@ -32,27 +42,22 @@ export class CappedBuffer {
   }
 }
 
-/** Where a demuxed stream goes. */
-export interface ByteSink {
-  push(data: Buffer): void;
+/** A writable that hands each chunk to `fn` (e.g. a line parser). */
+export function sinkTo(fn: (data: Buffer) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      fn(chunk);
+      done();
+    },
+  });
 }
 
-/** Parses a multiplexed exec or attach stream incrementally. */
-export class Demuxer {
-  private pending: Buffer = Buffer.alloc(0);
-
-  constructor(private readonly stdout: ByteSink, private readonly stderr: ByteSink) {}
-
-  push(chunk: Buffer): void {
-    let data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    while (data.length >= 8) {
-      const type = data[0];
-      const length = data.readUInt32BE(4);
-      if (data.length < 8 + length) break;
-      const payload = data.subarray(8, 8 + length);
-      (type === 2 ? this.stderr : this.stdout).push(payload);
-      data = data.subarray(8 + length);
-    }
-    this.pending = Buffer.from(data);
-  }
+/**
+ * The JSON messages of an engine stream (import, pull, build, events), gathered by dockerode's
+ * `modem.followProgress` until the stream ends.
+ */
+export function followProgress<T>(modem: Docker['modem'], stream: NodeJS.ReadableStream): Promise<T[]> {
+  return new Promise<T[]>((resolve, reject) => {
+    modem.followProgress(stream, (error: Error | null, messages: T[]) => (error ? reject(error) : resolve(messages)));
+  });
 }

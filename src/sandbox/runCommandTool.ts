@@ -9,7 +9,8 @@ import { ToolInputError, type Tool, type ToolOutcome } from '../kernel/ports/too
 import { RETRY_COMMAND } from '../kernel/step/toolCalls';
 import { CollectTimeoutError, StagingQuotaError, type StagedChange } from './changeSet';
 import type { ExecResult } from './exec';
-import { resolveCwd, WORKSPACE_MOUNT, type SandboxExecOptions } from './sandbox';
+import { WORKSPACE_MOUNT } from './box';
+import { resolveCwd, type SandboxExecOptions } from './sandbox';
 import type { UpperSnapshot } from './staging';
 import type { Pid } from '../kernel/types';
 import { plural } from '../text/plural';

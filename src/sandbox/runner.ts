@@ -15,7 +15,7 @@ import { stopWhen } from './stopWhen';
 import { StringDecoder } from 'node:string_decoder';
 import type Docker from 'dockerode';
 import type { ExecRequest, RawExec } from './exec';
-import { CappedBuffer, Demuxer } from './output';
+import { CappedBuffer, sinkTo } from './output';
 
 /** Source of the runner, run as `node -e` (JSON lines in on stdin, JSON lines out on stdout). */
 export const RUNNER_SOURCE = `
@@ -105,9 +105,9 @@ export class RunnerClient {
   /** false once the connection ended (the container stopped or the runner died) */
   alive = true;
 
-  private constructor(private readonly stream: NodeJS.ReadWriteStream & { destroy(): void }) {
-    const demux = new Demuxer({ push: (d) => this.onStdout(d) }, { push: () => {} });
-    stream.on('data', (chunk: Buffer) => demux.push(chunk));
+  private constructor(private readonly stream: NodeJS.ReadWriteStream & { destroy(): void }, modem: Docker['modem']) {
+    // the runner's stderr carries nothing we use (node's own crash text at most)
+    modem.demuxStream(stream, sinkTo((d) => this.onStdout(d)), sinkTo(() => {}));
     const end = () => {
       this.alive = false;
       for (const p of this.pending.values()) p.resolve(null);
@@ -121,7 +121,7 @@ export class RunnerClient {
   /** Attaches to a running runner container. */
   static async attach(container: Docker.Container): Promise<RunnerClient> {
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream & { destroy(): void };
-    return new RunnerClient(stream);
+    return new RunnerClient(stream, container.modem);
   }
 
   /**
@@ -150,7 +150,7 @@ export class RunnerClient {
       }
       const m = first.m;
       if (!m) return { ...result(null, null), exitCode: null, stderr: stderr.text() || 'the sandbox runner stopped (the container died)' };
-      if (m.err) stderr.push(Buffer.from(`${m.err}\n`));
+      if (m.err) stderr.add(Buffer.from(`${m.err}\n`));
       // The runner forwards at most the cap; it reports the full sizes.
       stdout.total = Math.max(stdout.total, m.total.o);
       stderr.total = Math.max(stderr.total, m.total.e + (m.err ? m.err.length + 1 : 0));
@@ -199,8 +199,8 @@ export class RunnerClient {
       }
       const p = typeof m === 'object' && m ? this.pending.get(m.id) : undefined;
       if (!p) continue;
-      if (typeof m.o === 'string') p.stdout.push(Buffer.from(m.o, 'base64'));
-      if (typeof m.e === 'string') p.stderr.push(Buffer.from(m.e, 'base64'));
+      if (typeof m.o === 'string') p.stdout.add(Buffer.from(m.o, 'base64'));
+      if (typeof m.e === 'string') p.stderr.add(Buffer.from(m.e, 'base64'));
       if (typeof m.exit === 'number') p.resolve({ exit: m.exit, err: typeof m.err === 'string' ? m.err : undefined, total: { o: Number(m.total?.o) || 0, e: Number(m.total?.e) || 0 } });
     }
   }

@@ -8,6 +8,7 @@ import type { Pid } from '../kernel/types';
 import type { ExecResult } from './exec';
 import type { SandboxExecOptions } from './sandbox';
 import type { CommandSandbox } from './runCommandTool';
+import { formatBytes } from '../text/bytes';
 
 /** A sandbox that can change one agent's memory limit (a container update). */
 export interface MemoryControl {
@@ -50,16 +51,16 @@ export class WatchedSandbox implements CommandSandbox {
     const bytes = retry ? Number(retry.detail.memoryBytes) : NaN;
     if (!retry || !this.deps.memory || !(bytes > 0)) return first;
     // A command may change files: it runs again only if the developer says so, told it is a retry and why.
-    const why = `this command ran out of memory at ${mib(memory ?? 0)}; the retry would run it once more with ${mib(bytes)}`;
+    const why = `this command ran out of memory at ${formatBytes(memory ?? 0)}; the retry would run it once more with ${formatBytes(bytes)}`;
     if (!options?.confirmRetry || !(await options.confirmRetry(why).catch(() => false))) {
-      const note = `ran out of memory at ${mib(memory ?? 0)}; not run again: ${options?.confirmRetry ? 'the retry was not approved' : 'no one could be asked to approve a retry'}`;
+      const note = `ran out of memory at ${formatBytes(memory ?? 0)}; not run again: ${options?.confirmRetry ? 'the retry was not approved' : 'no one could be asked to approve a retry'}`;
       return { ...first, message: first.message ? `${note}; ${first.message}` : note };
     }
     const control = this.deps.memory;
     await control.setMemoryLimit(pid, bytes);
     try {
       const second = await this.run(pid, command, options, bytes);
-      const note = `ran out of memory at ${mib(memory ?? 0)}; retried once with ${mib(bytes)}`;
+      const note = `ran out of memory at ${formatBytes(memory ?? 0)}; retried once with ${formatBytes(bytes)}`;
       return { ...second, message: second.message ? `${note}; ${second.message}` : note };
     } finally {
       if (memory !== null) await control.setMemoryLimit(pid, memory).catch(() => undefined);
@@ -93,8 +94,4 @@ export class WatchedSandbox implements CommandSandbox {
       throw err;
     }
   }
-}
-
-function mib(bytes: number): string {
-  return `${Math.round(bytes / (1024 * 1024))} MiB`;
 }

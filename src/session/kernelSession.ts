@@ -30,7 +30,7 @@ import { loadWorkspaceRoles } from '../storage/routingRoles';
 import { rememberTool } from '../memories/memoryTools';
 import { AgentRuntime, type RuntimeConfig } from '../kernel/step/stepLoop';
 import type { SchedulerConfig } from '../kernel/scheduler';
-import type { AgentRecord, Pid } from '../kernel/types';
+import type { Pid } from '../kernel/types';
 import { InvalidArgumentError } from '../kernel/errors';
 import { createProvider, type ProviderChoice, type ProviderFactoryOptions } from '../llm/factory';
 import { refuseSpawn } from '../llm/modelCatalog';
@@ -45,7 +45,7 @@ import { ReadLedger } from '../tools/readLedger';
 import { ToolRegistry } from '../tools/registry';
 import { createWorkspaceTools } from '../tools/workspace';
 import { SafetyLayer, type SafetyOptions } from '../safety/safetyLayer';
-import { REPLAY_APPROVALS } from '../safety/regression';
+import { REPLAY_APPROVALS, type OpenReplay } from '../safety/regression';
 import { SafetyStore } from '../safety/store/safetyStore';
 import { McpAlwaysAllowPolicy } from '../mcp/alwaysAllowPolicy';
 import { McpManager, type McpManagerOptions } from '../mcp/manager';
@@ -127,18 +127,14 @@ export class KernelSession {
     try {
       // held for the session's life: a second kernel on this database is refused, atomically
       this.lock = KernelLock.claim(this.store.connection, options.dbPath, this.id, (why) => options.log?.(`kernel lock: ${why}`));
-      this.kernel = new Kernel({ store: this.store, scheduler: options.scheduler, memory: options.memory });
+      this.kernel = new Kernel({ store: this.store, scheduler: options.scheduler, memory: options.memory, prepareSpawn: (o) => this.spawnOptions(o) });
       this.ledger = new ReadLedger(new SqliteLedgerStore(this.store.connection));
       this.policy = new RulePolicy({ store: this.store, session: this.id, askAtOrAbove: options.askAtOrAbove, protectedPaths: options.protectedPaths });
       // The database is never something a change set may touch (nor, under .aios, something the sandbox sees).
       this.sandbox = options.sandbox === false ? null : new DockerSandbox({ ...options.sandbox, workspace: options.workspace, session: this.id, untouchable: [resolve(options.dbPath)] }, options.log);
       this.safety = new SafetyLayer({
         kernel: this.kernel, store: this.store, db: new SafetyStore(this.store), policy: this.policy, tools: this.registry, session: this.id, workspace: options.workspace,
-        // L1 replays: a throw-away session on a temporary database, scripted model, no sandbox, no heartbeat
-        openReplay: (o) => KernelSession.open({
-          dbPath: o.dbPath, workspace: o.workspace, approvals: REPLAY_APPROVALS, sandbox: false, controlPollMs: 0,
-          scheduler: { ...options.scheduler, sliceSteps: o.sliceSteps }, safety: { heartbeat: false, loopIntervalMs: 0 },
-        }),
+        openReplay: KernelSession.replays(options.scheduler),
         log: options.log, options: options.safety,
       });
       const kernel = this.kernel;
@@ -160,7 +156,7 @@ export class KernelSession {
         onChooserError: (who, err) => options.log?.(`routing: asking the ${who} failed: ${(err as Error).message}`),
       });
       this.planner = new Planner({
-        kernel, spawn: (o) => this.spawn(o), roles: () => this.routing.roles, written: (pid) => this.leases.written(pid), config: options.planner,
+        kernel, spawn: (o) => kernel.spawn(o), roles: () => this.routing.roles, written: (pid) => this.leases.written(pid), config: options.planner,
       });
       this.questions = new Questions(kernel);
       // Every tool that may write files holds a lease on the files of its edit while it writes.
@@ -231,6 +227,14 @@ export class KernelSession {
     return session;
   }
 
+  /** Opens L1 replays: each a throw-away session on a temporary database, scripted model, no sandbox, no heartbeat. */
+  static replays(scheduler: Partial<SchedulerConfig> = {}): OpenReplay {
+    return (o) => KernelSession.open({
+      dbPath: o.dbPath, workspace: o.workspace, approvals: REPLAY_APPROVALS, sandbox: false, controlPollMs: 0,
+      scheduler: { ...scheduler, sliceSteps: o.sliceSteps }, safety: { heartbeat: false, loopIntervalMs: 0 },
+    });
+  }
+
   /** The provider (shared per model setting), the model id to send, and what is known about the model (tests may leave that out). */
   providerFor(spec: string): { provider: LlmProvider; model: string; resolved?: ProviderChoice['resolved'] } {
     let p = this.providers.get(spec);
@@ -239,17 +243,6 @@ export class KernelSession {
       this.providers.set(spec, p);
     }
     return p;
-  }
-
-  /**
-   * Spawns an agent; checks its model setting first so a bad one fails here, not mid-run: a model
-   * without tool calling, or a dollar budget on a model without a price, is refused. The context
-   * budget is capped at the model's window.
-   */
-  spawn(options: KernelSpawnOptions): AgentRecord {
-    const agent = this.kernel.spawn(this.spawnOptions(options));
-    this.runtime.wake();
-    return agent;
   }
 
   /** The sandbox run_command uses: every command's end is an event, and an out-of-memory one goes through the reactor's retry playbook. */
@@ -262,7 +255,11 @@ export class KernelSession {
     });
   }
 
-  /** The spawn options with the safety layer's defaults and the model's limits applied. */
+  /**
+   * Every spawn's options with the safety layer's role defaults and the model's limits applied: a
+   * bad model setting fails at spawn, not mid-run (a model without tool calling, or a dollar
+   * budget on a model without a price, is refused); the context budget is capped at the window.
+   */
   private spawnOptions(options: KernelSpawnOptions): KernelSpawnOptions {
     const withDefaults = this.safety.spawnOptions(options);
     if (!options.model) return withDefaults;
@@ -282,7 +279,7 @@ export class KernelSession {
    * This is what "AIOS: Route Task" calls.
    */
   routeTask(task: string, options: AssignOptions = {}): Promise<Assignment> {
-    return routeAndAssign({ kernel: this.kernel, routing: this.routing, spawn: (o) => this.spawn(o), wake: () => this.runtime.wake() }, task, { source: 'extension', ...options });
+    return routeAndAssign({ kernel: this.kernel, routing: this.routing, spawn: (o) => this.kernel.spawn(o), wake: () => this.runtime.wake() }, task, { source: 'extension', ...options });
   }
 
   /** The workspace's .aios/roles.json; a broken file is logged and ignored, so the session still opens. */

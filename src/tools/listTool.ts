@@ -2,9 +2,9 @@
 import { stat } from 'node:fs/promises';
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
-import { formatBytes } from './fileContent';
 import { walk, type WalkEntry } from './walk';
 import { ok, type WorkspaceEnv } from './workspaceEnv';
+import { formatBytes } from '../text/bytes';
 
 interface ListDirInput {
   path?: string;

@@ -6,8 +6,9 @@ import { stat } from 'node:fs/promises';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { ProposedFile } from '../kernel/ports/approvals';
 import { ToolInputError } from '../kernel/ports/tools';
-import { formatBytes, hashBytes, isBinary, readFileHead } from './fileContent';
+import { hashBytes, isBinary, readFileHead } from './fileContent';
 import type { WorkspacePath } from './paths';
+import { formatBytes } from '../text/bytes';
 
 /** The version of a file a change is based on. */
 export interface BaseVersion {

@@ -1,9 +1,10 @@
 /** read_file: a text file (or a line range of it) with line numbers. */
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
-import { decodeText, formatBytes, hashBytes, isBinary, readFileHead, splitLines } from './fileContent';
+import { decodeText, hashBytes, isBinary, readFileHead, splitLines } from './fileContent';
 import type { WorkspacePath } from './paths';
 import { clipLine, countOf, ok, type WorkspaceEnv } from './workspaceEnv';
+import { formatBytes } from '../text/bytes';
 
 interface ReadFileInput {
   path: string;

@@ -3,10 +3,11 @@ import { stat } from 'node:fs/promises';
 import { RE2JS } from 're2js';
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
-import { decodeText, formatBytes, isBinary, readFileHead, splitLines } from './fileContent';
+import { decodeText, isBinary, readFileHead, splitLines } from './fileContent';
 import type { WorkspacePath } from './paths';
 import { walk } from './walk';
 import { clipLine, countOf, ok, type WorkspaceEnv } from './workspaceEnv';
+import { formatBytes } from '../text/bytes';
 
 interface SearchTextInput {
   query: string;

@@ -3,9 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
 import type { Tool } from '../kernel/ports/tools';
 import { ToolInputError } from '../kernel/ports/tools';
-import { currentHash, formatBytes, hashBytes, splitLines, writeVerified } from './fileContent';
+import { currentHash, hashBytes, splitLines, writeVerified } from './fileContent';
 import { diffStats, loadForChange, proposeFile, staleMessage } from './proposal';
 import { countOf, failed, ok, type WorkspaceEnv } from './workspaceEnv';
+import { formatBytes } from '../text/bytes';
 
 interface WriteFileInput {
   path: string;

@@ -10,6 +10,7 @@ import type { CardApprovalView, BudgetName, TranscriptEntry, TranscriptOp, Trans
 import { PageIndex, type PageSource } from './pages';
 import { buildStrip } from './strip';
 import { jsonInput, resultView, summarizeInput } from './toolText';
+import { formatBytes } from '../text/bytes';
 
 type ToolEntry = Extract<TranscriptEntry, { kind: 'tool' }>;
 type ModelEntry = Extract<TranscriptEntry, { kind: 'model' }>;
@@ -303,6 +304,6 @@ const NO_OPS = Object.freeze([]) as unknown as TranscriptOp[];
 /** A budget figure as the strip and the CLI print it. */
 export function formatBudget(budget: BudgetName, n: number): string {
   if (budget === 'dollars') return `$${n.toFixed(2)}`;
-  if (budget === 'bytes') return `${Math.round(n / 1024)} KiB`;
+  if (budget === 'bytes') return formatBytes(n);
   return Math.round(n).toLocaleString('en-US');
 }

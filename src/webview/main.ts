@@ -9,6 +9,7 @@ import { laneColors, timelineChart, usageChart } from './charts';
 import { clock, h } from './dom';
 import { agentsCard, applyWidths, approvalsCard, cacheCard, card, healthCard, proposalsCard, reactorCard, tasksCard } from './panels';
 import { plural } from '../text/plural';
+import { Throttle } from '../text/throttle';
 
 /** What the page talks to: VS Code's webview API, or a test harness that provides the same call. */
 interface Host {
@@ -110,10 +111,8 @@ window.addEventListener('message', (event: MessageEvent<DashboardToWebview>) => 
 
 // Theme switches change the CSS variables the charts were drawn with.
 new MutationObserver(() => { if (last) render(last); }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
-let resizeTimer: number | undefined;
-window.addEventListener('resize', () => {
-  window.clearTimeout(resizeTimer);
-  resizeTimer = window.setTimeout(() => { if (last) render(last); }, 150);
-});
+// Charts are sized to the panel: redraw while it is resized, at most every 150 ms, and at the end.
+const redraw = new Throttle(() => { if (last) render(last); }, 150, { edge: 'trailing' });
+window.addEventListener('resize', () => redraw.trigger());
 
 send({ type: 'ready' });

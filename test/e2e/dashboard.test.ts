@@ -72,10 +72,10 @@ describe('evaluator dashboard in Chromium (standalone harness)', function () {
       scheduler: { maxConcurrent: 2 }, safety: { heartbeat: { intervalMs: 0 }, loopIntervalMs: 0 },
     });
     session.safety.heartbeat!.beat();
-    session.spawn({ task: 'bump the config version five times', name: 'editor-1', model: model.edits, budgets: { steps: 20, tokens: 60_000 } });
-    session.spawn({ task: 'find the TODOs', name: 'reader-1', role: 'reviewer', model: model.reader, budgets: { steps: 10 } });
-    session.spawn({ task: 'mark the TODO done', name: 'denied-1', model: model.denied, budgets: { steps: 10 } });
-    session.spawn({ task: 'watch the notes', name: 'looper-1', model: model.looping });
+    session.kernel.spawn({ task: 'bump the config version five times', name: 'editor-1', model: model.edits, budgets: { steps: 20, tokens: 60_000 } });
+    session.kernel.spawn({ task: 'find the TODOs', name: 'reader-1', role: 'reviewer', model: model.reader, budgets: { steps: 10 } });
+    session.kernel.spawn({ task: 'mark the TODO done', name: 'denied-1', model: model.denied, budgets: { steps: 10 } });
+    session.kernel.spawn({ task: 'watch the notes', name: 'looper-1', model: model.looping });
     await new Promise((r) => setTimeout(r, 60));
     session.kernel.scheduling.pauseFor(400); // the API said 429: the scheduler pauses, the reactor throttles
     await session.runtime.idle();

@@ -268,7 +268,7 @@ describe('AnthropicProvider against the local Messages API server', () => {
       try {
         // A long task keeps the stable prefix above the model's minimum cacheable length.
         const task = 'Summarise the notes for the team. ' + 'Keep every heading and every list. '.repeat(200);
-        const { pid } = session.spawn({ task, model: MODEL });
+        const { pid } = session.kernel.spawn({ task, model: MODEL });
         await session.runtime.idle();
         assert.equal(session.kernel.agents.get(pid).state, 'done', session.kernel.agents.get(pid).reason ?? '');
       } finally {

@@ -141,7 +141,7 @@ describe('approval integrity: a change set lands byte for byte as shown', functi
     const big = join(upper.dir, 'big.bin');
     writeFileSync(big, '');
     truncateSync(big, 3 * 1024 ** 3);
-    await assert.rejects(buildChangeSet(ws.dir, [file(upper.dir, 'big.bin')], { quotaBytes: 1024 ** 3 }), /big\.bin is 3\.0 GiB, over the staging quota of 1\.0 GiB.*aios\.sandbox\.stagingQuotaMiB/);
+    await assert.rejects(buildChangeSet(ws.dir, [file(upper.dir, 'big.bin')], { quotaBytes: 1024 ** 3 }), /big\.bin is 3 GiB, over the staging quota of 1 GiB.*aios\.sandbox\.stagingQuotaMiB/);
   });
 
   it('binary and large files are shown as size, type and hash; a mode change (+x) is shown and applied', async () => {
@@ -152,7 +152,7 @@ describe('approval integrity: a change set lands byte for byte as shown', functi
     const baseline = takeBaseline();
     const changes = await buildChangeSet(ws.dir, [file(upper.dir, 'pic.png'), file(upper.dir, 'run.sh')]);
     const pic = changes.find((c) => c.path === 'pic.png')!;
-    assert.match(pic.diff, /^\+PNG image, 2\.0 MiB \(2097158 bytes\), mode 100644, sha256 [0-9a-f]{64}$/m);
+    assert.match(pic.diff, /^\+PNG image, 2 MiB \(2097158 bytes\), mode 100644, sha256 [0-9a-f]{64}$/m);
     const sh = changes.find((c) => c.path === 'run.sh')!;
     assert.ok(sh, 'a mode-only change is a change');
     assert.match(sh.diff, /old mode 100644\nnew mode 100755/);

@@ -125,6 +125,6 @@ describe('audit hash chain and aios audit verify (real CLI, real SQLite)', funct
   it('says what is wrong with the command line (exit 2)', () => {
     const r = aios(['audit', 'verify']);
     assert.equal(r.code, 2);
-    assert.match(r.err, /--db FILE is required/);
+    assert.match(r.err, /required option '--db <FILE>' not specified; see 'aios audit verify --help'/);
   });
 });

@@ -108,15 +108,17 @@ describe('aios CLI', function () {
 
   it('gives one clear line and exit 2 for bad input', () => {
     const f = fixture(EDIT);
+    const db = join(f.ws, '.aios', 'empty.db');
+    writeFileSync(db, '');
     const cases: Array<[string[], RegExp]> = [
       [['frobnicate'], /unknown command 'frobnicate'/],
       [['run', '--workspace', f.ws], /give the task in quotes/],
-      [['run', 'x'], /--workspace DIR is required/],
+      [['run', 'x'], /required option '--workspace <DIR>' not specified; see 'aios run --help'/],
       [['run', 'x', '--workspace', '/nonexistent/dir'], /workspace \/nonexistent\/dir is not a folder/],
       [['run', 'x', '--workspace', f.ws, '--model', 'scripted:/nope.json'], /nope\.json/],
-      [['run', 'x', '--workspace', f.ws, '--agents', '0', '--model', f.model], /--agents must be a whole number/],
-      [['ps', '--db', '/tmp/does-not-exist.db'], /no database at/],
-      [['kill', 'abc', '--db', f.db], /give the pid/],
+      [['run', 'x', '--workspace', f.ws, '--agents', '0', '--model', f.model], /--agents <N>' argument '0' is invalid. Give a whole number from 1 to 1000/],
+      [['ps', '--db', '/tmp/does-not-exist.db'], /No database at/],
+      [['kill', 'abc', '--db', db], /Give the agent's pid/],
     ];
     for (const [args, message] of cases) {
       const r = aios(args);

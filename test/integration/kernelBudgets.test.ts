@@ -54,7 +54,7 @@ describe('budgets never overshoot (real SDK, loopback Messages API, real SQLite)
   it('caps max_tokens so one call cannot spend more tokens than the budget has left, then refuses', async () => {
     await open(() => ({ text: 'x'.repeat(34_000), outputTokens: 8_500 }));
     // the prompt with the tool definitions is about 1,800 tokens: 3,000 leaves room for one short answer
-    const pid = session!.spawn({ task: 'write a long essay', model: MODEL, budgets: { tokens: 3_000 } }).pid;
+    const pid = session!.kernel.spawn({ task: 'write a long essay', model: MODEL, budgets: { tokens: 3_000 } }).pid;
     await session!.runtime.idle();
     const agent = session!.kernel.agents.get(pid);
     assert.ok(spent(agent) <= 3_000, `spent ${spent(agent)} tokens against a budget of 3000`);
@@ -69,7 +69,7 @@ describe('budgets never overshoot (real SDK, loopback Messages API, real SQLite)
 
   it('refuses the call outright when the budget cannot even hold the prompt', async () => {
     await open(() => ({ text: 'x'.repeat(34_000), outputTokens: 8_500 }));
-    const pid = session!.spawn({ task: 'write a long essay', model: MODEL, budgets: { tokens: 1_000 } }).pid;
+    const pid = session!.kernel.spawn({ task: 'write a long essay', model: MODEL, budgets: { tokens: 1_000 } }).pid;
     await session!.runtime.idle();
     const agent = session!.kernel.agents.get(pid);
     assert.equal(server.requests.length, 0, 'no call was made');
@@ -80,7 +80,7 @@ describe('budgets never overshoot (real SDK, loopback Messages API, real SQLite)
 
   it('caps a call by the dollars left at the model\'s price', async () => {
     await open(() => ({ text: 'y'.repeat(40_000), outputTokens: 10_000 })); // $0.15 of output uncapped
-    const pid = session!.spawn({ task: 'write a long essay', model: MODEL, budgets: { dollars: 0.05 } }).pid;
+    const pid = session!.kernel.spawn({ task: 'write a long essay', model: MODEL, budgets: { dollars: 0.05 } }).pid;
     await session!.runtime.idle();
     const agent = session!.kernel.agents.get(pid);
     assert.ok(agent.usage.dollars <= 0.05, `spent $${agent.usage.dollars} against $0.05`);
@@ -91,7 +91,7 @@ describe('budgets never overshoot (real SDK, loopback Messages API, real SQLite)
 
   it('refuses a dollar budget on a model whose price is unknown, saying so', async () => {
     await open(() => ({ text: 'hello' }));
-    assert.throws(() => session!.spawn({ task: 'hi', model: 'claude-unknown-9', budgets: { dollars: 1 } }), /No price is known for model 'claude-unknown-9'/);
+    assert.throws(() => session!.kernel.spawn({ task: 'hi', model: 'claude-unknown-9', budgets: { dollars: 1 } }), /No price is known for model 'claude-unknown-9'/);
     assert.equal(server.requests.length, 0, 'no call was made');
   });
 
@@ -112,7 +112,7 @@ describe('budgets never overshoot (real SDK, loopback Messages API, real SQLite)
       }
       return { text: 'z'.repeat(32_000), outputTokens: 8_000 };
     });
-    const parent = session!.spawn({ task: 'write three parts', model: MODEL, budgets: { tokens: 10_000 } }).pid;
+    const parent = session!.kernel.spawn({ task: 'write three parts', model: MODEL, budgets: { tokens: 10_000 } }).pid;
     await session!.runtime.idle();
     const tree = session!.kernel.agents.list();
     const total = tree.reduce((n, a) => n + spent(a), 0);

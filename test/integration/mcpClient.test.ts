@@ -75,14 +75,14 @@ describe('MCP client: the reference servers from npm as kernel tools (scripted m
         { tool_calls: [{ name: 'everything__toggle-simulated-logging', input: {} }] },
         { text: 'done' },
       ] });
-      const pid = session.spawn({ task: 'use the everything server', model }).pid;
+      const pid = session.kernel.spawn({ task: 'use the everything server', model }).pid;
       await session.runtime.idle();
       const agent = session.kernel.agents.get(pid);
       assert.equal(agent.state, 'done', agent.reason ?? '');
       const pages = f.pages(session, pid);
       assert.match(pages, /Echo: hello from an agent/);
       assert.match(pages, /42/);
-      assert.match(pages, /\[image \(image\/png, [\d.]+ (KB|bytes)\) returned by the tool; it is not shown to you\]/);
+      assert.match(pages, /\[image \(image\/png, [\d.]+ (B|KiB)\) returned by the tool; it is not shown to you\]/);
       assert.match(pages, /\[resource link: [^\]]*<demo:\/\/resource\/[^>]+>/);
       assert.match(pages, /\[resource <demo:\/\/resource\/static\/document\/[^>]*>[^\]]*\]|\[resource <demo:\/\/[^>]+>/);
       assert.match(pages, /invalid input for everything__get-sum: .*input\.a: must be number \(got string\)/, 'the schema is checked before the server sees the call');
@@ -119,7 +119,7 @@ describe('MCP client: the reference servers from npm as kernel tools (scripted m
         { tool_calls: [{ name: 'files__list_directory', input: { path: data } }] },
         { text: 'done' },
       ] });
-      const pid = first.session.spawn({ task: 'write files', model }).pid;
+      const pid = first.session.kernel.spawn({ task: 'write files', model }).pid;
       await first.session.runtime.idle();
       assert.equal(readFileSync(join(data, 'a.txt'), 'utf8'), 'approved');
       assert.equal(existsSync(join(data, 'b.txt')), false, 'a denied call never reaches the server');
@@ -161,7 +161,7 @@ describe('MCP client: the reference servers from npm as kernel tools (scripted m
       ] });
       const calls: string[] = [];
       const sub = session.kernel.subscribe('tool.call', (e) => { if (e.event.type === 'tool.call') calls.push(e.event.tool); });
-      const pid = session.spawn({ task: 'long operation', model }).pid;
+      const pid = session.kernel.spawn({ task: 'long operation', model }).pid;
       await until(() => calls.includes('everything__trigger-long-running-operation'), 'the long call to start');
       const victim = session.mcp!.list()[0]!.pid;
       assert.ok(victim, 'the stdio server runs as a child process');
@@ -188,7 +188,7 @@ describe('MCP client: the reference servers from npm as kernel tools (scripted m
     });
     try {
       const model = f.script({ turns: [{ tool_calls: [{ name: 'hang__wait', input: {} }] }, { text: 'gave up on it' }] });
-      const pid = session.spawn({ task: 'call a stuck server', model }).pid;
+      const pid = session.kernel.spawn({ task: 'call a stuck server', model }).pid;
       await session.runtime.idle();
       assert.equal(session.kernel.agents.get(pid).state, 'done');
       assert.match(f.pages(session, pid), /MCP server 'hang' did not answer wait within 1 s; the call was cancelled/);
@@ -233,7 +233,7 @@ describe('MCP client: the reference servers from npm as kernel tools (scripted m
       const states = Object.fromEntries(session.mcp!.list().map((s) => [s.name, s.state.status]));
       assert.deepEqual(states, { web: 'ready', old: 'ready' });
       const model = f.script({ turns: [{ tool_calls: [{ name: 'web__echo', input: { message: 'over http' } }, { name: 'old__echo', input: { message: 'over sse' } }] }, { text: 'done' }] });
-      const pid = session.spawn({ task: 'remote', model }).pid;
+      const pid = session.kernel.spawn({ task: 'remote', model }).pid;
       await session.runtime.idle();
       const pages = f.pages(session, pid);
       assert.match(pages, /Echo: over http/);

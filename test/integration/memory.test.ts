@@ -43,7 +43,7 @@ describe('agent memory (real SQLite, FTS5 with BM25)', function () {
   it('agents remember facts with the tool; the memories survive a restart and are recalled by a new agent', async () => {
     const f = fixture();
     const first = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: denyAll, sandbox: false });
-    const a = first.spawn({
+    const a = first.kernel.spawn({
       task: 'learn the project',
       model: f.script([
         { tool_calls: [
@@ -62,7 +62,7 @@ describe('agent memory (real SQLite, FTS5 with BM25)', function () {
 
     // a fresh process: the database is reopened, a new agent searches with recall
     const second = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: denyAll, sandbox: false });
-    const b = second.spawn({ task: 'how does aging work?', model: f.script([{ tool_calls: [{ name: 'recall', input: { query: 'scheduler aging' } }] }, { text: 'found it' }]) });
+    const b = second.kernel.spawn({ task: 'how does aging work?', model: f.script([{ tool_calls: [{ name: 'recall', input: { query: 'scheduler aging' } }] }, { text: 'found it' }]) });
     await second.runtime.idle();
     const seen = second.store.listPages(b.pid).map((p) => p.text).join('\n');
     assert.match(seen, /Swapped-out context: no page matches\./);
@@ -127,12 +127,12 @@ describe('agent memory (real SQLite, FTS5 with BM25)', function () {
     memories.remember(pid, 'x'.repeat(1000));
     assert.throws(() => memories.remember(pid, 'y'.repeat(1200)), (err: unknown) => {
       assert.ok(err instanceof MemoryQuotaError);
-      assert.match(err.message, /agent \d+'s long-term memories use 2\.0 KiB of its 4\.0 KiB memory quota; this one needs 2\.3 KiB more\. Remember less \(or shared\), forget old memories, or raise the agent's quota\./);
+      assert.match(err.message, /agent \d+'s long-term memories use 2 KiB of its 4 KiB memory quota; this one needs 2\.3 KiB more\. Remember less \(or shared\), forget old memories, or raise the agent's quota\./);
       return true;
     });
     // working memory shares the quota with the agent's resident context
     const sdk = memories.for(pid);
-    assert.throws(() => sdk.store('scratch', 'z'.repeat(4000)), /agent \d+'s memory quota is 4\.0 KiB: its context holds .* and its working memory 0 B; storing 'scratch'/);
+    assert.throws(() => sdk.store('scratch', 'z'.repeat(4000)), /agent \d+'s memory quota is 4 KiB: its context holds .* and its working memory 0 B; storing 'scratch'/);
     sdk.store('small', 'fits');
     assert.equal(sdk.retrieve('small'), 'fits');
     store.close();
@@ -169,7 +169,7 @@ describe('agent memory (real SQLite, FTS5 with BM25)', function () {
   it('derives episodic memory from the events of the run', async () => {
     const f = fixture();
     const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: denyAll, sandbox: false });
-    const a = session.spawn({
+    const a = session.kernel.spawn({
       task: 'story',
       model: f.script([
         { text: 'Looking around.', tool_calls: [{ name: 'list_dir', input: {} }] },

@@ -91,7 +91,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
       { name: 'writer', model: f.script(writerChild('docs/feature.md', '# Feature\n', 300)) },
       { name: 'reviewer', model: f.script(reportingChild('the feature and its docs look right', true)) },
     ], { scheduler: { maxConcurrent: 1 } });
-    const parent = session.spawn({
+    const parent = session.kernel.spawn({
       task: 'add the feature with docs and a review',
       model: f.script(planTurns({
         subtasks: [
@@ -154,7 +154,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
   it('a child that never calls report_result still returns a typed result: its answer and the files it wrote', async () => {
     const f = fixture();
     const session = await open(f, [{ name: 'writer', model: f.script([{ tool_calls: [{ name: 'write_file', input: { path: 'CHANGELOG.md', content: '# Changes\n' } }] }, { text: 'Changelog started.' }]) }]);
-    const parent = session.spawn({ task: 'start a changelog', model: f.script(planTurns({ subtasks: [{ id: 'log', role: 'writer', task: 'start CHANGELOG.md' }] })) });
+    const parent = session.kernel.spawn({ task: 'start a changelog', model: f.script(planTurns({ subtasks: [{ id: 'log', role: 'writer', task: 'start CHANGELOG.md' }] })) });
     await session.runtime.idle();
     const [log] = planResult(session, parent.pid).results;
     assert.deepEqual([log.status, log.success, log.summary, log.artifacts], ['done', true, 'Changelog started.', ['CHANGELOG.md']]);
@@ -164,7 +164,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
   it("children share what is left of the parent's budgets, and never get more capabilities", async () => {
     const f = fixture();
     const session = await open(f, [{ name: 'tester', model: f.script(reportingChild('ok', true)), capabilities: ['fs.read', 'exec'] }]);
-    const parent = session.spawn({
+    const parent = session.kernel.spawn({
       task: 'two checks', budgets: { steps: 9, dollars: 1 }, capabilities: ['fs.read', 'fs.write'],
       model: f.script(planTurns({ subtasks: [{ id: 'a', role: 'tester', task: 'a' }, { id: 'b', role: 'tester', task: 'b' }] })),
     });
@@ -185,7 +185,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
       { name: 'writer', model: f.script(reportingChild('wrote the summary', true)) },
       { name: 'tester', model: f.script(reportingChild('tests pass', true)) },
     ]);
-    const parent = session.spawn({
+    const parent = session.kernel.spawn({
       task: 'analyse, then summarise; test independently',
       model: f.script(planTurns({
         on_failure: 'skip_dependents',
@@ -216,7 +216,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
       { name: 'coder', model: f.script(reportingChild('implemented it', true, 400)) },
       { name: 'tester', model: f.script(reportingChild('tested it', true)) },
     ]);
-    const parent = session.spawn({
+    const parent = session.kernel.spawn({
       task: 'implement and test',
       model: f.script(planTurns({
         on_failure: 'retry',
@@ -248,7 +248,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
       { name: 'coder', model: f.script(reportingChild('the build is broken', false)) },
       { name: 'tester', model: f.script(reportingChild('tested', true)) },
     ]);
-    const parent = session.spawn({
+    const parent = session.kernel.spawn({
       task: 'implement and test',
       model: f.script(planTurns({ on_failure: 'retry', subtasks: [{ id: 'impl', role: 'coder', task: 'implement' }, { id: 'test', role: 'tester', task: 'test', depends_on: ['impl'] }] })),
     });
@@ -269,7 +269,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
       { name: 'coder', model: f.script(reportingChild('late', true, 20_000)) },
       { name: 'writer', model: f.script(reportingChild('never', true)) },
     ]);
-    const parent = session.spawn({
+    const parent = session.kernel.spawn({
       task: 'profile, optimise, write up',
       model: f.script(planTurns({
         on_failure: 'fail_parent',
@@ -297,7 +297,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
     const f = fixture();
     const session = await open(f, [{ name: 'coder', model: f.script(reportingChild('done', true)) }]);
     const cyclic = { subtasks: [{ id: 'a', role: 'coder', task: 'a', depends_on: ['c'] }, { id: 'b', role: 'coder', task: 'b', depends_on: ['a'] }, { id: 'c', role: 'coder', task: 'c', depends_on: ['b'] }] };
-    const parent = session.spawn({
+    const parent = session.kernel.spawn({
       task: 'plan badly, then well',
       model: f.script([
         { tool_calls: [{ name: 'plan', input: cyclic }] },
@@ -319,7 +319,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
     const session = await open(f, []);
     const bad = (i: number) => ({ tool_calls: [{ name: 'plan', input: { subtasks: [{ id: `s${i}`, role: 'coder', task: 'x', depends_on: ['nope'] }] } }] });
     const unknownRole = { tool_calls: [{ name: 'plan', input: { subtasks: [{ id: 'x', role: 'wizard', task: 'magic' }] } }] };
-    const parent = session.spawn({ task: 'plan', model: f.script([bad(1), unknownRole, bad(3), { text: 'never reached' }]) });
+    const parent = session.kernel.spawn({ task: 'plan', model: f.script([bad(1), unknownRole, bad(3), { text: 'never reached' }]) });
     await session.runtime.idle();
     const p = session.kernel.agents.get(parent.pid);
     assert.equal(p.state, 'failed');
@@ -334,7 +334,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
   it('killing the parent kills its children and ends the plan', async () => {
     const f = fixture();
     const session = await open(f, [{ name: 'coder', model: f.script(reportingChild('slow', true, 30_000)) }]);
-    const parent = session.spawn({
+    const parent = session.kernel.spawn({
       task: 'two slow subtasks',
       model: f.script(planTurns({ subtasks: [{ id: 'a', role: 'coder', task: 'a' }, { id: 'b', role: 'coder', task: 'b' }] })),
     });
@@ -353,16 +353,16 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
   it('file leases: a second writer waits for the holder, then gets a conflict naming it; after release the write goes through', async () => {
     const f = fixture();
     const session = await open(f, [], { leaseWaitMs: 150 });
-    const holder = session.spawn({ task: 'hold', model: f.script([{ text: 'holding', latency_ms: 10_000 }]) });
+    const holder = session.kernel.spawn({ task: 'hold', model: f.script([{ text: 'holding', latency_ms: 10_000 }]) });
     const lease = await session.leases.acquire(holder.pid, 'notes.md', { purpose: 'edit_file' });
-    const writer = session.spawn({ task: 'write notes', model: f.script([{ tool_calls: [{ name: 'write_file', input: { path: 'notes.md', content: 'mine\n' } }] }, { text: 'gave up' }]) });
+    const writer = session.kernel.spawn({ task: 'write notes', model: f.script([{ tool_calls: [{ name: 'write_file', input: { path: 'notes.md', content: 'mine\n' } }] }, { text: 'gave up' }]) });
     await session.kernel.agents.waitForExit(writer.pid);
     const pages = session.store.listPages(writer.pid).map((p) => p.text).join('\n');
     assert.match(pages, new RegExp(`notes\\.md is being written by agent ${holder.pid} \\(coder-${holder.pid}\\) \\(edit_file, holding it for [\\d.]+ s\\); waited 0\\.\\d s for it`));
     assert.equal(session.store.queryEvents({ type: 'lease.conflict' }).length, 1);
     // once the holder lets go, the same write goes through and is remembered as the writer's
     lease.release();
-    const second = session.spawn({ task: 'write notes', model: f.script([{ tool_calls: [{ name: 'write_file', input: { path: 'notes.md', content: 'mine\n' } }] }, { text: 'written' }]) });
+    const second = session.kernel.spawn({ task: 'write notes', model: f.script([{ tool_calls: [{ name: 'write_file', input: { path: 'notes.md', content: 'mine\n' } }] }, { text: 'written' }]) });
     await session.kernel.agents.waitForExit(second.pid);
     assert.equal(readFileSync(join(f.ws, 'notes.md'), 'utf8'), 'mine\n');
     session.kernel.kill(holder.pid);
@@ -374,7 +374,7 @@ describe('planner (real SQLite, KernelSession, scripted models)', function () {
   it('closing the session interrupts a running plan instead of hanging', async () => {
     const f = fixture();
     const session = await open(f, [{ name: 'coder', model: f.script(reportingChild('slow', true, 30_000)) }]);
-    const parent = session.spawn({ task: 'slow', model: f.script(planTurns({ subtasks: [{ id: 'a', role: 'coder', task: 'a' }] })) });
+    const parent = session.kernel.spawn({ task: 'slow', model: f.script(planTurns({ subtasks: [{ id: 'a', role: 'coder', task: 'a' }] })) });
     await until(() => session.kernel.agents.children(parent.pid).length >= 1, 'the child spawned');
     // The child's answer takes 30 s: only interrupting it lets close() end within 5.
     await within(session.close(), 5000, 'closing the session with a running plan');

@@ -100,7 +100,7 @@ async function run(provider: Provider, dir: string, budgets: Partial<Budgets>, c
   const started = await provider.start();
   const session = KernelSession.open({ dbPath: join(ws, 'aios.db'), workspace: ws, approvals: deny, sandbox: false, controlPollMs: 0, ...started.session });
   try {
-    const agent = session.spawn({ task: 'Summarize the notes', model: started.spec, role: 'reviewer', capabilities: ['fs.read'], budgets, context });
+    const agent = session.kernel.spawn({ task: 'Summarize the notes', model: started.spec, role: 'reviewer', capabilities: ['fs.read'], budgets, context });
     await session.runtime.idle();
     const a = session.kernel.agents.find(agent.pid)!;
     const events = session.store.queryEvents({ pid: agent.pid, limit: 10_000 }).reverse();

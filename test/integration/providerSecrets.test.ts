@@ -102,8 +102,8 @@ describe('no secret in logs, events, audit, errors or the database, for every pr
       };
       const session = KernelSession.open(options);
       try {
-        const a = session.spawn({ task: 'first', model: c.spec, role: 'reviewer', capabilities: ['fs.read'] });
-        const b = session.spawn({ task: 'second', model: c.spec, role: 'reviewer', capabilities: ['fs.read'] });
+        const a = session.kernel.spawn({ task: 'first', model: c.spec, role: 'reviewer', capabilities: ['fs.read'] });
+        const b = session.kernel.spawn({ task: 'second', model: c.spec, role: 'reviewer', capabilities: ['fs.read'] });
         await session.runtime.idle();
         const agents = [a.pid, b.pid].map((pid) => session.kernel.agents.find(pid)!);
         assert.deepEqual(agents.map((x) => x.state), ['failed', 'failed'], 'both calls failed on the echoing endpoint');

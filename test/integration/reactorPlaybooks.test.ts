@@ -28,7 +28,7 @@ describe('reactor playbooks on a real kernel', function () {
     const f = fixture([1, 2, 3, 4, 5].map((i) => ({ text: `Try ${i}.`, tool_calls: [{ name: 'read_file', input: { path: `missing-${i}.txt` } }] })));
     const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: approveAll, sandbox: false, controlPollMs: 0, safety: { heartbeat: false } });
     try {
-      const pid = session.spawn({ task: 'read files that do not exist', model: f.model }).pid;
+      const pid = session.kernel.spawn({ task: 'read files that do not exist', model: f.model }).pid;
       await session.runtime.idle();
       await session.safety.settle();
       const agent = session.kernel.agents.get(pid);
@@ -80,7 +80,7 @@ describe('reactor playbooks on a real kernel', function () {
     const f = fixture([1, 2, 3].map((i) => ({ text: `Step ${i}.`, tool_calls: [{ name: 'list_dir', input: { depth: i } }] })));
     const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: approveAll, sandbox: false, controlPollMs: 0, safety: { heartbeat: false } });
     try {
-      const pid = session.spawn({ task: 'list things', model: f.model, budgets: { steps: 2 } }).pid;
+      const pid = session.kernel.spawn({ task: 'list things', model: f.model, budgets: { steps: 2 } }).pid;
       await session.runtime.idle();
       await session.safety.settle();
       assert.equal(session.kernel.agents.get(pid).state, 'suspended');
@@ -106,7 +106,7 @@ describe('reactor playbooks on a real kernel', function () {
     const recording: ApprovalClient = { ask: async (r) => { asked.push(r); return { decision: 'approve', remember: null }; } };
     const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: recording, controlPollMs: 0, safety: { heartbeat: false } });
     try {
-      const pid = session.spawn({ task: 'build something big', model: f.model }).pid;
+      const pid = session.kernel.spawn({ task: 'build something big', model: f.model }).pid;
       await session.runtime.idle();
       await session.safety.settle();
       assert.equal(session.kernel.agents.get(pid).state, 'done');
@@ -136,7 +136,7 @@ describe('reactor playbooks on a real kernel', function () {
     const denyRetry: ApprovalClient = { ask: async (r) => (r.tool === 'retry_command' ? { decision: 'deny', reason: 'not again' } : { decision: 'approve', remember: null }) };
     const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: denyRetry, controlPollMs: 0, safety: { heartbeat: false } });
     try {
-      const pid = session.spawn({ task: 'build something big', model: f.model }).pid;
+      const pid = session.kernel.spawn({ task: 'build something big', model: f.model }).pid;
       await session.runtime.idle();
       await session.safety.settle();
       const execs = session.store.queryEvents({ type: 'sandbox.exec', pid, limit: 10 }).map((e) => e.event);

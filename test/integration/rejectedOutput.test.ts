@@ -34,7 +34,7 @@ describe('rejected output is stored truncated (real SQLite, scripted model)', fu
     const session = KernelSession.open({ dbPath: db, workspace: ws, approvals: { ask: async () => ({ decision: 'deny', reason: null }) }, sandbox: false, controlPollMs: 0, safety: { heartbeat: false, loopIntervalMs: 0 } });
     let pid: number;
     try {
-      pid = session.spawn({ task: 'write a big file', model: `scripted:${script}` }).pid;
+      pid = session.kernel.spawn({ task: 'write a big file', model: `scripted:${script}` }).pid;
       await session.runtime.idle();
       const pages = session.store.listPages(pid);
       const assistant = pages.find((p) => p.content.includes('rejected_input'));

@@ -47,7 +47,7 @@ async function run(opts: { answers: Array<ApprovalAnswer | 'never'>; script: Scr
   const approvals = new ScriptedApprovals(opts.answers);
   const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals, runtime: { approvalTimeoutMs: opts.approvalTimeoutMs ?? 5000 } });
   const model = w.script(opts.script);
-  const pids = Array.from({ length: opts.agents ?? 1 }, () => session.spawn({ task: 'fix the greeting', model, budgets: opts.budgets, context: opts.context }).pid);
+  const pids = Array.from({ length: opts.agents ?? 1 }, () => session.kernel.spawn({ task: 'fix the greeting', model, budgets: opts.budgets, context: opts.context }).pid);
   await session.runtime.idle();
   return { w, session, approvals, pids };
 }
@@ -152,7 +152,7 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
     const approvals = new ScriptedApprovals(Array.from({ length: 20 }, () => ({ decision: 'approve' as const, remember: null })));
     const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals, sandbox: false });
     try {
-      const { pid } = session.spawn({ task: 'write the notes', model: w.script(script) });
+      const { pid } = session.kernel.spawn({ task: 'write the notes', model: w.script(script) });
       await session.runtime.idle();
       const asked = approvals.asked.map((r) => (r.subject.kind === 'edit' ? r.subject.files.map((f) => f.path).join(',') : r.subject.kind));
       // The write whose input claimed an approval never ran (unknown properties) and was not asked about.
@@ -183,10 +183,10 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
     const w = workspace();
     const approvals = new ScriptedApprovals(['never']);
     const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals, scheduler: { maxConcurrent: 1 } });
-    const waiter = session.spawn({ task: 'edit', model: w.script(editScript) });
+    const waiter = session.kernel.spawn({ task: 'edit', model: w.script(editScript) });
     await until(() => session.kernel.agents.get(waiter.pid).state === 'waiting', 'the first agent waiting for approval');
     const reader: Script = { turns: [{ tool_calls: [{ name: 'list_dir', input: {} }] }, { tool_calls: [{ name: 'read_file', input: { path: 'greet.ts' } }] }, { text: 'read it' }] };
-    const other = session.spawn({ task: 'read', model: w.script(reader) });
+    const other = session.kernel.spawn({ task: 'read', model: w.script(reader) });
     const done = await session.kernel.agents.waitForExit(other.pid);
     assert.equal(done.state, 'done');
     assert.equal(session.kernel.agents.get(waiter.pid).state, 'waiting');
@@ -201,7 +201,7 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
   it('kill aborts an in-flight model call at once', async () => {
     const w = workspace();
     const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals: new ScriptedApprovals([]) });
-    const a = session.spawn({ task: 'slow', model: w.script({ turns: [{ text: 'late', latency_ms: 30_000 }] }) });
+    const a = session.kernel.spawn({ task: 'slow', model: w.script({ turns: [{ text: 'late', latency_ms: 30_000 }] }) });
     await until(() => session.kernel.agents.get(a.pid).state === 'running', 'the agent running');
     session.kernel.kill(a.pid);
     // The answer takes 30 s: only aborting the call ends the runtime within 2.

@@ -44,7 +44,7 @@ describe('safety collector and evaluator on a real session (scripted model, real
     const f = fixture();
     const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: answering({ decision: 'deny', reason: 'not now' }), sandbox: false, controlPollMs: 0, safety: { heartbeat: false } });
     try {
-      const good = session.spawn({ task: 'fix the greeting', model: f.model(EDIT), budgets: { steps: 10 } }).pid;
+      const good = session.kernel.spawn({ task: 'fix the greeting', model: f.model(EDIT), budgets: { steps: 10 } }).pid;
       await session.runtime.idle();
       await session.safety.settle();
       const ev = session.safety.evaluate();
@@ -77,7 +77,7 @@ describe('safety collector and evaluator on a real session (scripted model, real
     const f = fixture();
     const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: answering({ decision: 'approve', remember: null }), sandbox: false, controlPollMs: 0, safety: { heartbeat: false } });
     try {
-      const pid = session.spawn({ task: 'read forever', model: f.model(LOOP) }).pid;
+      const pid = session.kernel.spawn({ task: 'read forever', model: f.model(LOOP) }).pid;
       await session.runtime.idle();
       await session.safety.settle();
       assert.equal(session.kernel.agents.get(pid).state, 'suspended');

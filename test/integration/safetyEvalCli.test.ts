@@ -106,6 +106,6 @@ describe('aios eval', function () {
   it('explains a missing database', () => {
     const r = aios(['eval', '--db', '/nonexistent/aios.db']);
     assert.equal(r.code, 2);
-    assert.match(r.err, /no database at/);
+    assert.match(r.err, /No database at \/nonexistent\/aios\.db: give the --db of an 'aios run'/);
   });
 });

@@ -43,7 +43,7 @@ describe('improvement loop: propose → L0 → L1 (scripted replays) → L2 → 
       safety: { heartbeat: { intervalMs: 0 }, loopIntervalMs: 0, loop: { rollbackDrop: 10, rollbackWindowMs: 60_000 } },
     });
     try {
-      const first = session.spawn({ task: 'bump the version five times', model: `scripted:${script}` }).pid;
+      const first = session.kernel.spawn({ task: 'bump the version five times', model: `scripted:${script}` }).pid;
       await session.runtime.idle();
       await session.safety.settle();
       assert.equal(session.kernel.agents.get(first).state, 'done', session.kernel.agents.get(first).reason ?? '');
@@ -73,7 +73,7 @@ describe('improvement loop: propose → L0 → L1 (scripted replays) → L2 → 
       const again = join(dir, 'again.json');
       writeFileSync(again, JSON.stringify({ turns: [{ text: 'Reading.', tool_calls: [{ name: 'read_file', input: { path: 'config.txt' } }] }, { text: 'One more.', tool_calls: [{ name: 'edit_file', input: { path: 'config.txt', old_text: 'v5', new_text: 'v6' } }] }, { text: 'Done.' }] }));
       const asked = approvals.asked.length;
-      session.spawn({ task: 'bump once more', model: `scripted:${again}` });
+      session.kernel.spawn({ task: 'bump once more', model: `scripted:${again}` });
       await session.runtime.idle();
       assert.equal(approvals.asked.length, asked, 'allowed by the new rule without asking');
 

@@ -135,7 +135,7 @@ describe(`sandbox containment (real engine, ${execMode} exec)`, function () {
     const outcome = await call.run();
     const result = runCommandError(outcome.content);
     assert.equal(outcome.isError, true);
-    assert.match(result.error, /staging quota of 32\.0 MiB/);
+    assert.match(result.error, /staging quota of 32 MiB/);
     assert.match(result.error, /aios\.sandbox\.stagingQuotaMiB/);
     assert.equal(ctx.proposals.length, 0, 'nothing proposed');
     assert.equal(hashTree(ws.dir), before);
@@ -150,7 +150,7 @@ describe(`sandbox containment (real engine, ${execMode} exec)`, function () {
     const r = await sandbox.exec(6, 'i=0; while true; do head -c 1000000 /dev/zero > f$i.bin || exit 3; i=$((i+1)); done', { timeoutMs: 60_000 });
     assert.ok(Date.now() - t0 < 30_000, `ran ${Date.now() - t0} ms`);
     assert.equal(r.killed, 'aborted');
-    assert.match(r.message ?? '', /over the staging quota of 32\.0 MiB/);
+    assert.match(r.message ?? '', /over the staging quota of 32 MiB/);
   });
 
   it('the kernel state in .aios (database, roles) is invisible and unwritable in the sandbox, and never proposed', async () => {

@@ -6,15 +6,19 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { once } from 'node:events';
+import Docker from 'dockerode';
 import { applyApproved, takeBaseline } from '../../src/sandbox/changeApply';
 import { buildChangeSet } from '../../src/sandbox/changeSet';
 import { resolveConfig } from '../../src/sandbox/config';
 import { containerSpec } from '../../src/sandbox/containerSpec';
 import { modemOptions, resolveDockerHost } from '../../src/sandbox/engine';
 import { chooseImage, DEFAULT_SANDBOX_IMAGE, stripJsonComments } from '../../src/sandbox/image';
-import { CappedBuffer, Demuxer } from '../../src/sandbox/output';
+import { CappedBuffer } from '../../src/sandbox/output';
 import { WarmPool } from '../../src/sandbox/pool';
 import { resolveCwd } from '../../src/sandbox/sandbox';
+import { stopWhen } from '../../src/sandbox/stopWhen';
 import { touchedSince, type StagedEntry } from '../../src/sandbox/staging';
 import { makeWorkspace } from '../support/docker';
 
@@ -44,15 +48,34 @@ describe('sandbox parts', () => {
     }
   });
 
-  it('demuxes frames split anywhere and caps each stream with a marker', () => {
+  it('demuxes frames split anywhere (dockerode) and caps each stream with a marker', async () => {
     const out = new CappedBuffer(5);
     const err = new CappedBuffer(100);
-    const demux = new Demuxer(out, err);
+    const stream = new PassThrough();
+    // dockerode's demuxer, as the exec and the runner use it (constructing Docker does not connect)
+    new Docker({ socketPath: '/nonexistent.sock' }).modem.demuxStream(stream, out, err);
     const bytes = Buffer.concat([frame(1, 'hello world'), frame(2, 'oops'), frame(1, '!')]);
-    for (let i = 0; i < bytes.length; i += 3) demux.push(bytes.subarray(i, i + 3));
+    for (let i = 0; i < bytes.length; i += 3) stream.write(bytes.subarray(i, i + 3));
+    stream.end();
+    await once(stream, 'end');
     assert.equal(out.total, 12);
     assert.equal(out.text(), 'hello\n[output truncated: kept the first 5 of 12 bytes]');
     assert.equal(err.text(), 'oops');
+  });
+
+  it('stops a command for the right reason: its timeout, or or the caller\'s abort', async () => {
+    const live = new AbortController();
+    const timedOut = stopWhen(30, live.signal);
+    assert.equal(await timedOut.reason, 'timeout', 'a caller\'s signal that never aborts does not turn a timeout into an abort');
+    timedOut.dispose();
+    const killed = new AbortController();
+    const aborted = stopWhen(60_000, killed.signal);
+    killed.abort();
+    assert.equal(await aborted.reason, 'aborted');
+    aborted.dispose();
+    const already = stopWhen(60_000, AbortSignal.abort());
+    assert.equal(await already.reason, 'aborted');
+    already.dispose();
   });
 
   it('resolves cwd under /workspace and refuses escapes', () => {

@@ -91,7 +91,7 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     });
     sessions.push(session);
     service = new TranscriptService({ kernel: session.kernel, store: session.store, approval: () => undefined, intervalMs: 5, channel: { send: (_pid, ops) => live.push(...ops), question: () => {} } });
-    const pid = session.spawn({ task: 'fix the greeting', model: w.script(coder), budgets: { steps: 10 } }).pid;
+    const pid = session.kernel.spawn({ task: 'fix the greeting', model: w.script(coder), budgets: { steps: 10 } }).pid;
     const opened = service.openTranscript(pid);
     assert.equal(opened.entries[0].kind, 'task');
 
@@ -157,7 +157,7 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     const dev = new Developer();
     const session = KernelSession.open({ dbPath: w.db, workspace: w.ws, approvals: dev, sandbox: false, controlPollMs: 0 });
     sessions.push(session);
-    const pid = session.spawn({ task: 'fix the greeting', model: w.script(coder) }).pid;
+    const pid = session.kernel.spawn({ task: 'fix the greeting', model: w.script(coder) }).pid;
     await dev.nextRequest(); // mid-step: waiting for the edit's approval
     const sent = session.conversation.send(pid, 'please keep the comma');
     assert.equal(sent.outcome, 'queued');
@@ -191,7 +191,7 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     const session = KernelSession.open({ dbPath: w.db, workspace: w.ws, approvals: new Developer(), sandbox: false, controlPollMs: 0 });
     sessions.push(session);
     const model = w.script({ turns: [{ text: 'One.', usage: { input_tokens: 10, output_tokens: 5 } }, { text: 'Two.', usage: { input_tokens: 10, output_tokens: 5 } }] });
-    const pid = session.spawn({ task: 'count', model, budgets: { steps: 1 } }).pid;
+    const pid = session.kernel.spawn({ task: 'count', model, budgets: { steps: 1 } }).pid;
     await session.runtime.idle();
     assert.equal(session.kernel.agents.get(pid).state, 'done');
     const refused = session.conversation.send(pid, 'again');
@@ -210,7 +210,7 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     const session = KernelSession.open({ dbPath: w.db, workspace: w.ws, approvals: new Developer(), sandbox: false, controlPollMs: 0 });
     sessions.push(session);
     const service = new TranscriptService({ kernel: session.kernel, store: session.store, approval: () => undefined, channel: { send: () => {}, question: () => {} } });
-    const pid = session.spawn({ task: 'think', model: w.script({ turns: [{ text: 'Thinking for a minute.', latency_ms: 60_000 }] }) }).pid;
+    const pid = session.kernel.spawn({ task: 'think', model: w.script({ turns: [{ text: 'Thinking for a minute.', latency_ms: 60_000 }] }) }).pid;
     await until(session, 'the call in flight', () => session.kernel.agents.get(pid).state === 'running');
     service.openTranscript(pid);
     assert.equal(session.kernel.suspend(pid), 'step_end');
@@ -255,11 +255,11 @@ describe('transcripts from the kernel\'s events and pages (real SQLite, scripted
     const session = KernelSession.open({ dbPath: w.db, workspace: w.ws, approvals: new Developer(), sandbox: false, controlPollMs: 0, scheduler: { maxConcurrent: 1 } });
     sessions.push(session);
     const service = new TranscriptService({ kernel: session.kernel, store: session.store, approval: () => undefined, channel: { send: () => {}, question: (q) => questions.push(q) } });
-    const asker = session.spawn({ task: 'ask', model: w.script({ turns: [
+    const asker = session.kernel.spawn({ task: 'ask', model: w.script({ turns: [
       { text: 'Which name?', tool_calls: [{ name: 'ask_developer', input: { question: 'Greet Ada or Bob?' } }] },
       { text: 'Greeting as told.' },
     ] }) }).pid;
-    const other = session.spawn({ task: 'other', model: w.script({ turns: [{ text: 'I ran while the other waited.' }] }) }).pid;
+    const other = session.kernel.spawn({ task: 'other', model: w.script({ turns: [{ text: 'I ran while the other waited.' }] }) }).pid;
     await until(session, 'the question', () => questions.length === 1);
     assert.equal(questions[0].text, 'Greet Ada or Bob?');
     // With one model slot, the other agent finishes while the asker waits.

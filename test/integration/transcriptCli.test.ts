@@ -81,7 +81,7 @@ describe('aios logs / aios send (real CLI, real SQLite, scripted model)', functi
     const f = fixture(TURNS.filter((t) => !t.tool_calls));
     const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: { ask: async () => ({ decision: 'deny', reason: null }) }, sandbox: false, controlPollMs: 50 });
     try {
-      const pid = session.spawn({ task: 'read', model: f.model }).pid;
+      const pid = session.kernel.spawn({ task: 'read', model: f.model }).pid;
       await session.runtime.idle();
       assert.equal(session.kernel.agents.get(pid).state, 'done');
       const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'send', String(pid), 'one more thing', '--db', f.db], { env: { ...process.env, ANTHROPIC_API_KEY: '' } });

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   session.kernel.subscribe('agent.spawned', (e) => { if (e.event.type === 'agent.spawned') say(`SPAWN ${e.event.pid}`); });
   say('READY');
   if (session.kernel.agents.list().length === 0) {
-    for (let i = 0; i < Number(agentsText); i++) session.spawn({ task: `fix the greeting (${i})`, model: `scripted:${script}` });
+    for (let i = 0; i < Number(agentsText); i++) session.kernel.spawn({ task: `fix the greeting (${i})`, model: `scripted:${script}` });
   }
   await session.runtime.idle();
   say('DONE');

@@ -22,7 +22,7 @@ rl.on('line', () => {
       safety: { heartbeat: false, loopIntervalMs: 0 },
     });
     // what a kernel does first: hand out a pid
-    const pid = session.spawn({ task: `started by process ${process.pid}`, model: `scripted:${script}` }).pid;
+    const pid = session.kernel.spawn({ task: `started by process ${process.pid}`, model: `scripted:${script}` }).pid;
     say(`OPEN ${pid}`);
   } catch (err) {
     say(`REFUSED ${(err as Error).message.replace(/\n/g, ' ')}`);

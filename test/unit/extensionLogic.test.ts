@@ -2,14 +2,13 @@
 // refresh policies, proposal paths, spawn input, the status text, the host runtime choice.
 import assert from 'node:assert/strict';
 import { buildAgentForest } from '../../src/extension/agentForest';
-import { agentDescription, agentTooltip, approvalDescription, approvalHeadline, approvalTooltip, diffSize, formatBytes, formatDollars, formatPercent, formatTokens, memoryAccountDescription, stateIcon } from '../../src/extension/format';
+import { agentDescription, agentTooltip, approvalDescription, approvalHeadline, approvalTooltip, diffSize, formatDollars, formatPercent, formatTokens, memoryAccountDescription, stateIcon } from '../../src/extension/format';
 import { chooseHostRuntime, fallbackForAbiError, type NativeBuild } from '../../src/extension/hostRuntime';
 import { parseProposedPath, proposedPath } from '../../src/extension/proposedPaths';
 import { RestartPolicy } from '../../src/extension/restartPolicy';
 import { classifyChange, initializeParams, readSettings } from '../../src/extension/settingsModel';
 import { defaultModel, parseTokenBudget, roleCapabilities, validatePriority, validateTask, validateTokenBudget } from '../../src/extension/spawnInput';
 import { statusText } from '../../src/extension/statusText';
-import { Throttle, type Timers } from '../../src/extension/throttle';
 import type { AgentView, ApprovalView, StateSnapshot } from '../../src/protocol/hostTypes';
 
 function agent(pid: number, over: Partial<AgentView> = {}): AgentView {
@@ -67,9 +66,6 @@ describe('extension logic: formatting', () => {
     assert.equal(formatDollars(0), '$0.00');
     assert.equal(formatDollars(0.0042), '$0.0042');
     assert.equal(formatDollars(1.5), '$1.50');
-    assert.equal(formatBytes(512), '512 B');
-    assert.equal(formatBytes(12_345), '12.1 KiB');
-    assert.equal(formatBytes(512 * 1024 * 1024), '512 MiB');
     assert.equal(formatPercent(1, 3), '33%');
     assert.equal(formatPercent(1, 300), '0.3%');
   });
@@ -77,6 +73,9 @@ describe('extension logic: formatting', () => {
   it('describes an agent: state, priority, step, scripted; usage and budgets in the tooltip', () => {
     assert.equal(agentDescription(agent(1, { state: 'waiting', waitReason: 'approval' })), 'needs approval · p50 · step 3 · scripted');
     assert.equal(agentDescription(agent(2, { scripted: false })), 'running · p50 · step 3');
+    // Suspend on a running agent takes effect at its step boundary: the row says so until then
+    assert.equal(agentDescription(agent(2, { scripted: false, suspending: 'suspended by the developer' })), 'running · suspending after this step · p50 · step 3');
+    assert.match(agentTooltip(agent(2, { suspending: 'suspended by the developer' })), /Suspending after this step: suspended by the developer/);
     const tip = agentTooltip(agent(1, { task: 'use *bold* [link](x)' }));
     assert.match(tip, /Tokens: 13,023 of 500,000 \(12,345 in, 678 out, 0 cache read\)/);
     assert.match(tip, /Cost: \$0\.00 of \$2\.00/);
@@ -139,65 +138,6 @@ describe('extension logic: restart policy', () => {
     p.reset();
     assert.deepEqual(p.crashed(5000), { action: 'restart', delayMs: 100, notify: true });
     assert.deepEqual(p.crashed(200_000), { action: 'restart', delayMs: 100, notify: false }, 'old crashes age out');
-  });
-});
-
-describe('extension logic: throttle', () => {
-  class FakeTimers implements Timers {
-    t = 0;
-    private jobs: { at: number; fn: () => void }[] = [];
-    set = (fn: () => void, ms: number) => {
-      const j = { at: this.t + ms, fn };
-      this.jobs.push(j);
-      return j;
-    };
-    clear = (h: unknown) => void (this.jobs = this.jobs.filter((j) => j !== h));
-    now = () => this.t;
-    async advance(ms: number) {
-      this.t += ms;
-      for (const j of this.jobs.filter((x) => x.at <= this.t)) {
-        this.jobs = this.jobs.filter((x) => x !== j);
-        j.fn();
-      }
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-
-  it('runs at once, then at most once per interval, and once more after the last trigger', async () => {
-    const timers = new FakeTimers();
-    let runs = 0;
-    const t = new Throttle(async () => void runs++, 250, timers);
-    t.trigger();
-    await timers.advance(0);
-    assert.equal(runs, 1);
-    for (let i = 0; i < 100; i++) t.trigger();
-    await timers.advance(100);
-    assert.equal(runs, 1);
-    await timers.advance(150);
-    assert.equal(runs, 2);
-    await timers.advance(1000);
-    assert.equal(runs, 2);
-    t.trigger();
-    assert.equal(runs, 3, 'idle for longer than the interval: runs at once');
-    await timers.advance(0);
-    t.dispose();
-    t.trigger();
-    await timers.advance(1000);
-    assert.equal(runs, 3);
-  });
-
-  it('keeps going after a failing job', async () => {
-    const timers = new FakeTimers();
-    let runs = 0;
-    const t = new Throttle(async () => {
-      runs++;
-      throw new Error('host gone');
-    }, 10, timers);
-    t.trigger();
-    await timers.advance(0);
-    t.trigger();
-    await timers.advance(20);
-    assert.equal(runs, 2);
   });
 });
 

@@ -107,7 +107,7 @@ describe('MCP tools as kernel tools', () => {
       { type: 'resource', resource: { uri: 'mem://x', text: 'inside' } },
       { type: 'resource', resource: { uri: 'mem://bin', blob: 'AAAA' } },
     ] });
-    assert.equal(r.content, 'hello\n[image (image/png, 2.9 KB) returned by the tool; it is not shown to you]\n[resource link: a.txt <file:///a.txt> (text/plain)]\n[resource <mem://x>]\ninside\n[resource <mem://bin>] binary, 3 bytes; not shown to you');
+    assert.equal(r.content, 'hello\n[image (image/png, 2.9 KiB) returned by the tool; it is not shown to you]\n[resource link: a.txt <file:///a.txt> (text/plain)]\n[resource <mem://x>]\ninside\n[resource <mem://bin>] binary, 3 B; not shown to you');
     assert.equal(resultText({ content: [], isError: true }).isError, true);
     const big = resultText({ content: [{ type: 'text', text: 'x'.repeat(100_000) }] });
     assert.ok(big.content.length < 65_000);

@@ -24,6 +24,7 @@ class HostUnderTest {
 
   constructor(readonly child: ChildProcess, secret: string | null = null) {
     child.stderr?.on('data', (d: Buffer) => this.stderr.push(d.toString()));
+    child.stdout?.on('data', (d: Buffer) => this.stderr.push(d.toString()));
     const c = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     c.onRequest(toExtension.secret, () => ({ value: secret }));
     c.onRequest(toExtension.approvalRequested, (view) => {
@@ -43,7 +44,8 @@ class HostUnderTest {
   }
 
   static start(secret: string | null = null): HostUnderTest {
-    const child = fork(join(ROOT, 'src', 'host', 'main.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], cwd: ROOT });
+    // stdout and stderr are pipes, as the extension's fork gives it (hostSupervisor.ts)
+    const child = fork(join(ROOT, 'src', 'host', 'main.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], cwd: ROOT });
     return new HostUnderTest(child, secret);
   }
 
@@ -241,23 +243,48 @@ describe('protocol: the kernel host over JSON-RPC', function () {
     }
   }
 
-  const endings = {
-    'the extension going away (window closed or reloaded)': { signal: null, crash: false },
-    'SIGTERM (another window taking over)': { signal: 'SIGTERM', crash: false },
-    'SIGKILL (a real crash)': { signal: 'SIGKILL', crash: true },
-  } as const;
-  for (const [how, { signal, crash }] of Object.entries(endings)) {
+  /** How a host with an agent waiting for approval can end, and whether the next host must call it a crash. */
+  const endings: Record<string, { end: (h: HostUnderTest) => void; crash: boolean }> = {
+    'the extension going away (window closed or reloaded)': { end: (h) => goAway(h), crash: false },
+    // code-server on a browser reload: the extension host process ends, so the host's IPC channel
+    // and the pipes its log lines go to close together (every later write fails with EPIPE)
+    'the extension host ending with the window (IPC and output pipes closed at once)': { end: (h) => goAway(h, { pipes: true }), crash: false },
+    'the extension host ending while it asks the host to shut down': { end: (h) => goAway(h, { pipes: true, shutdown: true }), crash: false },
+    'SIGTERM (another window taking over)': { end: (h) => h.child.kill('SIGTERM'), crash: false },
+    'SIGTERM after the output pipes closed (another window taking over from a window that is gone)': {
+      end: (h) => {
+        closePipes(h);
+        h.child.kill('SIGTERM');
+      },
+      crash: false,
+    },
+    'SIGKILL (a real crash)': { end: (h) => h.child.kill('SIGKILL'), crash: true },
+    'SIGKILL after the output pipes closed (a real crash)': {
+      end: (h) => {
+        closePipes(h);
+        h.child.kill('SIGKILL');
+      },
+      crash: true,
+    },
+  };
+  function closePipes(h: HostUnderTest): void {
+    h.child.stdout?.destroy();
+    h.child.stderr?.destroy();
+  }
+  function goAway(h: HostUnderTest, how: { pipes?: boolean; shutdown?: boolean } = {}): void {
+    if (how.shutdown) void h.connection.sendRequest(toHost.shutdown).catch(() => undefined);
+    if (how.pipes) closePipes(h);
+    h.connection.dispose();
+    h.child.disconnect();
+  }
+  for (const [how, { end, crash }] of Object.entries(endings)) {
     it(`with an agent waiting for approval, ${how} is ${crash ? 'reported as a crash' : 'a clean stop'} by the next host`, async () => {
       host = HostUnderTest.start();
       const first = await host.connection.sendRequest(toHost.initialize, params(workspace, dbPath));
       await host.connection.sendRequest(toHost.spawn, spawn('coder', 'coder'));
       await host.until('a pending approval', (s) => s.approvals[0]);
       const exited = new Promise((r) => host!.child.once('exit', r));
-      if (signal) host.child.kill(signal);
-      else {
-        host.connection.dispose();
-        host.child.disconnect();
-      }
+      end(host);
       await exited;
       host.connection.dispose();
       const store = SqliteStore.open(dbPath, { readonly: true });
@@ -267,9 +294,12 @@ describe('protocol: the kernel host over JSON-RPC', function () {
       host = HostUnderTest.start();
       const info = await host.connection.sendRequest(toHost.initialize, params(workspace, dbPath));
       assert.equal(info.restoredAgents, 1);
+      // the restored agent asks again, and its approval can still be answered
+      host.answer = () => ({ decision: 'approve', remember: null, files: null });
+      await host.until('the restored coder to finish', (s) => (s.agents.find((a) => a.name === 'coder-1')?.state === 'done' ? true : undefined));
       await host.stop();
       assert.equal(crashFirings(), crash ? 1 : 0);
-    });
+    }).timeout(60_000); // two hosts, a close that waits out its grace, and a restored agent's run
   }
 
   it('works without Docker: run_command is offered and the sandbox says why code actions are off', async () => {

@@ -79,4 +79,11 @@ describe('dashboard data', () => {
     assert.deepEqual({ ...a, recent: [] }, { allowedByPolicy: 7, deniedByPolicy: 0, allowedByDeveloper: 5, deniedByDeveloper: 1, timedOut: 2, pending: 1, recent: [] });
     assert.deepEqual(a.recent.map((r) => [r.pid, r.actor]), [[1, 'unanswered'], [2, 'pending']]);
   });
+
+  it('after a restart, only the newest request of a waiting agent waits; the one its old host never got answered does not', () => {
+    const row = (seq: number, requestId: string) => ({ seq, at: seq, pid: 4, taskId: null, requestId, tool: 'edit_file', risk: 'medium', summary: 'edit a', decidedAt: null, decision: null, actor: null, rule: null });
+    const a = approvals([], [row(10, 'before-reload'), row(20, 'asked-again')], new Set([4]));
+    assert.equal(a.pending, 1);
+    assert.deepEqual(a.recent.map((r) => [r.summary && r.at, r.actor]), [[10, 'unanswered'], [20, 'pending']]);
+  });
 });

@@ -134,7 +134,7 @@ describe('workspace tools', () => {
         ].join('\n'),
       );
       const deep = (await ws.call('list_dir', { depth: 3 })).content;
-      assert.match(deep, /\nsrc\/\nsrc\/a\.ts {2}3 B\nsrc\/b\.ts {2}2\.0 KB$/);
+      assert.match(deep, /\nsrc\/\nsrc\/a\.ts {2}3 B\nsrc\/b\.ts {2}2 KiB$/);
       assert.doesNotMatch(deep, /HEAD|pkg/);
       assert.equal((await ws.call('list_dir', { path: 'node_modules', depth: 2 })).content, 'node_modules/ (2 entries, depth 2)\nnode_modules/pkg/\nnode_modules/pkg/index.js  0 B');
     });

@@ -1,10 +1,11 @@
 /** The Memory view: the global limit, then each live agent's quota use, most pressure first. */
 import * as vscode from 'vscode';
 import type { MemoryAccountView, MemoryView } from '../../protocol/hostTypes';
-import { formatBytes, formatPercent, formatTokens, memoryAccountDescription, pressureIcon } from '../format';
+import { formatPercent, formatTokens, memoryAccountDescription, pressureIcon } from '../format';
 import type { KernelState } from '../kernelState';
 import { NodeTreeProvider, themeIcon, type TreeNode } from './nodeTree';
 import { plural } from '../../text/plural';
+import { formatBytes } from '../../text/bytes';
 
 class GlobalMemoryNode implements TreeNode {
   constructor(private readonly memory: MemoryView) {}

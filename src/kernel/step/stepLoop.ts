@@ -2,11 +2,11 @@ import type { CallPrice } from '../budgetGuard';
 import type { Kernel } from '../kernel';
 import { answerText, type StepOutcome } from '../stepApi';
 import { keepRejectedSmall } from './rejectedInput';
-import { type ApprovalClient } from '../ports/approvals';
+import type { ApprovalClient } from '../ports/approvals';
 import { RateLimitedError, type LlmBlock, type LlmProvider, type LlmResponse } from '../ports/llm';
-import { type ApprovalPolicy } from '../ports/policy';
-import { type ToolCatalog } from '../ports/tools';
-import { type Disposable } from '../types';
+import type { ApprovalPolicy } from '../ports/policy';
+import type { ToolCatalog } from '../ports/tools';
+import type { Disposable } from '../types';
 import { canUse, ToolCaller, type CallResult, type RequestedCall } from './toolCalls';
 import type { AgentRecord, Pid } from '../types';
 

@@ -2,8 +2,8 @@ import type { Kernel } from '../kernel';
 
 /** The parts of the kernel facade a tool call uses. */
 type CallKernel = Pick<Kernel, 'events' | 'agents' | 'clock'>;
-import { type ApprovalAnswer, type ApprovalClient, type DecisionActor, type ApprovalRequest, type ApprovalSubject, type ProposedFile } from '../ports/approvals';
-import { type ApprovalPolicy, type PolicyRequest } from '../ports/policy';
+import type { ApprovalAnswer, ApprovalClient, DecisionActor, ApprovalRequest, ApprovalSubject, ProposedFile } from '../ports/approvals';
+import type { ApprovalPolicy, PolicyRequest } from '../ports/policy';
 import { ToolInputError, type Tool, type ToolCatalog, type ToolContext, type ToolOutcome, type ToolSpec } from '../ports/tools';
 import type { AgentRecord, Pid } from '../types';
 

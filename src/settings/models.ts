@@ -1,8 +1,7 @@
 /**
- * The model configuration the llm layer reads: endpoints, prices and windows, the Anthropic
- * gateway, credentials, and the configured-model list. The protocol carries the same shapes on
- * the wire (src/protocol/modelMethods.ts); the host passes one for the other, and the compiler
- * checks they stay the same.
+ * The developer's model settings as plain data: endpoints, prices and windows, the Anthropic
+ * gateway, credentials, and the configured-model list. Written once here; the llm layer reads
+ * them and the protocol carries them (src/protocol/modelMethods.ts re-exports them).
  */
 
 /** USD per million tokens and the context window of one model; a field left out is unknown. */

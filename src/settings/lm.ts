@@ -1,6 +1,6 @@
 /**
- * The request and answer of one call to a VS Code language model, as the llm layer sees them;
- * the protocol carries the same shapes to the extension (src/protocol/modelMethods.ts).
+ * One call to a VS Code language model (vscode.lm) as plain data: what the llm layer sends and
+ * the protocol carries to the extension, which alone can reach the editor's models.
  */
 
 /** A content part on the bridge (a plain-JSON mirror of LanguageModelChatMessage parts). */
@@ -15,6 +15,18 @@ export interface LmMessage {
   parts: LmPart[];
 }
 
+
+/** A chat model the editor offers. */
+export interface LmModelView {
+  id: string;
+  vendor: string;
+  family: string;
+  name: string;
+  maxInputTokens: number;
+}
+
+/** The editor's models, or why there are none. */
+export type LmModelList = { available: true; models: LmModelView[] } | { available: false; reason: string };
 
 /** One request to a vscode.lm chat model. */
 export interface LmChatParams {
