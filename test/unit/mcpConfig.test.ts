@@ -122,7 +122,7 @@ describe('MCP tools as kernel tools', () => {
       { type: 'resource', resource: { uri: { href: 'mem://x' }, mimeType: 7, text: 'inside' } },
     ] });
     assert.doesNotMatch(r.content, /\[object Object\]/);
-    assert.equal(r.content, '{"rows":[1,2]}\n[image ({"kind":"png"}, 3 bytes) returned by the tool; it is not shown to you]\n[resource link: a.txt <file:///a.txt> (["text/plain"]) — {"lang":"en"}]\n[resource <{"href":"mem://x"}> (7)]\ninside');
+    assert.equal(r.content, '{"rows":[1,2]}\n[image ({"kind":"png"}, 3 B) returned by the tool; it is not shown to you]\n[resource link: a.txt <file:///a.txt> (["text/plain"]) — {"lang":"en"}]\n[resource <{"href":"mem://x"}> (7)]\ninside');
   });
 });
 
