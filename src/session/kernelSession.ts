@@ -2,6 +2,7 @@
  * One kernel session: the store, the kernel, the providers, the tools, the policy and the step
  * loop, wired in one place. The kernel host process and the `aios` CLI both open one.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { WatchedSandbox } from '../sandbox/watchedSandbox';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -359,9 +360,9 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
     await promise.catch(() => undefined);
     return true;
   }
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const timer = new AbortController();
+  const late = delay(ms, false, { signal: timer.signal }).catch(() => false);
   const settled = await Promise.race([promise.then(() => true, () => true), late]);
-  clearTimeout(timer);
+  timer.abort();
   return settled;
 }

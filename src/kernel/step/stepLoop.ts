@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { CallPrice } from '../budgetGuard';
 import type { Kernel } from '../kernel';
 import { answerText, type StepOutcome } from '../stepApi';
@@ -100,7 +101,7 @@ export class AgentRuntime {
       await Promise.allSettled([...this.steps]);
       const live = this.deps.kernel.agents.list().some((a) => ['new', 'ready', 'running', 'waiting'].includes(a.state));
       if (!live && this.steps.size === 0) return;
-      await new Promise((r) => setTimeout(r, 5));
+      await delay(5);
     }
   }
 

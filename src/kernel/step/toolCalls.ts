@@ -166,22 +166,16 @@ export class ToolCaller {
     // waiting on the developer, and back.
     const back = kernel.agents.waitFor(pid, 'approval');
     kernel.events.emit({ type: 'approval.requested', pid, requestId: request.id, tool: request.tool, risk: request.risk, summary: request.subject.summary });
-    const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
+    // The prompt closes when the agent is stopped, when time runs out, or once an answer is in.
+    const done = new AbortController();
+    const prompt = AbortSignal.any([signal, AbortSignal.timeout(approvalTimeoutMs), done.signal]);
+    // a stopped agent (killed, or the kernel closing) is not a timeout; a prompt that never settles still ends
+    const gaveUp = new Promise<ApprovalAnswer>((resolve) => prompt.addEventListener('abort', () => resolve({ decision: 'deny', reason: signal.aborted ? STOPPED : TIMEOUT }), { once: true }));
     try {
-      const timeout = new Promise<ApprovalAnswer>((resolve) => {
-        timer = setTimeout(() => { controller.abort(); resolve({ decision: 'deny', reason: TIMEOUT }); }, approvalTimeoutMs);
-      });
-      // the agent was killed (or the kernel stopped) while the approval was pending: not a timeout
-      const aborted = new Promise<ApprovalAnswer>((resolve) => controller.signal.addEventListener('abort', () => resolve({ decision: 'deny', reason: signal.aborted ? STOPPED : TIMEOUT }), { once: true }));
-      const answered = approvals.ask(request, controller.signal).catch((err: unknown): ApprovalAnswer => ({ decision: 'deny', reason: `the approval prompt failed: ${(err as Error).message}` }));
-      return await Promise.race([answered, timeout, aborted]);
+      const answered = approvals.ask(request, prompt).catch((err: unknown): ApprovalAnswer => ({ decision: 'deny', reason: `the approval prompt failed: ${(err as Error).message}` }));
+      return await Promise.race([answered, gaveUp]);
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      controller.abort();
+      done.abort();
       back();
     }
   }
