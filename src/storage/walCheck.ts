@@ -57,10 +57,17 @@ function scanWal(dbPath: string): WalDamage | null {
     const frameSize = FRAME_HEADER + pageSize;
     const frame = Buffer.alloc(frameSize);
     let damage: WalDamage | null = null;
+    // The first frame whose salts are not this generation's: the end of the log (what follows is
+    // an older generation, before the last checkpoint reset) unless a frame of this generation
+    // comes after it, which only a damaged frame header explains.
+    let foreign: { frame: number; offset: number } | null = null;
     for (let i = 0, offset = HEADER; offset + frameSize <= size; i++, offset += frameSize) {
       readSync(fd, frame, 0, frameSize, offset);
-      // a frame of an older generation (before the last checkpoint reset): the log ends here
-      if (frame.readUInt32BE(8) !== salt1 || frame.readUInt32BE(12) !== salt2) break;
+      if (frame.readUInt32BE(8) !== salt1 || frame.readUInt32BE(12) !== salt2) {
+        foreign ??= { frame: i, offset };
+        continue;
+      }
+      if (foreign && !damage) damage = { ...foreign, lostCommits: 0 };
       const commit = frame.readUInt32BE(4) !== 0;
       if (damage) {
         if (commit) damage.lostCommits++;

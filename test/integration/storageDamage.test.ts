@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, openSync, closeSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, openSync, closeSync, readSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WalDamagedError } from '../../src/storage/errors';
 import { SqliteStore } from '../../src/storage/sqliteStore';
@@ -18,7 +18,9 @@ const CLI = resolve(REPO, 'src', 'cli', 'main.ts');
 /** Runs the step writer until it reported `atLeast` commits, then SIGKILLs it (leaving its WAL). */
 function writeThenKill(path: string, atLeast: number): Promise<number> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, path, '7', '1'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    // keep-wal: no checkpoint restarts the WAL, so a kill that comes late under load still leaves
+    // one generation of frames and garbage at a third of the file lands inside committed ones
+    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, path, '7', '1', 'keep-wal'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let killed = false;
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
@@ -32,6 +34,18 @@ function writeThenKill(path: string, atLeast: number): Promise<number> {
     child.on('error', rej);
     child.on('close', () => res(out.split('\n').length - 1));
   });
+}
+
+/** The page size from a WAL's header (bytes 8–11, big-endian). */
+function readWalPageSize(file: string): number {
+  const fd = openSync(file, 'r');
+  try {
+    const header = Buffer.alloc(12);
+    readSync(fd, header, 0, 12, 0);
+    return header.readUInt32BE(8);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function garble(file: string, offset: number, bytes: number): void {
@@ -68,13 +82,24 @@ describe('damaged WAL and read-only media (real SQLite files, SIGKILLed writer)'
     return path;
   }
 
-  it('refuses to open (read-write and read-only) a database whose WAL has 64 garbage bytes in the middle, naming the file and what to do', () => {
-    for (const readonly of [false, true]) {
-      const path = copyCrashed(`garbled-${readonly}.db`);
+  /** Where the 64 garbage bytes go, a third into the WAL: inside a page, or across the next frame's header (its salts). */
+  const garbleAt = {
+    'inside a page': (walSize: number, frameSize: number) => frameStart(walSize, frameSize) + 1000,
+    "across a frame's header": (walSize: number, frameSize: number) => frameStart(walSize, frameSize) - 22,
+  };
+  function frameStart(walSize: number, frameSize: number): number {
+    const k = Math.floor((walSize - 32) / frameSize / 3);
+    return 32 + k * frameSize;
+  }
+
+  it('refuses to open (read-write and read-only) a database whose WAL has 64 garbage bytes in the middle, inside a page or across a frame header, naming the file and what to do', () => {
+    for (const [where, at] of Object.entries(garbleAt)) for (const readonly of [false, true]) {
+      const path = copyCrashed(`garbled-${readonly}-${where.length}.db`);
       const walSize = statSync(`${path}-wal`).size;
-      garble(`${path}-wal`, Math.floor(walSize / 3), 64);
+      const frameSize = 24 + readWalPageSize(`${path}-wal`);
+      garble(`${path}-wal`, at(walSize, frameSize), 64);
       assert.throws(() => SqliteStore.open(path, { readonly }), (err: Error) => {
-        assert.ok(err instanceof WalDamagedError, String(err));
+        assert.ok(err instanceof WalDamagedError, `${where}: ${String(err)}`);
         assert.match(err.message, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-wal is damaged at frame \\d+ .* committed transactions after it cannot be read`));
         assert.match(err.message, /move .*-wal aside/);
         assert.ok(err.lostCommits > 10, `lost commits counted: ${err.lostCommits}`);

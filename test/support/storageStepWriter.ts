@@ -1,5 +1,7 @@
 /**
- * Child process of the durability test: `node --import tsx storageStepWriter.ts DB PID FIRST_STEP`.
+ * Child process of the durability test: `node --import tsx storageStepWriter.ts DB PID FIRST_STEP [keep-wal]`.
+ * With `keep-wal` the WAL is never checkpointed, so every commit stays in one generation of it
+ * (a damage test can then be sure where the committed frames are, however late the kill comes).
  * Commits steps forever, each one transaction of agent upsert + event + checkpoint, and prints
  * each step number to stdout only after its commit returned. The test kills it with SIGKILL.
  */
@@ -7,9 +9,10 @@ import { writeSync } from 'node:fs';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { makeAgent } from './storageFixtures';
 
-const [path, pidText, firstText] = process.argv.slice(2);
+const [path, pidText, firstText, walMode] = process.argv.slice(2);
 const pid = Number(pidText);
 const store = SqliteStore.open(path);
+if (walMode === 'keep-wal') store.connection.pragma('wal_autocheckpoint = 0');
 const agent = makeAgent(pid, { state: 'running' });
 
 for (let step = Number(firstText); ; step++) {
