@@ -49,7 +49,7 @@ function compareCase(agents: number): BenchCase {
         table.push({ agents, calls: CALLS, modes });
         if (agents === 200 || table.length === 3) await writeOutputs();
         const flat: BenchResult = { name: `compare.n${agents}`, agents, calls_per_agent: CALLS, limit_rps: ENDPOINT.requestsPerSecond };
-        for (const mode of MODES) for (const [k, v] of Object.entries(modes[mode])) flat[`${mode}_${k}`] = v;
+        for (const mode of MODES) for (const k of Object.keys(modes[mode]) as (keyof RunFigures)[]) flat[`${mode}_${k}`] = modes[mode][k];
         flat['kernel_speedup_vs_sequential'] = Math.round((modes.sequential.makespan_s / modes.kernel.makespan_s) * 100) / 100;
         flat['kernel_speedup_vs_naive'] = Math.round((modes.naive.makespan_s / modes.kernel.makespan_s) * 100) / 100;
         return flat;

@@ -29,7 +29,7 @@ const ROOT = resolve(__dirname, '..');
 const T0 = 1_800_000_000_000;
 
 /** A temp database that `done` removes. */
-function tempStore(): { store: SqliteStore; done(): void } {
+function tempStore(): { store: SqliteStore; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'aios-safety-bench-'));
   const store = SqliteStore.open(join(dir, 'bench.db'));
   return { store, done: () => { store.close(); rmSync(dir, { recursive: true, force: true }); } };

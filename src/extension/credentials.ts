@@ -20,7 +20,7 @@ export interface KeyProvider {
   label: string;
   detail: string;
   /** a sanity check for the input box; null when the key looks plausible */
-  validate(value: string): string | null;
+  validate: (value: string) => string | null;
 }
 
 const minLength = (n: number, hint: string) => (v: string) => (v.trim().length < n ? `That does not look like an API key (${hint})` : null);

@@ -163,7 +163,7 @@ export function activate(context: vscode.ExtensionContext): AiosTestHandles {
   // The evaluator dashboard (src/webview) reads the safety layer through the host.
   const dashboards = new DashboardPanels(context.extensionUri, {
     load: async () => (await supervisor.whenRunning()).connection.sendRequest(toHost.dashboard),
-    onDidChange: (listener, thisArg, disposables) => state.onDidReceiveEvents(() => listener.call(thisArg, undefined), undefined, disposables),
+    onDidChange: (listener, thisArg, disposables) => state.onDidReceiveEvents(() => { listener.call(thisArg, undefined); }, undefined, disposables),
     decide: async (id, decision) => (await (await supervisor.whenRunning()).connection.sendRequest(toHost.decideProposal, { id, decision })).message,
     openAgent: (pid) => transcripts.panels.open(pid),
   });

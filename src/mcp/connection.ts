@@ -112,10 +112,10 @@ export class McpConnection {
       return resultText(result as Parameters<typeof resultText>[0]);
     } catch (e) {
       if (signal.aborted) return err(`the call to ${tool} on MCP server '${name}' was cancelled (the agent was stopped)`);
-      if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) {
+      if (isMcpError(e, ErrorCode.RequestTimeout)) {
         return err(`MCP server '${name}' did not answer ${tool} within ${seconds} s; the call was cancelled. The server may be stuck: try something else or ask the developer`);
       }
-      if (e instanceof McpError && e.code === ErrorCode.ConnectionClosed) {
+      if (isMcpError(e, ErrorCode.ConnectionClosed)) {
         return err(`MCP server '${name}' stopped during the call to ${tool} (it may or may not have taken effect)${this.lastStderr()}; it is being restarted`);
       }
       return err(`MCP server '${name}' refused ${tool}: ${(e as Error).message}`);
@@ -249,12 +249,17 @@ export class McpConnection {
   }
 }
 
+/** Whether `e` is the SDK's error with this code (the SDK types `McpError.code` as a number, not its enum). */
+function isMcpError(e: unknown, code: ErrorCode): boolean {
+  return e instanceof McpError && e.code === Number(code);
+}
+
 function err(content: string): ToolOutcome {
   return { content, isError: true };
 }
 
 function startError(e: Error, timeoutMs: number): string {
-  if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) return `did not answer 'initialize' within ${Math.round(timeoutMs / 1000)} s`;
-  if (e instanceof McpError && e.code === ErrorCode.ConnectionClosed) return 'exited before it finished starting';
+  if (isMcpError(e, ErrorCode.RequestTimeout)) return `did not answer 'initialize' within ${Math.round(timeoutMs / 1000)} s`;
+  if (isMcpError(e, ErrorCode.ConnectionClosed)) return 'exited before it finished starting';
   return `could not connect: ${e.message}`;
 }

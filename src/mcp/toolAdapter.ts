@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Capability, Risk } from '../kernel/types';
 import type { Tool, ToolOutcome } from '../kernel/ports/tools';
 import { formatBytes } from '../text/bytes';
+import { valueText } from '../text/valueText';
 
 /** The part of an MCP `Tool` we use (the SDK's type, narrowed to plain JSON). */
 export interface McpToolInfo {
@@ -100,15 +101,15 @@ export function resultText(result: { content?: unknown; structuredContent?: unkn
 function describeBlock(b: Block): string {
   switch (b.type) {
     case 'text':
-      return String(b.text ?? '');
+      return valueText(b.text ?? '');
     case 'image':
     case 'audio':
-      return `[${b.type} (${String(b.mimeType ?? 'unknown type')}, ${approxBytes(b.data)}) returned by the tool; it is not shown to you]`;
+      return `[${b.type} (${b.mimeType === undefined ? 'unknown type' : valueText(b.mimeType)}, ${approxBytes(b.data)}) returned by the tool; it is not shown to you]`;
     case 'resource_link':
-      return `[resource link: ${String(b.name ?? b.uri)} <${String(b.uri)}>${b.mimeType ? ` (${String(b.mimeType)})` : ''}${b.description ? ` — ${String(b.description)}` : ''}]`;
+      return `[resource link: ${valueText(b.name ?? b.uri)} <${valueText(b.uri)}>${b.mimeType ? ` (${valueText(b.mimeType)})` : ''}${b.description ? ` — ${valueText(b.description)}` : ''}]`;
     case 'resource': {
       const r = (b.resource ?? {}) as Record<string, unknown>;
-      const head = `[resource <${String(r.uri)}>${r.mimeType ? ` (${String(r.mimeType)})` : ''}]`;
+      const head = `[resource <${valueText(r.uri)}>${r.mimeType ? ` (${valueText(r.mimeType)})` : ''}]`;
       if (typeof r.text === 'string') return `${head}\n${r.text}`;
       return `${head} binary, ${approxBytes(r.blob)}; not shown to you`;
     }

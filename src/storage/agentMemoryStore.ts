@@ -165,7 +165,10 @@ export class SqliteMemoryStore implements LongTermMemoryStore {
     const ranked = this.ranked(terms.map((t) => t.term).join(' '), terms[0].df, limit).map((r) => ({ ...r, tier: 0 }));
     if (ranked.length < limit && terms.length > 1) {
       const rare = [terms[0]];
-      for (let i = 1, sum = terms[0].df; i < terms.length && sum + terms[i].df <= OR_BUDGET; i++) rare.push(terms[i]), (sum += terms[i].df);
+      for (let i = 1, sum = terms[0].df; i < terms.length && sum + terms[i].df <= OR_BUDGET; i++) {
+        rare.push(terms[i]);
+        sum += terms[i].df;
+      }
       const seen = new Set(ranked.map((r) => r.id));
       for (const r of this.ranked(rare.map((t) => t.term).join(' OR '), rare.reduce((n, t) => n + t.df, 0), limit)) {
         if (ranked.length >= limit) break;

@@ -19,7 +19,7 @@ export function loadWorkspaceRoles(workspace: string): RoleInput[] {
   try {
     value = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`Cannot read roles from ${path}: ${(err as Error).message}. Fix the JSON or remove the file.`);
+    throw new Error(`Cannot read roles from ${path}: ${(err as Error).message}. Fix the JSON or remove the file.`, { cause: err });
   }
   return parseRoles(value, path);
 }

@@ -41,7 +41,7 @@ export class SqliteStore implements KernelStore {
   ) {
     this.sql = this.guard(() => prepareStatements(db));
     const tx = db.transaction((fn: () => unknown) => fn());
-    this.runInTransaction = db.readonly ? tx.deferred : tx.immediate;
+    this.runInTransaction = db.readonly ? (fn) => tx.deferred(fn) : (fn) => tx.immediate(fn);
   }
 
   /**

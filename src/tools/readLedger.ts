@@ -22,7 +22,7 @@ export class ReadLedger {
 
   private remember(pid: Pid, path: string, hash: string): void {
     let files = this.byPid.get(pid);
-    if (!files) this.byPid.set(pid, (files = new Map()));
+    if (!files) this.byPid.set(pid, (files = new Map<string, string>()));
     files.set(path, hash);
   }
 

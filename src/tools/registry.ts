@@ -35,7 +35,7 @@ export class ToolRegistry implements ToolCatalog {
     try {
       validateInput = inputValidator(tool.inputSchema);
     } catch (err) {
-      throw new Error(`cannot register tool '${tool.name}': its input schema does not compile: ${(err as Error).message}`);
+      throw new Error(`cannot register tool '${tool.name}': its input schema does not compile: ${(err as Error).message}`, { cause: err });
     }
     const entry: Entry = { tool, validateInput };
     this.tools.set(tool.name, entry);

@@ -4,6 +4,7 @@
  */
 import type { JsonValue } from '../protocol/hostTypes';
 import type { ToolResultView } from '../protocol/transcript';
+import { valueText } from '../text/valueText';
 
 /** One line that says what the call acts on: a path, a command, a query, a question. */
 export function summarizeInput(tool: string, input: unknown): string {
@@ -15,7 +16,7 @@ export function summarizeInput(tool: string, input: unknown): string {
     return Array.isArray(c) ? c.map(String).join(' ') : str('command') ?? '';
   }
   if (tool === 'ask_developer') return str('question') ?? '';
-  if (tool === 'recall') return f.page !== undefined ? `page ${String(f.page)}` : `“${str('query') ?? ''}”`;
+  if (tool === 'recall') return f.page !== undefined ? `page ${valueText(f.page)}` : `“${str('query') ?? ''}”`;
   if (tool === 'search_text') return `“${str('query') ?? ''}”${str('path') ? ` in ${str('path')}` : ''}`;
   if (str('path') !== null) return str('path')!;
   if (tool === 'plan') return `${Array.isArray(f.subtasks) ? f.subtasks.length : 0} subtasks`;
@@ -46,7 +47,7 @@ export function resultView(tool: string, input: unknown, content: string, isErro
         stdout: typeof r.stdout === 'string' ? r.stdout : '',
         stderr: typeof r.stderr === 'string' ? r.stderr : '',
         outputBytes: bytes ? { stdout: Number(bytes.stdout) || 0, stderr: Number(bytes.stderr) || 0 } : null,
-        changed: Array.isArray(r.changed) ? r.changed.map((c) => ({ path: String(record(c)?.path ?? ''), status: String(record(c)?.status ?? '') })) : [],
+        changed: Array.isArray(r.changed) ? r.changed.map((c) => ({ path: valueText(record(c)?.path ?? ''), status: valueText(record(c)?.status ?? '') })) : [],
         applied: strings(r.applied),
         notApplied: strings(r.not_applied),
         message: typeof r.message === 'string' ? r.message : null,

@@ -49,10 +49,10 @@ export function usageChart(host: HTMLElement, usage: UsageView, field: 'tokens' 
   return new uPlot(opts, data, host);
 }
 
-const LANE_KINDS = ['running', 'approval', 'tool', 'suspended'] as const;
+type LaneKind = 'running' | 'approval' | 'tool' | 'suspended';
 
 /** Colours of the timeline's segment kinds and of rate-limit pauses. */
-export function laneColors(): Record<(typeof LANE_KINDS)[number] | 'rate_limit', string> {
+export function laneColors(): Record<LaneKind | 'rate_limit', string> {
   return {
     running: themeColor('--vscode-charts-blue', '#3794ff'),
     approval: themeColor('--vscode-charts-yellow', '#cca700'),

@@ -12,7 +12,7 @@ import { startCodeServer, type CodeServer } from './support/codeServer';
 import { E2E_OUTPUT_DIR } from './support/paths';
 import { pollUntil } from './support/poll';
 import { requireE2ePrerequisites } from './support/prerequisites';
-import { openWorkbench, Workbench } from './support/workbench';
+import { openWorkbench, type Workbench } from './support/workbench';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 
 const SHOTS = join(E2E_OUTPUT_DIR, 'first-hour');

@@ -3,6 +3,9 @@
  * Nothing here talks to a real model: every answer comes from the server's script.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AnthropicProvider, MissingApiKeyError, type AnthropicProviderOptions } from '../../src/llm/anthropic';
 import type { LlmMessage, LlmRequest } from '../../src/kernel/ports/llm';
 import { RateLimitedError } from '../../src/kernel/ports/llm';
@@ -248,9 +251,6 @@ describe('AnthropicProvider against the local Messages API server', () => {
 
     it("keeps an agent's real prompt prefix stable from step to step, so each step reads the previous one's cache", async () => {
       const { KernelSession } = await import('../../src/session/kernelSession');
-      const { mkdtempSync, writeFileSync, mkdirSync } = await import('node:fs');
-      const { join } = await import('node:path');
-      const { tmpdir } = await import('node:os');
       const dir = mkdtempSync(join(tmpdir(), 'aios-cache-'));
       mkdirSync(join(dir, 'ws'));
       writeFileSync(join(dir, 'ws', 'notes.md'), 'line\n'.repeat(50));

@@ -46,7 +46,7 @@ describe('approval integrity: a change set lands byte for byte as shown', functi
   });
 
   /** Every way a process could replace a staged file after the diff was built. */
-  const swaps: { name: string; swap(path: string): void }[] = [
+  const swaps: { name: string; swap: (path: string) => void }[] = [
     { name: 'absolute symlink to a host file', swap: (p) => { rmSync(p); symlinkSync(join(host.dir, 'secret.txt'), p); } },
     { name: 'relative symlink climbing out', swap: (p) => { rmSync(p); symlinkSync(`../../../../../../../../..${join(host.dir, 'secret.txt')}`, p); } },
     { name: 'symlink to /etc/shadow', swap: (p) => { rmSync(p); symlinkSync('/etc/shadow', p); } },

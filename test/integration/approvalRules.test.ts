@@ -134,9 +134,12 @@ describe('editor, VCS and kernel state are critical through every tool and chang
 
 describe('settings that weaken security never come from the workspace', () => {
   it('every security setting is machine scope and restricted in untrusted workspaces (package.json)', () => {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8'));
+    const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, { scope?: string } | undefined> } };
+      capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
+    };
     const props = pkg.contributes.configuration.properties;
-    const restricted: string[] = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations;
+    const restricted = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations;
     for (const key of SECURITY_SETTINGS) {
       assert.equal(props[`aios.${key}`]?.scope, 'machine', `aios.${key}`);
       assert.ok(restricted.includes(`aios.${key}`), `aios.${key} not restricted`);

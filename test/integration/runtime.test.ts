@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApprovalAnswer, ApprovalClient, ApprovalRequest } from '../../src/kernel/ports/approvals';
@@ -24,7 +24,7 @@ class ScriptedApprovals implements ApprovalClient {
 function workspace(): { dir: string; db: string; script: (s: Script) => string } {
   const dir = mkdtempSync(join(tmpdir(), 'aios-rt-'));
   const ws = join(dir, 'ws');
-  require('node:fs').mkdirSync(ws);
+  mkdirSync(ws);
   writeFileSync(join(ws, 'greet.ts'), 'export const greeting = "helo";\n');
   let n = 0;
   return {

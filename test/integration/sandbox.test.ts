@@ -21,6 +21,7 @@ import { ImageMissingError } from '../../src/sandbox/image';
 import { createRunCommandTool } from '../../src/sandbox/runCommandTool';
 import { DockerSandbox } from '../../src/sandbox/sandbox';
 import { ensureSandboxImage, hashTree, makeWorkspace, requireDocker, testSession } from '../support/docker';
+import { runCommandResult } from '../support/runCommandResult';
 import { within } from '../support/waits';
 
 /** A ToolContext whose proposeChanges answers with `decide` and records what it was shown. */
@@ -305,7 +306,7 @@ describe(`Docker sandbox (real engine, ${execMode} exec)`, function () {
     const ctx = fakeContext(7, (files) => files.map((f) => f.path));
     const call = await tool.prepare({ command: 'mkdir -p out && echo hello > out/greeting.txt && echo done' }, ctx);
     const outcome = await call.run();
-    const result = JSON.parse(outcome.content);
+    const result = runCommandResult(outcome.content);
     assert.equal(outcome.isError, false);
     assert.equal(result.exit_code, 0);
     assert.equal(result.stdout, 'done\n');
@@ -319,7 +320,7 @@ describe(`Docker sandbox (real engine, ${execMode} exec)`, function () {
     await (await tool.prepare({ command: 'cat out/greeting.txt' }, ctx)).run();
     assert.equal(ctx.proposals.length, 1);
     // Changing the applied file again is no conflict: AIOS wrote it.
-    const again = JSON.parse((await (await tool.prepare({ command: 'echo more >> out/greeting.txt' }, ctx)).run()).content);
+    const again = runCommandResult((await (await tool.prepare({ command: 'echo more >> out/greeting.txt' }, ctx)).run()).content);
     assert.deepEqual(again.applied, ['out/greeting.txt']);
     assert.equal(readFileSync(`${ws.dir}/out/greeting.txt`, 'utf8'), 'hello\nmore\n');
   });
@@ -327,7 +328,7 @@ describe(`Docker sandbox (real engine, ${execMode} exec)`, function () {
   it('deny: nothing reaches the real workspace; a later command does not propose it again', async () => {
     const tool = createRunCommandTool(sandbox);
     const ctx = fakeContext(8, () => []);
-    const result = JSON.parse((await (await tool.prepare({ command: 'echo no > denied.txt' }, ctx)).run()).content);
+    const result = runCommandResult((await (await tool.prepare({ command: 'echo no > denied.txt' }, ctx)).run()).content);
     assert.deepEqual(result.applied, []);
     assert.deepEqual(result.not_applied, ['denied.txt']);
     assert.equal(existsSync(`${ws.dir}/denied.txt`), false);
@@ -342,9 +343,9 @@ describe(`Docker sandbox (real engine, ${execMode} exec)`, function () {
     await sandbox.exec(9, 'true'); // the agent's staging begins
     await new Promise((resolve) => setTimeout(resolve, 20));
     writeFileSync(`${ws.dir}/README.md`, '# edited by the developer\n');
-    const result = JSON.parse((await (await tool.prepare({ command: 'echo agent > README.md && echo fine > ok.txt' }, ctx)).run()).content);
+    const result = runCommandResult((await (await tool.prepare({ command: 'echo agent > README.md && echo fine > ok.txt' }, ctx)).run()).content);
     assert.deepEqual(result.applied, []);
-    assert.match(result.conflict_note, /whole or not at all/);
+    assert.match(result.conflict_note ?? '', /whole or not at all/);
     assert.equal(existsSync(`${ws.dir}/ok.txt`), false);
     assert.equal(result.conflicts.length, 1);
     assert.equal(result.conflicts[0].path, 'README.md');

@@ -14,6 +14,7 @@ import type { ToolContext } from '../../src/kernel/ports/tools';
 import { createRunCommandTool } from '../../src/sandbox/runCommandTool';
 import { DockerSandbox } from '../../src/sandbox/sandbox';
 import { ensureSandboxImage, hashTree, makeWorkspace, requireDocker, testSession } from '../support/docker';
+import { runCommandError, runCommandResult } from '../support/runCommandResult';
 
 /** A ToolContext whose proposeChanges runs `review` (the developer reading the diff) and then approves everything. */
 function reviewingContext(pid: number, review: (files: ProposedFile[]) => Promise<void>): ToolContext & { proposals: ProposedFile[][] } {
@@ -89,7 +90,7 @@ describe(`sandbox containment (real engine, ${execMode} exec)`, function () {
         changedDuringReview = await eventually(delayMs + 1500, () => state() !== atStart);
       });
       const call = await tool.prepare({ command: `echo harmless > a.txt; echo also > b.txt; (setsid sh -c '${swap}' >/dev/null 2>&1 &) ; true` }, ctx);
-      const result = JSON.parse((await call.run()).content);
+      const result = runCommandResult((await call.run()).content);
       assert.equal(changedDuringReview, false, 'a process of the command was still running while the developer reviewed');
       const shown = new Map(ctx.proposals[0].map((f) => [f.path, f]));
       // Whether the swap came before the command ended (then it is shown, refused) or never: only shown bytes land.
@@ -117,7 +118,7 @@ describe(`sandbox containment (real engine, ${execMode} exec)`, function () {
     const ctx = reviewingContext(3, async () => undefined);
     const call = await tool.prepare({ command: 'mkfifo pipe && echo ok > ok.txt', timeout_ms: 5000 }, ctx);
     const t0 = Date.now();
-    const result = JSON.parse((await call.run()).content);
+    const result = runCommandResult((await call.run()).content);
     assert.ok(Date.now() - t0 < 20_000, `took ${Date.now() - t0} ms`);
     const pipe = ctx.proposals[0].find((f) => f.path === 'pipe');
     assert.ok(pipe, 'the fifo is shown');
@@ -132,7 +133,7 @@ describe(`sandbox containment (real engine, ${execMode} exec)`, function () {
     const before = hashTree(ws.dir);
     const call = await tool.prepare({ command: 'head -c 40000000 /dev/zero > a.bin; head -c 40000000 /dev/zero > b.bin; ls -l' }, ctx);
     const outcome = await call.run();
-    const result = JSON.parse(outcome.content);
+    const result = runCommandError(outcome.content);
     assert.equal(outcome.isError, true);
     assert.match(result.error, /staging quota of 32 MiB/);
     assert.match(result.error, /aios\.sandbox\.stagingQuotaMiB/);

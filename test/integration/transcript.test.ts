@@ -71,7 +71,7 @@ const coder: Script = { turns: [
 
 /** Entries without the live-only difference (streaming flags are off once a step committed). */
 function normal(entries: TranscriptEntry[]): unknown[] {
-  return entries.map((e) => JSON.parse(JSON.stringify(e)));
+  return entries.map((e) => JSON.parse(JSON.stringify(e)) as unknown);
 }
 
 describe('transcripts from the kernel\'s events and pages (real SQLite, scripted model)', function () {

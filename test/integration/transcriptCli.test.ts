@@ -3,11 +3,10 @@
  * SQLite file, the scripted model), and what `aios run` now shows: why a call was rejected.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { spawn } from 'node:child_process';
 import { KernelSession } from '../../src/session/kernelSession';
 import { SqliteStore } from '../../src/storage/sqliteStore';
 import { formatEntry, formatStrip } from '../../src/protocol/transcriptFormat';

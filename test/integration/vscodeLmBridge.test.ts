@@ -13,7 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CancellationToken, createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import { type CancellationToken, createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { toExtension, toHost, type InitializeParams, type SpawnParams } from '../../src/protocol/hostMethods';
 import type { EventView, StateSnapshot } from '../../src/protocol/hostTypes';
 import { toExtensionModels, toHostModels, type LmChatParams, type LmChatResult } from '../../src/protocol/modelMethods';

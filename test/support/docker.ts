@@ -20,10 +20,10 @@ export async function requireDocker(ctx: Mocha.Context): Promise<Docker> {
     return engine.docker;
   } catch (err) {
     const why = `no Docker engine (${(err as Error).message})`;
-    if (process.env.CI === 'true') throw new Error(`CI=true and ${why}: run scripts/ensure-docker.sh before the integration tests`);
+    if (process.env.CI === 'true') throw new Error(`CI=true and ${why}: run scripts/ensure-docker.sh before the integration tests`, { cause: err });
     console.log(`      skipped: ${why}; run scripts/ensure-docker.sh`);
     ctx.skip();
-    throw new Error('unreachable'); // skip() throws; this keeps the type checker honest
+    throw new Error('unreachable', { cause: err }); // skip() throws; this keeps the type checker honest
   }
 }
 

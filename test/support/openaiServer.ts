@@ -188,7 +188,7 @@ function sendError(res: ServerResponse, status: number, type: string, message: s
 function record(req: IncomingMessage, raw: string): ChatRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : (value ?? '');
-  let body: Record<string, unknown> | null = null;
+  let body: Record<string, unknown> | null;
   try {
     body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
   } catch {

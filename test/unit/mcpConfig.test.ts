@@ -113,6 +113,17 @@ describe('MCP tools as kernel tools', () => {
     assert.ok(big.content.length < 65_000);
     assert.match(big.content, /36000 more characters cut/);
   });
+
+  it('results from a server that breaks the schema show the values it sent, never [object Object]', () => {
+    const r = resultText({ content: [
+      { type: 'text', text: { rows: [1, 2] } },
+      { type: 'image', data: 'AAAA', mimeType: { kind: 'png' } },
+      { type: 'resource_link', uri: 'file:///a.txt', name: 'a.txt', mimeType: ['text/plain'], description: { lang: 'en' } },
+      { type: 'resource', resource: { uri: { href: 'mem://x' }, mimeType: 7, text: 'inside' } },
+    ] });
+    assert.doesNotMatch(r.content, /\[object Object\]/);
+    assert.equal(r.content, '{"rows":[1,2]}\n[image ({"kind":"png"}, 3 B) returned by the tool; it is not shown to you]\n[resource link: a.txt <file:///a.txt> (["text/plain"]) — {"lang":"en"}]\n[resource <{"href":"mem://x"}> (7)]\ninside');
+  });
 });
 
 describe('MCP launch approval and alwaysAllow', () => {

@@ -5,7 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection, type ResponseError } from 'vscode-jsonrpc/node';
 import { HostErrorCode } from '../../src/protocol/errorCodes';
 import { toExtension, toHost, type InitializeParams, type SpawnParams } from '../../src/protocol/hostMethods';
 import type { AgentView, ApprovalAnswerView, ApprovalView, EventView, StateSnapshot } from '../../src/protocol/hostTypes';

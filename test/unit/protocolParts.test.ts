@@ -2,8 +2,7 @@
 import assert from 'node:assert/strict';
 import type { StoredEvent } from '../../src/kernel/events';
 import type { ApprovalRequest } from '../../src/kernel/ports/approvals';
-import type { Disposable } from '../../src/kernel/types';
-import { emptyUsage, unlimitedBudgets, type AgentRecord } from '../../src/kernel/types';
+import { emptyUsage, unlimitedBudgets, type AgentRecord, type Disposable } from '../../src/kernel/types';
 import { ApprovalBridge, toApprovalView } from '../../src/host/approvalBridge';
 import { ChangeNotifier, type ChangeBatch } from '../../src/host/changeNotifier';
 import { toEventView } from '../../src/host/eventSummary';

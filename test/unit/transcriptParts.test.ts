@@ -87,6 +87,14 @@ describe('tool calls for people', () => {
     assert.equal(summarizeInput('recall', { page: 12 }), 'page 12');
     assert.equal(summarizeInput('ask_developer', { question: 'which?' }), 'which?');
     assert.ok(summarizeInput('other', { text: 'x'.repeat(500) }).length <= 120);
+    // A model may send any JSON where a string or number belongs: show it, never [object Object].
+    assert.equal(summarizeInput('recall', { page: { n: 12 } }), 'page {"n":12}');
+  });
+
+  it('shows what a command result holds even where a field has the wrong type', () => {
+    const r = resultView('run_command', {}, JSON.stringify({ exit_code: 0, stdout: '', changed: [{ path: { name: 'a.txt' }, status: ['added'] }, { path: 'b.txt' }] }), false);
+    assert.ok(r.kind === 'command');
+    assert.deepEqual(r.changed, [{ path: '{"name":"a.txt"}', status: '["added"]' }, { path: 'b.txt', status: '' }]);
   });
 
   it('reads a command result: exit code, output, changed and applied files', () => {

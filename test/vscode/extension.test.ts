@@ -26,7 +26,7 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 /** Label and description of each root row a tree provider gives VS Code. */
 async function rows(provider: vscode.TreeDataProvider<unknown>): Promise<Array<{ label: string; description: string }>> {
   const roots = (await provider.getChildren()) ?? [];
-  const items = await Promise.all(roots.map((n) => provider.getTreeItem(n)));
+  const items = await Promise.all(roots.map(async (n) => provider.getTreeItem(n)));
   const text = (l: string | vscode.TreeItemLabel | undefined) => (typeof l === 'string' ? l : l?.label ?? '');
   return items.map((i) => ({ label: text(i.label), description: typeof i.description === 'string' ? i.description : '' }));
 }
@@ -70,7 +70,7 @@ describe('AIOS in the extension host', function () {
 
   it('registers every command package.json contributes', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    const contributed = (ext.packageJSON.contributes.commands as Array<{ command: string }>).map((c) => c.command);
+    const contributed = (ext.packageJSON as { contributes: { commands: Array<{ command: string }> } }).contributes.commands.map((c) => c.command);
     assert.ok(contributed.length > 10);
     const registered = new Set(await vscode.commands.getCommands(true));
     assert.deepEqual(contributed.filter((c) => !registered.has(c)), [], 'contributed but not registered');

@@ -1,5 +1,5 @@
 /** Serves the `aios-proposed:` documents the approval diffs show (read-only, from pending requests). */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { parseProposedPath } from '../proposedPaths';
 import type { ApprovalCenter } from './approvalCenter';
 

@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
 import { E2E_OUTPUT_DIR, REPO_ROOT } from './paths';
 import { pollUntil } from './poll';
 
@@ -29,7 +30,7 @@ export async function packageAios(): Promise<string> {
     await execFileAsync(process.execPath, [join(REPO_ROOT, 'scripts', 'package.mjs'), '--out', out], { cwd: REPO_ROOT, timeout: 180_000 });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`packaging AIOS failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`packaging AIOS failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
   }
   return out;
 }
@@ -92,7 +93,7 @@ export function waitForLog(userDataDir: string, pattern: RegExp, options: { skip
 }
 
 /** Label and description of each row of a view, read from the label parts (innerText runs them together). */
-export async function viewRows(page: import('playwright-core').Page, viewTitle: string): Promise<{ label: string; description: string }[]> {
+export async function viewRows(page: Page, viewTitle: string): Promise<{ label: string; description: string }[]> {
   const pane = page.locator('.pane').filter({ has: page.locator(`:scope > .pane-header[aria-label=${JSON.stringify(`${viewTitle} Section`)}]`) });
   return pane.locator('.pane-body .monaco-list-row').evaluateAll((rows) =>
     rows.map((row) => ({

@@ -19,7 +19,7 @@ export async function packageVsix(extensionDir: string, outFile: string): Promis
     await execFileAsync(process.execPath, args, { cwd: extensionDir, timeout: 120_000 });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`vsce package in ${extensionDir} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`vsce package in ${extensionDir} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
   }
   return outFile;
 }
