@@ -17,8 +17,8 @@ import { reportUsageErrors } from './usage';
 
 /** Where help and errors are written (the terminal; a buffer in tests). */
 export interface Output {
-  writeOut(text: string): void;
-  writeErr(text: string): void;
+  writeOut: (text: string) => void;
+  writeErr: (text: string) => void;
 }
 
 /** The whole command line: every command, its options and its help. */

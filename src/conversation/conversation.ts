@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../kernel/errors';
 import type { Kernel } from '../kernel/kernel';
 import { checkLimits, type BudgetViolation } from '../kernel/limits';
-import type { Disposable } from '../kernel/types';
-import type { Pid } from '../kernel/types';
+import type { Disposable, Pid } from '../kernel/types';
 
 /** What became of a message. */
 export type SendOutcome =

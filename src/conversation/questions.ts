@@ -8,8 +8,7 @@ import type { Kernel } from '../kernel/kernel';
 import { z } from 'zod';
 import { defineTool } from '../kernel/ports/toolInput';
 import { ToolInputError, type Tool } from '../kernel/ports/tools';
-import type { Disposable } from '../kernel/types';
-import type { Pid } from '../kernel/types';
+import type { Disposable, Pid } from '../kernel/types';
 
 /** A question waiting for the developer. */
 export interface PendingQuestion {

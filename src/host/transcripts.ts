@@ -6,8 +6,7 @@
 import type { StoredEvent } from '../kernel/events';
 import type { Kernel } from '../kernel/kernel';
 import type { EventLog, PageStore } from '../kernel/ports/store';
-import type { Disposable } from '../kernel/types';
-import type { Pid } from '../kernel/types';
+import type { Disposable, Pid } from '../kernel/types';
 import type { ApprovalView } from '../protocol/hostTypes';
 import type { CardApprovalView, QuestionView, TranscriptEntry, TranscriptOp, TranscriptView } from '../protocol/transcript';
 import { InvalidArgumentError } from '../kernel/errors';

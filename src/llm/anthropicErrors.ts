@@ -57,21 +57,26 @@ export function classifyFailure(error: unknown, model: string, baseURL: string, 
     return { status: 0, retryable: false, retryAfterMs: null, message: `${error.message}: the connection dropped; the step can be retried` };
   }
   if (error instanceof APIError) {
-    const type = error.type ?? null;
-    const status = error.status ?? (type ? STREAM_ERROR_STATUS[type] : undefined) ?? 0;
-    const detail = error.apiMessage ?? (error.status ? null : error.message);
-    const where = error.requestID ? ` (request id ${error.requestID})` : '';
-    const what = `Anthropic API error ${status || 'in stream'}${type ? ` ${type}` : ''}${detail ? `: ${detail}` : ''}${where}`;
-    // A 429 for a spent monthly cap will not clear by waiting minutes: do not retry it.
-    if (error.errorCode === 'enforced_spend_limit_reached') {
-      return { status, retryable: false, retryAfterMs: null, message: `${what}. The organization reached its monthly spend limit: raise the limit in the Anthropic Console or wait for the next month` };
-    }
-    const shouldRetry = error.headers?.get('x-should-retry');
-    const retryable = shouldRetry === 'false' ? false : shouldRetry === 'true' || isRetryableStatus(status);
-    return { status, retryable, retryAfterMs: retryAfterFromHeaders(error.headers, clock), message: `${what}. ${capitalize(advice(status, model))}` };
+    return apiError(error as APIError, model, clock);
   }
   const message = error instanceof Error ? error.message : String(error);
   return { status: 0, retryable: false, retryAfterMs: null, message: `Anthropic call failed: ${message}` };
+}
+
+/** An API error (HTTP, or an error event in the stream) as a failure with advice. */
+function apiError(error: APIError, model: string, clock: Clock): CallFailure {
+  const type = error.type ?? null;
+  const status = error.status ?? (type ? STREAM_ERROR_STATUS[type] : undefined) ?? 0;
+  const detail = error.apiMessage ?? (error.status ? null : error.message);
+  const where = error.requestID ? ` (request id ${error.requestID})` : '';
+  const what = `Anthropic API error ${status || 'in stream'}${type ? ` ${type}` : ''}${detail ? `: ${detail}` : ''}${where}`;
+  // A 429 for a spent monthly cap will not clear by waiting minutes: do not retry it.
+  if (error.errorCode === 'enforced_spend_limit_reached') {
+    return { status, retryable: false, retryAfterMs: null, message: `${what}. The organization reached its monthly spend limit: raise the limit in the Anthropic Console or wait for the next month` };
+  }
+  const shouldRetry = error.headers?.get('x-should-retry');
+  const retryable = shouldRetry === 'false' ? false : shouldRetry === 'true' || isRetryableStatus(status);
+  return { status, retryable, retryAfterMs: retryAfterFromHeaders(error.headers, clock), message: `${what}. ${capitalize(advice(status, model))}` };
 }
 
 function capitalize(text: string): string {

@@ -49,13 +49,14 @@ export function classifyOpenAiFailure(error: unknown, model: string, where: Endp
     return { status: 0, retryable: false, retryAfterMs: null, message: `${at} sent a stream AIOS cannot read: ${detail}. The server does not speak the Chat Completions streaming format correctly: check the base URL points at an OpenAI-compatible /v1 endpoint` };
   }
   if (error instanceof APIError) {
-    const status = error.status ?? 0;
-    const body = error.error as { message?: unknown } | undefined;
+    const e = error as APIError; // instanceof alone gives APIError<any, any, any>
+    const status = e.status ?? 0;
+    const body = e.error as { message?: unknown } | undefined;
     const detail = typeof body?.message === 'string' ? escapeControl(body.message).slice(0, 500) : null;
-    const where2 = error.requestID ? ` (request id ${error.requestID})` : '';
-    const what = `${at}: error ${status || 'in stream'}${error.code ? ` ${error.code}` : ''}${detail ? `: ${detail}` : ''}${where2}`;
+    const where2 = e.requestID ? ` (request id ${e.requestID})` : '';
+    const what = `${at}: error ${status || 'in stream'}${e.code ? ` ${e.code}` : ''}${detail ? `: ${detail}` : ''}${where2}`;
     const retryable = status === 0 ? false : isRetryableStatus(status);
-    return { status, retryable, retryAfterMs: retryAfterFromHeaders(error.headers, clock), message: `${what}. ${capitalize(advice(status, model, where))}` };
+    return { status, retryable, retryAfterMs: retryAfterFromHeaders(e.headers, clock), message: `${what}. ${capitalize(advice(status, model, where))}` };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { status: 0, retryable: false, retryAfterMs: null, message: `${at}: the call failed: ${escapeControl(message)}` };

@@ -94,13 +94,13 @@ export function loadScript(path: string): Script {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`Cannot read model script ${path}: ${(error as Error).message}`);
+    throw new Error(`Cannot read model script ${path}: ${(error as Error).message}`, { cause: error });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`Invalid model script ${path}: not valid JSON (${(error as Error).message})`);
+    throw new Error(`Invalid model script ${path}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
   return parseScript(value, path);
 }

@@ -49,7 +49,7 @@ const task = z.string().min(1).max(20000);
 /** One tool of the server: its input in zod, and what it does with the typed input. */
 interface AiosToolDefinition<S extends z.ZodType> extends Omit<Tool, 'inputSchema'> {
   input: S;
-  run(port: AiosKernelPort, input: ToolInput<S>, signal: AbortSignal): string | Promise<string>;
+  run: (port: AiosKernelPort, input: ToolInput<S>, signal: AbortSignal) => string | Promise<string>;
 }
 
 /** A tool as the server lists it, and its call: the input checked by the one validator, then run typed. */

@@ -12,9 +12,8 @@ import { checkPlan, PlanSchedule, type CheckedPlan, type SubtaskStatus } from '.
 import type { PlanStatus, PlanView, SubtaskView } from './plannerView';
 import { isTerminal } from '../kernel/processTable';
 import type { RoleDefinition } from '../router/routerRoles';
-import type { Disposable } from '../kernel/types';
+import type { Disposable, AgentRecord, Budgets, Pid } from '../kernel/types';
 import { narrow, shareBudgets } from './plannerBudgets';
-import type { AgentRecord, Budgets, Pid } from '../kernel/types';
 
 /** What the planner is built from. */
 export interface PlannerDeps {
@@ -101,7 +100,7 @@ export class Planner {
     return new Promise<PlanOutcome>((resolve) => {
       let settled = false;
       const plan: LivePlan = {
-        id, parent, checked, schedule, agents: Array.from({ length: n }, () => []), results: new Array(n).fill(null),
+        id, parent, checked, schedule, agents: Array.from({ length: n }, () => []), results: new Array<SubtaskResult | null>(n).fill(null),
         budgets: shareBudgets(parentAgent, n), status: 'running', createdAt: kernel.clock.now(), stop: (status, reason) => stop(status, reason),
       };
       this.plans.set(id, plan);

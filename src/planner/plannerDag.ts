@@ -74,7 +74,7 @@ export function checkPlan(input: unknown, options: { roles?: readonly string[]; 
     index.set(id, i);
   }
   const roles = options.roles;
-  const deps: number[][] = new Array(subtasks.length);
+  const deps: number[][] = new Array<number[]>(subtasks.length);
   for (let i = 0; i < subtasks.length; i++) {
     const s = subtasks[i];
     if (roles && !roles.includes(s.role)) return `invalid plan: subtask '${s.id}' has role '${s.role}', which is not a role; use one of ${roles.join(', ')}`;

@@ -5,8 +5,7 @@
  * published before it subscribed) and replaying is idempotent.
  */
 import type { StoredEvent } from '../kernel/events';
-import type { Disposable } from '../kernel/types';
-import type { Pid } from '../kernel/types';
+import type { Disposable, Pid } from '../kernel/types';
 import type { CollectorSink, TaskOutcome } from './records';
 
 /** Events read per transaction while catching up. */

@@ -4,8 +4,7 @@
  */
 import { systemClock, type Timers } from '../kernel/ports/clock';
 import type { KernelEvent } from '../kernel/events';
-import type { Disposable } from '../kernel/types';
-import type { Pid } from '../kernel/types';
+import type { Disposable, Pid } from '../kernel/types';
 import type { EventSource } from './collector';
 import type { Firing } from './config';
 import { DEFAULT_PLAYBOOKS, type Playbook } from './playbooks';
@@ -42,7 +41,7 @@ export interface FiringResult {
 
 /** The wall clock, with timers that do not keep the process alive (a pending restore is no reason to stay up). */
 const backgroundTimers: Timers = {
-  now: systemClock.now,
+  now: () => systemClock.now(),
   after: (ms, fn) => {
     const t = setTimeout(fn, ms);
     t.unref();

@@ -66,6 +66,7 @@ export async function connectEngine(configuredHost?: string, timeoutMs = 3000): 
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
     // dockerode's version() passes `abortSignal` to the request (lib/docker.js); its types list no options
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(docker) below
     const versionOf: (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion> = docker.version;
     const version = await versionOf.call(docker, { abortSignal: timeout });
     return { docker, host, version: version.Version };

@@ -58,7 +58,7 @@ export async function runExec(container: Docker.Container, request: ExecRequest,
   const stderr = new CappedBuffer(request.capBytes);
   const exec = await container.exec({ Cmd: request.argv, User: request.user, WorkingDir: request.workdir, Env: request.env, AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false });
   const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy(): void };
-  const modem: Docker['modem'] = container.modem;
+  const modem = container.modem as Docker['modem']; // `any` in @types/dockerode
   modem.demuxStream(stream, stdout, stderr);
   const ended = new Promise<void>((resolve) => {
     stream.on('end', resolve);

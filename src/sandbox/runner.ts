@@ -121,7 +121,7 @@ export class RunnerClient {
   /** Attaches to a running runner container. */
   static async attach(container: Docker.Container): Promise<RunnerClient> {
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream & { destroy(): void };
-    return new RunnerClient(stream, container.modem);
+    return new RunnerClient(stream, container.modem as Docker['modem']); // `any` in @types/dockerode
   }
 
   /**

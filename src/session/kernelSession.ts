@@ -10,7 +10,7 @@ import { Kernel, type KernelSpawnOptions, type QuotaConfig } from '../kernel/ker
 import type { ApprovalClient } from '../kernel/ports/approvals';
 import type { LlmProvider } from '../kernel/ports/llm';
 import type { Tool } from '../kernel/ports/tools';
-import type { Disposable } from '../kernel/types';
+import type { Disposable, Pid } from '../kernel/types';
 import { DEFAULT_CONTEXT } from '../kernel/processTable';
 import { recallTool } from '../memories/recallTool';
 import { AgentMemories } from '../memories/agentMemory';
@@ -31,7 +31,6 @@ import { loadWorkspaceRoles } from '../storage/routingRoles';
 import { rememberTool } from '../memories/memoryTools';
 import { AgentRuntime, type RuntimeConfig } from '../kernel/step/stepLoop';
 import type { SchedulerConfig } from '../kernel/scheduler';
-import type { Pid } from '../kernel/types';
 import { InvalidArgumentError } from '../kernel/errors';
 import { createProvider, type ProviderChoice, type ProviderFactoryOptions } from '../llm/factory';
 import { refuseSpawn } from '../llm/modelCatalog';

@@ -57,7 +57,7 @@ export class SeedContextApi {
     if (parsed?.data !== snap.data) {
       const data = JSON.parse(snap.data) as { budget: ContextBudget; saved: unknown; pages: PageTuple[] };
       parsed = { data: snap.data, budget: data.budget, savedJson: data.saved == null ? null : JSON.stringify(data.saved), pages: data.pages };
-      if (!byName) this.parsedSnapshots.set(pid, (byName = new Map()));
+      if (!byName) this.parsedSnapshots.set(pid, (byName = new Map<string, ParsedSnapshot>()));
       byName.set(name, parsed);
     }
     this.pager.importContext(pid, parsed.budget, parsed.pages);

@@ -76,7 +76,7 @@ export interface ToolDefinition<S extends z.ZodType> extends Omit<ToolSpec, 'inp
   /** the input, a z.strictObject whose `.describe()` texts the model reads */
   input: S;
   /** Checks the (schema-valid) input against the world; see Tool.prepare. */
-  prepare(input: ToolInput<S>, context: ToolContext): Promise<PreparedCall>;
+  prepare: (input: ToolInput<S>, context: ToolContext) => Promise<PreparedCall>;
 }
 
 /**

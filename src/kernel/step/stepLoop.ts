@@ -7,9 +7,8 @@ import type { ApprovalClient } from '../ports/approvals';
 import { RateLimitedError, type LlmBlock, type LlmProvider, type LlmResponse } from '../ports/llm';
 import type { ApprovalPolicy } from '../ports/policy';
 import type { ToolCatalog } from '../ports/tools';
-import type { Disposable } from '../types';
+import type { Disposable, AgentRecord, Pid } from '../types';
 import { canUse, ToolCaller, type CallResult, type RequestedCall } from './toolCalls';
-import type { AgentRecord, Pid } from '../types';
 
 /** Settings of the step loop. */
 export interface RuntimeConfig {
