@@ -10,12 +10,19 @@ import { until, within } from '../support/waits';
 import { internals } from '../support/kernelInternals';
 
 /** An approval client that answers from a queue (or waits forever), recording what it was asked. */
+/**
+ * Answers from a list. `never`: no answer, the prompt closes when its signal aborts. `deaf`: a
+ * hostile prompt that never settles and ignores its signal (a UI that hangs).
+ */
 class ScriptedApprovals implements ApprovalClient {
   asked: ApprovalRequest[] = [];
-  constructor(private readonly answers: Array<ApprovalAnswer | 'never'>) {}
+  signals: AbortSignal[] = [];
+  constructor(private readonly answers: Array<ApprovalAnswer | 'never' | 'deaf'>) {}
   ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
     this.asked.push(request);
+    this.signals.push(signal);
     const a = this.answers.shift() ?? 'never';
+    if (a === 'deaf') return new Promise<ApprovalAnswer>(() => {});
     if (a === 'never') return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
     return Promise.resolve(a);
   }
@@ -42,7 +49,7 @@ const editScript: Script = {
   ],
 };
 
-async function run(opts: { answers: Array<ApprovalAnswer | 'never'>; script: Script; approvalTimeoutMs?: number; agents?: number; budgets?: object; context?: object }) {
+async function run(opts: { answers: Array<ApprovalAnswer | 'never' | 'deaf'>; script: Script; approvalTimeoutMs?: number; agents?: number; budgets?: object; context?: object }) {
   const w = workspace();
   const approvals = new ScriptedApprovals(opts.answers);
   const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals, runtime: { approvalTimeoutMs: opts.approvalTimeoutMs ?? 5000 } });
@@ -86,6 +93,38 @@ describe('agent runtime (real SQLite, scripted model, real workspace files)', fu
     const decided = session.store.queryEvents({ type: 'approval.decided', pid: pids[0] }).map((e) => e.event);
     assert.ok(decided.some((e) => e.type === 'approval.decided' && e.actor === 'timeout' && e.decision === 'deny'));
     await session.close();
+  });
+
+  it('a prompt that never settles and ignores its signal still ends at the deadline: the agent goes on, and the prompt is told to close', async () => {
+    const { w, session, approvals, pids } = await run({ script: editScript, answers: ['deaf'], approvalTimeoutMs: 200 });
+    assert.equal(session.kernel.agents.get(pids[0]).state, 'done', 'the agent was not left waiting on a hung prompt');
+    assert.equal(readFileSync(join(w.dir, 'greet.ts'), 'utf8'), 'export const greeting = "helo";\n');
+    const decided = session.store.queryEvents({ type: 'approval.decided', pid: pids[0] }).map((e) => e.event);
+    assert.ok(decided.some((e) => e.type === 'approval.decided' && e.actor === 'timeout' && e.decision === 'deny'));
+    assert.equal(approvals.signals[0].aborted, true, "the prompt's signal aborted, so an editor closes it");
+    await session.close();
+  });
+
+  it('a hung prompt blocks nothing: another agent runs to the end meanwhile, and a kill ends the prompt as stopped, not timed out', async () => {
+    const w = workspace();
+    const approvals = new ScriptedApprovals(['deaf', { decision: 'approve', remember: null }]);
+    const session = KernelSession.open({ dbPath: w.db, workspace: w.dir, approvals, runtime: { approvalTimeoutMs: 600_000 } });
+    try {
+      const asked = new Promise<void>((resolve) => session.kernel.subscribe('approval.requested', () => resolve()));
+      const stuck = session.kernel.spawn({ task: 'fix the greeting', model: w.script(editScript) }).pid;
+      await asked;
+      const other = session.kernel.spawn({ task: 'fix it too', model: w.script(editScript) }).pid;
+      assert.equal((await session.kernel.agents.waitForExit(other)).state, 'done', 'the second agent was not held up by the hung prompt');
+      assert.equal(session.kernel.agents.get(stuck).state, 'waiting');
+      session.kernel.kill(stuck, 'killed by the test');
+      assert.equal((await session.kernel.agents.waitForExit(stuck)).state, 'killed');
+      await session.runtime.idle();
+      const decided = session.store.queryEvents({ type: 'approval.decided', pid: stuck }).map((e) => e.event);
+      assert.ok(decided.some((e) => e.type === 'approval.decided' && e.actor === 'kill' && e.decision === 'deny'), JSON.stringify(decided));
+      assert.equal(approvals.signals[0].aborted, true);
+    } finally {
+      await session.close();
+    }
   });
 
   it('"always allow for this agent" stops asking for the same file', async () => {
