@@ -15,10 +15,8 @@ import type { AgentRecord, Pid } from '../kernel/types';
 /** Which step decided: a router tier, the model, the developer, or the best guess when nobody could be asked. */
 export type RouteTier = 'exact' | 'keyword' | 'fuzzy' | 'model' | 'developer' | 'default';
 
-/** A routing decision. */
-export interface RouteDecision {
-  /** id of the recorded decision; null when no log is configured */
-  id: number | null;
+/** Which role a task went to, who decided, and why. */
+export interface RouteChoice {
   task: string;
   role: string;
   tier: RouteTier;
@@ -27,6 +25,12 @@ export interface RouteDecision {
   reason: string;
   /** what the router's tiers scored, best first */
   candidates: RoleScore[];
+}
+
+/** A routing decision. */
+export interface RouteDecision extends RouteChoice {
+  /** id of the recorded decision; null when no log is configured */
+  id: number | null;
   /** the router's own answer, before any fallback */
   match: RouteMatch;
 }
@@ -54,14 +58,8 @@ export type RoleChooser = (request: ChooserRequest, signal?: AbortSignal) => Pro
 export type RouteSource = 'cli' | 'extension' | 'planner' | 'api';
 
 /** One decision as recorded. */
-export interface RoutingRecord {
+export interface RoutingRecord extends RouteChoice {
   at: number;
-  task: string;
-  role: string;
-  tier: RouteTier;
-  confidence: number;
-  reason: string;
-  candidates: RoleScore[];
   source: RouteSource;
 }
 
