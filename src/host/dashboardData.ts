@@ -84,7 +84,7 @@ export function dashboardData(stores: { safety: DashboardSource; kernel: Pick<Ke
     taskTotal: allTasks.length,
     usage: usageSeries(s.usageSince(0), agents, now, o),
     timeline: timeline(s, agents, now, o),
-    approvals: approvals(s.approvalCounts(), s.recentApprovals(12), new Set(agents.filter((a) => a.state === 'waiting' && a.waitReason === 'approval').map((a) => a.pid))),
+    approvals: approvals(s.approvalCounts(), s.recentApprovals(12), new Set(agents.filter((a) => a.state === 'waiting' && a.waitReason === 'approval').map((a) => a.pid)), new Map(agents.map((a) => [a.pid, a.name]))),
     cache: { inputTokens: cache.inputTokens, cacheReadTokens: cache.cacheReadTokens, ratio: cache.inputTokens > 0 ? cache.cacheReadTokens / cache.inputTokens : 0 },
     reactor: s.firings(20).map((f): FiringView => ({ at: f.at, playbook: f.playbook, pid: f.pid, action: f.action, outcome: f.outcome, message: f.message })),
     proposals,
@@ -205,7 +205,7 @@ export function timeline(s: Pick<DashboardSource, 'statesBetween' | 'windowCount
  * stopped before an answer stays undecided in the records, and is labelled so, also when the
  * restored agent asked again (only its newest request waits).
  */
-export function approvals(counts: readonly ApprovalCount[], recent: readonly ApprovalRecordRow[], waiting: ReadonlySet<number>): ApprovalsView {
+export function approvals(counts: readonly ApprovalCount[], recent: readonly ApprovalRecordRow[], waiting: ReadonlySet<number>, names: ReadonlyMap<number, string> = new Map()): ApprovalsView {
   const newestOpen = new Map<number, number>();
   for (const r of recent) if (r.decision === null && waiting.has(r.pid) && r.seq > (newestOpen.get(r.pid) ?? -Infinity)) newestOpen.set(r.pid, r.seq);
   const count = (actor: string, decision: string) => counts.filter((c) => c.actor === actor && c.decision === decision).reduce((n, c) => n + c.count, 0);
@@ -218,7 +218,7 @@ export function approvals(counts: readonly ApprovalCount[], recent: readonly App
     timedOut: count('timeout', 'deny'),
     pending: waiting.size,
     recent: recent.map((r) => ({
-      at: r.at, pid: r.pid, tool: r.tool ?? '', risk: r.risk ?? '', summary: r.summary ?? '', decision: r.decision ?? 'pending',
+      at: r.at, pid: r.pid, agent: names.get(r.pid) ?? `agent ${r.pid}`, tool: r.tool ?? '', risk: r.risk ?? '', summary: r.summary ?? '', decision: r.decision ?? 'pending',
       actor: r.actor ?? (newestOpen.get(r.pid) === r.seq ? 'pending' : 'unanswered'),
     })),
   };

@@ -84,7 +84,8 @@ export interface ApprovalsView {
   deniedByDeveloper: number;
   timedOut: number;
   pending: number;
-  recent: Array<{ at: number; pid: number; tool: string; risk: string; summary: string; decision: string; actor: string }>;
+  /** `agent`: the asking agent's name (absent from an older host: show the pid) */
+  recent: Array<{ at: number; pid: number; agent?: string; tool: string; risk: string; summary: string; decision: string; actor: string }>;
 }
 
 /** Prompt-cache reads against all input tokens. */

@@ -88,7 +88,7 @@ export function approvalsCard(a: ApprovalsView, audit?: AuditView): HTMLElement 
     a.recent.length
       ? h('ul', { class: 'list' }, ...a.recent.slice(0, 5).map((r) => h('li', {},
         h('span', { class: `pill ${r.decision === 'deny' ? 'pill-bad' : r.decision === 'allow' ? 'pill-good' : ''}`, 'data-field': 'decision' }, decisionLabel(r.decision, r.actor)),
-        ` ${clock(r.at)} agent ${r.pid} ${r.tool} (${r.risk}): ${r.summary}`)))
+        ` ${clock(r.at)} ${r.agent ?? `agent ${r.pid}`} ${r.tool} (${r.risk}): ${r.summary}`)))
       : h('p', { class: 'muted' }, 'No request has reached you yet.'),
     audit ? auditLine(audit) : null,
   );

@@ -82,8 +82,9 @@ describe('dashboard data', () => {
 
   it('after a restart, only the newest request of a waiting agent waits; the one its old host never got answered does not', () => {
     const row = (seq: number, requestId: string) => ({ seq, at: seq, pid: 4, taskId: null, requestId, tool: 'edit_file', risk: 'medium', summary: 'edit a', decidedAt: null, decision: null, actor: null, rule: null });
-    const a = approvals([], [row(10, 'before-reload'), row(20, 'asked-again')], new Set([4]));
+    const a = approvals([], [row(10, 'before-reload'), row(20, 'asked-again')], new Set([4]), new Map([[4, 'tester-4']]));
     assert.equal(a.pending, 1);
+    assert.deepEqual(a.recent.map((r) => r.agent), ['tester-4', 'tester-4'], 'the row names the agent as the views do');
     assert.deepEqual(a.recent.map((r) => [r.summary && r.at, r.actor]), [[10, 'unanswered'], [20, 'pending']]);
   });
 });
