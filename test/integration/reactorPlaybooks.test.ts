@@ -21,6 +21,16 @@ function fixture(turns: unknown[]) {
 
 const approveAll = { ask: async () => ({ decision: 'approve' as const, remember: null }) };
 
+
+/** A workspace whose agent runs one command that needs ~300 MiB: over the default 256 MiB limit, under the retry's 512 MiB (real engine). */
+async function hungryFixture(context: Mocha.Context): Promise<ReturnType<typeof fixture>> {
+  const docker = await requireDocker(context);
+  await ensureSandboxImage(docker);
+  const hungry = 'node -e "const a = []; for (let i = 0; i < 300; i++) a.push(Buffer.alloc(1 << 20, 1)); console.log(\'fits now\')"';
+  const f = fixture([{ text: 'Building.', tool_calls: [{ name: 'run_command', input: { command: hungry, timeout_ms: 60_000 } }] }, { text: 'Built.' }]);
+  if (process.getuid?.() === 0) chownTree(f.ws, 1000, 1000);
+  return f;
+}
 describe('reactor playbooks on a real kernel', function () {
   this.timeout(30_000);
 
@@ -96,12 +106,7 @@ describe('reactor playbooks on a real kernel', function () {
   });
   it('asks the developer, saying it is a retry and why, then retries a command that ran out of memory once with more memory (real engine)', async function () {
     this.timeout(120_000);
-    const docker = await requireDocker(this);
-    await ensureSandboxImage(docker);
-    // ~300 MiB: over the default 256 MiB limit, under the retry's 512 MiB
-    const hungry = 'node -e "const a = []; for (let i = 0; i < 300; i++) a.push(Buffer.alloc(1 << 20, 1)); console.log(\'fits now\')"';
-    const f = fixture([{ text: 'Building.', tool_calls: [{ name: 'run_command', input: { command: hungry, timeout_ms: 60_000 } }] }, { text: 'Built.' }]);
-    if (process.getuid?.() === 0) chownTree(f.ws, 1000, 1000);
+    const f = await hungryFixture(this);
     const asked: ApprovalRequest[] = [];
     const recording: ApprovalClient = { ask: async (r) => { asked.push(r); return { decision: 'approve', remember: null }; } };
     const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: recording, controlPollMs: 0, safety: { heartbeat: false } });
@@ -127,12 +132,7 @@ describe('reactor playbooks on a real kernel', function () {
   });
   it('does not run an out-of-memory command again when the developer denies the retry (real engine)', async function () {
     this.timeout(120_000);
-    const docker = await requireDocker(this);
-    await ensureSandboxImage(docker);
-    // ~300 MiB: over the default 256 MiB limit, under the retry's 512 MiB
-    const hungry = 'node -e "const a = []; for (let i = 0; i < 300; i++) a.push(Buffer.alloc(1 << 20, 1)); console.log(\'fits now\')"';
-    const f = fixture([{ text: 'Building.', tool_calls: [{ name: 'run_command', input: { command: hungry, timeout_ms: 60_000 } }] }, { text: 'Built.' }]);
-    if (process.getuid?.() === 0) chownTree(f.ws, 1000, 1000);
+    const f = await hungryFixture(this);
     const denyRetry: ApprovalClient = { ask: async (r) => (r.tool === 'retry_command' ? { decision: 'deny', reason: 'not again' } : { decision: 'approve', remember: null }) };
     const session = KernelSession.open({ dbPath: f.db, workspace: f.ws, approvals: denyRetry, controlPollMs: 0, safety: { heartbeat: false } });
     try {
